@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-series
+DEMO_ZH_DIR ?= demo-series-zh
+
+.PHONY: install demo demo-zh test lint typecheck clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# CPU torch first: anything depending on torch would otherwise pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A 6-episode English season on the offline stack, start to finish.
+demo: $(STAMP)
+	rm -rf $(DEMO_DIR)
+	$(BIN)/dramaroom new $(DEMO_DIR) --episodes 6 --language en --seed 7 \
+	  --premise "A delivery rider is secretly the heir to the logistics empire that fired her father."
+	$(BIN)/dramaroom produce $(DEMO_DIR)
+	$(BIN)/dramaroom status $(DEMO_DIR)
+
+demo-zh: $(STAMP)
+	rm -rf $(DEMO_ZH_DIR)
+	$(BIN)/dramaroom new $(DEMO_ZH_DIR) --episodes 6 --language zh --seed 7 \
+	  --premise "外卖员林晚其实是物流集团的真正继承人，她要查清父亲被开除的真相。"
+	$(BIN)/dramaroom produce $(DEMO_ZH_DIR)
+	$(BIN)/dramaroom status $(DEMO_ZH_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) $(DEMO_ZH_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,256 @@
+"""The LLM seam: one structured-output call that works on any OpenAI-compatible endpoint or offline.
+
+Agents call `RoleModel.structured(schema, system=..., user=...)` and get a
+validated pydantic object back. Behind it: the structured-output method the
+server supports (json_schema, degrading to function_calling, then json_mode),
+a bounded re-ask that carries the validation error, and errors a user can act
+on. Transport retries (429, 5xx, connection) belong to the openai SDK alone,
+so retries are never stacked.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar, cast
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, SecretStr
+
+from agents.structured import Method, json_mode_system, reask_messages, response_format_schema, validate_answer
+
+T = TypeVar("T", bound=BaseModel)
+# What with_structured_output(..., include_raw=True) returns: {"raw", "parsed", "parsing_error"}.
+_Structured = Runnable[list[BaseMessage], Mapping[str, object]]
+
+StructuredMethod = Literal["auto", "json_schema", "function_calling", "json_mode"]
+ErrorKind = Literal["unreachable", "auth", "rate_limit", "server", "invalid_output", "bad_request", "timeout"]
+
+OFFLINE_LABEL = "dramaroom-offline-writer (offline)"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK refuses to start without one.
+_NO_KEY = "no-key"
+
+# Words a 400 uses when a server lacks a feature; matched only in "auto" mode, and
+# only against the feature the failed method needs, so a context-length 400 never degrades.
+_UNSUPPORTED_HINTS: dict[Method, tuple[str, ...]] = {
+    "json_schema": ("response_format", "response format", "json_schema", "structured output", "guided"),
+    "function_calling": ("tool", "function"),
+    "json_mode": (),
+}
+_NEXT_METHOD: dict[Method, Method | None] = {
+    "json_schema": "function_calling",
+    "function_calling": "json_mode",
+    "json_mode": None,
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to reach one model: endpoint, credentials, structured-output method and limits."""
+
+    model: str
+    base_url: str | None = None
+    api_key: SecretStr | None = field(default=None, repr=False)
+    method: StructuredMethod = "auto"
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    max_reasks: int = 2
+    temperature: float = 0.7
+
+
+class LlmError(Exception):
+    """A model call failed; the message is one line saying what, why and what to do."""
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+
+    def __repr__(self) -> str:
+        return f"LlmError(kind={self.kind!r}, message={str(self)!r})"
+
+
+class RoleModel:
+    """A chat model for one role that answers with validated pydantic objects."""
+
+    def __init__(
+        self,
+        chat: BaseChatModel,
+        *,
+        label: str,
+        offline: bool,
+        method: StructuredMethod,
+        max_reasks: int = 2,
+        base_url: str | None = None,
+        timeout_s: float = 60.0,
+        max_retries: int = 2,
+        secret: SecretStr | None = None,
+    ) -> None:
+        self.label = label
+        self.offline = offline
+        self._chat = chat
+        self._auto = method == "auto"
+        self._method: Method = "json_schema" if method == "auto" else method
+        self._max_reasks = max_reasks
+        self._base_url = base_url or DEFAULT_BASE_URL
+        self._timeout_s = timeout_s
+        self._max_retries = max_retries
+        self._secret = secret
+        self._lock = threading.Lock()
+        self._runnables: dict[tuple[type[BaseModel], Method], _Structured] = {}
+
+    @property
+    def method(self) -> str:
+        """The structured-output method in use now, after any degradation."""
+        return self._method
+
+    def __repr__(self) -> str:
+        return f"RoleModel(label={self.label!r}, method={self._method!r}, offline={self.offline})"
+
+    async def structured(self, schema: type[T], *, system: str, user: str, config: RunnableConfig | None = None) -> T:
+        """Ask for one `schema` object, degrading the method and re-asking as needed."""
+        while True:
+            method = self._method
+            try:
+                return await self._attempts(schema, method, system, user, config)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                fallback = self._fallback(method, exc)
+                if fallback is None:
+                    raise self._error(exc) from exc
+                with self._lock:
+                    # Concurrent calls may have degraded already; never climb back up.
+                    if _rank(self._method) < _rank(fallback):
+                        self._method = fallback
+            except openai.OpenAIError as exc:
+                raise self._error(exc) from (None if isinstance(exc, openai.AuthenticationError) else exc)
+
+    async def _attempts(
+        self, schema: type[T], method: Method, system: str, user: str, config: RunnableConfig | None
+    ) -> T:
+        runnable = self._runnable(schema, method)
+        prompt = json_mode_system(system, schema) if method == "json_mode" else system
+        messages: list[BaseMessage] = [SystemMessage(content=prompt), HumanMessage(content=user)]
+        error = ""
+        for _ in range(self._max_reasks + 1):
+            result = await runnable.ainvoke(messages, config=config)
+            raw = result.get("raw")
+            reply = raw if isinstance(raw, BaseMessage) else None
+            answer = validate_answer(schema, result.get("parsed"), reply, method)
+            if isinstance(answer, schema):
+                return answer
+            error = str(answer)
+            messages = [*messages, *reask_messages(reply, error)]
+        attempts = self._max_reasks + 1
+        raise LlmError(
+            "invalid_output",
+            self._redact(
+                f"{self.label} gave no valid {schema.__name__} in {attempts} attempts via {method} "
+                f"(last error: {_one_line(error)}); try a stronger model, another method, or more max_reasks"
+            ),
+        )
+
+    def _runnable(self, schema: type[BaseModel], method: Method) -> _Structured:
+        # Cached because building the JSON schema of a SeriesBible on every call is wasted work.
+        found = self._runnables.get((schema, method))
+        if found is None:
+            target: type[BaseModel] | dict[str, object] = (
+                response_format_schema(schema) if method == "json_schema" else schema
+            )
+            runnable = self._chat.with_structured_output(target, method=method, include_raw=True)
+            found = self._runnables[(schema, method)] = cast(_Structured, runnable)
+        return found
+
+    def _fallback(self, method: Method, exc: openai.APIStatusError) -> Method | None:
+        if not self._auto:
+            return None
+        text = f"{exc.message} {exc.body}".lower()
+        if any(hint in text for hint in _UNSUPPORTED_HINTS[method]):
+            return _NEXT_METHOD[method]
+        return None
+
+    def _error(self, exc: openai.OpenAIError) -> LlmError:
+        """Translate an openai SDK error into one actionable line."""
+        where = f"the model endpoint at {self._base_url}"
+        tries = f"after {self._max_retries} retries" if self._max_retries else "with retries off"
+        detail = _one_line(exc.message if isinstance(exc, openai.APIError) else str(exc))
+        status = exc.status_code if isinstance(exc, openai.APIStatusError) else 0
+        kind: ErrorKind
+        if isinstance(exc, openai.APITimeoutError):  # a subclass of APIConnectionError: test it first
+            kind = "timeout"
+            text = f"{where} did not answer within {self._timeout_s:g}s; raise timeout_s or use a faster model"
+        elif isinstance(exc, openai.APIConnectionError):
+            reason = _one_line(str(exc.__cause__)) if exc.__cause__ else detail
+            kind = "unreachable"
+            text = f"cannot reach {where}: {reason}; check OPENAI_BASE_URL or unset it to use the offline writer"
+        elif isinstance(exc, openai.AuthenticationError):
+            kind, text = "auth", f"{where} rejected the API key (401); check OPENAI_API_KEY"
+        elif isinstance(exc, openai.PermissionDeniedError):
+            kind, text = "auth", f"{where} refused access (403): {detail}; check the key's access to this model"
+        elif isinstance(exc, openai.RateLimitError):
+            kind = "rate_limit"
+            text = f"{where} is rate limiting (429) {tries}: {detail}; wait, lower concurrency, or raise max_retries"
+        elif status >= 500:
+            kind = "server"
+            text = f"{where} failed (HTTP {status}) {tries}: {detail}; try again later or check the server's logs"
+        elif status == 404:
+            kind = "bad_request"
+            text = f"{where} does not know this model or path (404): {detail}; check the model name and base URL"
+        elif status:
+            kind = "bad_request"
+            text = f"{where} rejected the request (HTTP {status}): {detail}; check the model name, or set method"
+        elif isinstance(exc, openai.LengthFinishReasonError | openai.ContentFilterFinishReasonError):
+            kind, text = "invalid_output", f"{self.label} stopped before finishing its answer: {detail}"
+        else:
+            kind, text = "bad_request", f"{self.label} failed: {detail}"
+        return LlmError(kind, self._redact(text))
+
+    def _redact(self, text: str) -> str:
+        secret = self._secret.get_secret_value() if self._secret else ""
+        return text.replace(secret, "***") if len(secret) >= 4 else text
+
+
+def offline_model(seed: int = 0, slip_rate: float = 0.25) -> RoleModel:
+    """Return the offline procedural writer as a role model."""
+    from agents.offline.writer import OfflineWriter  # deferred: only offline runs pay for the writer's grammar
+
+    return RoleModel(
+        OfflineWriter(seed=seed, slip_rate=slip_rate), label=OFFLINE_LABEL, offline=True, method="function_calling"
+    )
+
+
+def endpoint_model(spec: ModelSpec) -> RoleModel:
+    """Return a role model that talks to an OpenAI-compatible endpoint."""
+    key = spec.api_key or SecretStr(_NO_KEY)
+    chat = ChatOpenAI(
+        model=spec.model,
+        base_url=spec.base_url,
+        api_key=key,
+        timeout=spec.timeout_s,
+        max_retries=spec.max_retries,
+        temperature=spec.temperature,
+    )
+    return RoleModel(
+        chat,
+        label=f"{spec.model} @ {spec.base_url or DEFAULT_BASE_URL}",
+        offline=False,
+        method=spec.method,
+        max_reasks=spec.max_reasks,
+        base_url=spec.base_url,
+        timeout_s=spec.timeout_s,
+        max_retries=spec.max_retries,
+        secret=spec.api_key,
+    )
+
+
+def _rank(method: Method) -> int:
+    return ("json_schema", "function_calling", "json_mode").index(method)
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,524 @@
+"""Draft an episode script from its brief: hook first, reversal mid-way, cliffhanger last."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from agents.offline.compose_lines import LineWriter, mentions
+from agents.offline.grammar import fill, parse_spoken
+from agents.offline.timing import (
+    ACTION_SHOT_S,
+    DIALOGUE_PAD_S,
+    format_clock,
+    parse_clock,
+    speaking_seconds,
+    time_of_day,
+)
+from memory.schema import (
+    Canon,
+    Carryover,
+    CharacterStatus,
+    EpisodeBrief,
+    Line,
+    PropState,
+    PropUse,
+    Scene,
+    Script,
+    StateChange,
+)
+
+_GONE = (PropState.DESTROYED, PropState.LOST)
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """Everything a draft depends on."""
+
+    canon: Canon
+    brief: EpisodeBrief
+    carryover: Carryover
+    target_seconds: int
+    seed: int
+
+
+@dataclass
+class _Slot:
+    """One line to be written: what kind it is and, once cast, who says it."""
+
+    kind: str
+    text: str = ""
+    speaker: str | None = None
+    needs: set[str] = field(default_factory=set)
+    reveals: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Events:
+    reveal: tuple[str, str, str] | None = None  # secret id, speaker id, learner id
+    handover: tuple[str, str, str] | None = None  # prop id, giver id, taker id
+    exits: list[tuple[str, str]] = field(default_factory=list)  # character id, new status
+    other: list[StateChange] = field(default_factory=list)
+
+
+def line_count(target_seconds: int) -> int:
+    """Scale 10-20 lines to the runtime: about 14 at 90 seconds."""
+    return min(20, max(10, round(14 * target_seconds / 90)))
+
+
+def _events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> _Events:
+    found = _Events()
+    for change in brief.planned_changes:
+        if change.field == "knows" and found.reveal is None:
+            secret = canon.secret(change.entity_id)
+            if secret is None or change.value not in present:
+                continue
+            speaker = next((k for k in secret.known_by if k in present and k != change.value), None)
+            if speaker is not None:
+                found.reveal = (secret.id, speaker, change.value)
+        elif change.field == "holder_id" and found.handover is None:
+            prop = canon.prop(change.entity_id)
+            if prop is None or prop.state in _GONE or prop.holder_id not in present or change.value not in present:
+                continue
+            found.handover = (prop.id, prop.holder_id or "", change.value)
+        elif change.field == "status" and change.entity_id in present:
+            found.exits.append((change.entity_id, change.value))
+        elif change.field in ("wardrobe", "prop_state"):
+            found.other.append(change)
+    return found
+
+
+class _Drafter:
+    def __init__(self, data: DraftInput, rng: random.Random) -> None:
+        self.data = data
+        self.canon = data.canon
+        self.brief = data.brief
+        self.rng = rng
+        self.writer = LineWriter(data.canon, rng)
+        alive = {c.id for c in data.canon.characters if c.status == CharacterStatus.ALIVE}
+        present = list(dict.fromkeys(c for c in data.brief.character_ids if c in alive))
+        if not present:
+            present = [next(c.id for c in data.canon.characters if c.id in alive)]
+        self.present = present
+        hero = self.writer.roles.get("hero")
+        self.hero = hero.id if hero is not None and hero.id in present else present[0]
+        self.events = _events(data.canon, data.brief, present)
+
+    # --------------------------------------------------------------- planning
+
+    def _spoken_slot(self, kind: str, text: str) -> _Slot:
+        parsed = parse_spoken(text)
+        if parsed is not None:
+            name, body = parsed
+            speaker = next((c for c in self.present if self._named(c, name)), None)
+            if speaker is not None:
+                return _Slot(kind, body, speaker, self._mentioned(body) | {speaker})
+        return _Slot(kind, text, None, self._mentioned(text))
+
+    def _named(self, char_id: str, name: str) -> bool:
+        character = self.canon.character(char_id)
+        return character is not None and name in (character.name, *character.aliases)
+
+    def _mentioned(self, text: str) -> set[str]:
+        out: set[str] = set()
+        for char_id in self.present:
+            character = self.canon.character(char_id)
+            if character is not None and mentions(text, character, self.canon.language):
+                out.add(char_id)
+        return out
+
+    def _slots(self, count: int) -> list[_Slot]:
+        slots = [_Slot("filler") for _ in range(count)]
+        slots[0] = self._spoken_slot("hook", self.brief.opening_hook)
+        slots[-1] = self._spoken_slot("cliff", self.brief.cliffhanger)
+        turn = count // 2
+        if self.events.reveal is not None:
+            secret_id, speaker, learner = self.events.reveal
+            slots[turn] = _Slot("reveal", speaker=speaker, needs={speaker, learner}, reveals=[secret_id])
+            slots[turn + 1] = _Slot("reaction", speaker=learner, needs={learner})
+        else:
+            beat = self.brief.key_beats[2]
+            slots[turn] = _Slot("beat", beat, None, self._mentioned(beat))
+            slots[turn + 1] = _Slot("reaction")
+        if self.events.exits:
+            char_id, _ = self.events.exits[0]
+            slots[-2] = _Slot("exit", needs={char_id}, speaker=char_id)
+            if slots[-1].speaker == char_id:
+                # Someone who has just left cannot deliver the last line; the cut plays it as action.
+                slots[-1] = _Slot("cliff", self.brief.cliffhanger, None, self._mentioned(self.brief.cliffhanger))
+        free = [i for i in range(1, turn) if slots[i].kind == "filler"]
+        if self.events.handover is not None and free:
+            _, giver, taker = self.events.handover
+            index = free[len(free) // 2]
+            slots[index] = _Slot("handover", needs={giver, taker})
+            free.remove(index)
+        if count >= 14 and free and self.rng.random() < 0.6:
+            beat = self.brief.key_beats[1]
+            if self.events.handover is None:
+                index = self.rng.choice(free)
+                slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
+        return slots
+
+    def _bounds(self, slots: list[_Slot]) -> list[int]:
+        count = len(slots)
+        wanted = self.rng.choice((1, 2)) if count <= 11 else self.rng.choice((2, 2, 3))
+        turn = count // 2
+        for scenes in range(wanted, 0, -1):
+            starts = [b for b in range(3, count - 2) if b != turn + 1]
+            if scenes == 1:
+                return [0]
+            for _ in range(30):
+                picks = sorted(self.rng.sample(starts, scenes - 1)) if len(starts) >= scenes - 1 else []
+                bounds = [0, *picks]
+                sizes = [b - a for a, b in zip(bounds, [*bounds[1:], count], strict=True)]
+                if picks and min(sizes) >= 3:
+                    return bounds
+        return [0]
+
+    def _cast_scenes(self, slots: list[_Slot], bounds: list[int]) -> list[list[str]]:
+        ranges = list(zip(bounds, [*bounds[1:], len(slots)], strict=True))
+        casts: list[list[str]] = []
+        for start, end in ranges:
+            needed: list[str] = []
+            for slot in slots[start:end]:
+                for char_id in sorted(slot.needs):
+                    if char_id not in needed:
+                        needed.append(char_id)
+            if self.hero not in needed:
+                needed.insert(0, self.hero)
+            size = max(len(needed), self.rng.choice((2, 2, 3)))
+            others = [c for c in self.present if c not in needed]
+            self.rng.shuffle(others)
+            while len(needed) < size and others:
+                needed.append(others.pop())
+            casts.append(needed)
+        for char_id in self.present:
+            if not any(char_id in cast for cast in casts):
+                smallest = min(casts, key=len)
+                if len(smallest) < 4:
+                    smallest.append(char_id)
+        return casts
+
+    # ---------------------------------------------------------------- timing
+
+    def _times(self, scenes: int) -> list[tuple[int, str]]:
+        carry = self.data.carryover
+        day = max(1, carry.last_story_day, self.brief.story_day)
+        last = parse_clock(carry.last_clock) if day == carry.last_story_day else None
+        if last is not None:
+            minutes = last + self.rng.randint(6, 24) * 5
+            if minutes > 21 * 60:
+                day, minutes = day + 1, self.rng.randint(84, 120) * 5
+        else:
+            minutes = self.rng.randint(84, 228) * 5
+        out = [(day, format_clock(minutes))]
+        for _ in range(scenes - 1):
+            step = self.rng.randint(4, 36) * 5
+            if minutes + step > 23 * 60 + 30 or self.rng.random() < 0.15:
+                day, minutes = day + 1, self.rng.randint(84, 120) * 5
+            else:
+                minutes += step
+            out.append((day, format_clock(minutes)))
+        return out
+
+    def _wardrobe(self, day: int, cast: list[str], chosen: dict[tuple[int, str], str]) -> dict[str, str]:
+        carry = self.data.carryover
+        out: dict[str, str] = {}
+        for char_id in cast:
+            character = self.canon.character(char_id)
+            if character is None:
+                continue
+            ids = [w.id for w in character.wardrobe]
+            key = (day, char_id)
+            if key not in chosen:
+                kept = carry.wardrobe.get(char_id)
+                if day == carry.last_story_day and kept in ids:
+                    chosen[key] = kept or ids[0]
+                else:
+                    planned = next(
+                        (
+                            c.value
+                            for c in self.events.other
+                            if c.field == "wardrobe" and c.entity_id == char_id and c.value in ids
+                        ),
+                        None,
+                    )
+                    chosen[key] = planned or (ids[0] if self.rng.random() < 0.5 else self.rng.choice(ids))
+            out[char_id] = chosen[key]
+        return out
+
+    # ----------------------------------------------------------------- lines
+
+    def _write_lines(
+        self, slots: list[_Slot], bounds: list[int], casts: list[list[str]], scene_props: list[tuple[str, str | None]]
+    ) -> list[list[Line]]:
+        count = len(slots)
+        curve = self.brief.emotional_curve
+        scenes: list[list[Line]] = []
+        ranges = list(zip(bounds, [*bounds[1:], count], strict=True))
+        for number, ((start, end), cast) in enumerate(zip(ranges, casts, strict=True)):
+            lines: list[Line] = []
+            last_speaker: str | None = None
+            last_listener: str | None = None
+            for index in range(start, end):
+                slot = slots[index]
+                intensity = curve[min(3, index * 4 // count)]
+                if slot.kind == "filler" and index == start and number > 0:
+                    slot = _Slot("establish")
+                # Look ahead so a filler line does not hand the same speaker two lines in a row.
+                upcoming = slots[index + 1].speaker if index + 1 < end and slots[index + 1].kind != "exit" else None
+                line = self._line(slot, intensity, cast, scene_props[number], last_speaker, last_listener, upcoming)
+                if line.kind == "dialogue":
+                    last_listener = last_speaker if last_speaker != line.speaker_id else last_listener
+                    last_speaker = line.speaker_id
+                lines.append(line.model_copy(update={"id": f"s{number + 1:02d}-l{len(lines) + 1:02d}"}))
+            scenes.append(lines)
+        return scenes
+
+    def _pick_speaker(
+        self,
+        cast: list[str],
+        last_speaker: str | None,
+        last_listener: str | None,
+        forced: str | None,
+        upcoming: str | None = None,
+    ) -> tuple[str, str | None]:
+        if forced is not None:
+            speaker = forced
+        elif last_listener in cast and last_listener not in (last_speaker, upcoming) and self.rng.random() < 0.75:
+            speaker = last_listener or cast[0]
+        else:
+            # Never two lines in a row from one mouth; the next line's fixed speaker outranks strict alternation.
+            options = (
+                [c for c in cast if c not in (last_speaker, upcoming)] or [c for c in cast if c != upcoming] or cast
+            )
+            speaker = self.rng.choice(options)
+            if self.writer.is_kid(speaker) and len(options) > 1 and self.rng.random() < 0.5:
+                speaker = self.rng.choice([c for c in options if c != speaker])
+        others = [c for c in cast if c != speaker]
+        preferred = upcoming if upcoming in others else last_speaker
+        listener = preferred if preferred in others else (self.rng.choice(others) if others else None)
+        return speaker, listener
+
+    def _line(
+        self,
+        slot: _Slot,
+        intensity: int,
+        cast: list[str],
+        prop: tuple[str, str | None],
+        last_speaker: str | None,
+        last_listener: str | None,
+        upcoming: str | None,
+    ) -> Line:
+        writer = self.writer
+        if slot.kind in ("hook", "cliff", "beat") and slot.speaker is None:
+            text = slot.text if writer.clean(slot.text) else writer.establishing(cast)
+            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))  # type: ignore[arg-type]
+        if slot.kind == "establish":
+            return Line(id="", kind="action", text=writer.establishing(cast), emotion=writer.emotion(intensity, None))  # type: ignore[arg-type]
+        if slot.kind == "handover" and self.events.handover is not None:
+            prop_id, giver, taker = self.events.handover
+            prop = self.canon.prop(prop_id)
+            text = writer.handover(giver, taker, prop.name if prop else prop_id)
+            return Line(id="", kind="action", text=text, emotion="tense")
+        if slot.kind == "exit":
+            return Line(id="", kind="action", text=writer.exit_line(slot.speaker or ""), emotion="tense")
+        forced = slot.speaker if slot.speaker in cast else None
+        if slot.kind == "reaction" and forced is None:
+            forced = self._reactor(cast, last_speaker)
+        speaker, listener = self._pick_speaker(cast, last_speaker, last_listener, forced, upcoming)
+        prop_name, prop_holder = prop
+        reveals: list[str] = []
+        if slot.kind == "reveal" and self.events.reveal is not None:
+            secret_id, _, learner = self.events.reveal
+            secret = self.canon.secret(secret_id)
+            listener = learner
+            emotion = writer.emotion(max(intensity, 8), speaker, learner)
+            text = writer.reveal(secret, learner) if secret else writer.filler(emotion, speaker, listener, "", None)
+            reveals = [secret_id] if secret else []
+        elif slot.kind == "reaction":
+            emotion, text = "shocked", writer.reaction()
+        elif slot.kind in ("hook", "cliff") and writer.clean(slot.text):
+            emotion, text = writer.emotion(intensity, speaker, listener), slot.text
+        else:
+            emotion = writer.emotion(intensity, speaker, listener)
+            text = writer.filler(emotion, speaker, listener, prop_name, prop_holder)
+        character = self.canon.character(speaker)
+        return Line(
+            id="",
+            kind="dialogue",
+            speaker_id=speaker,
+            cue=character.name if character else "",
+            text=text,
+            emotion=emotion,
+            parenthetical=writer.parenthetical(emotion),  # type: ignore[arg-type]
+            reveals=reveals,
+        )
+
+    def _reactor(self, cast: list[str], last_speaker: str | None) -> str | None:
+        """Pick who reacts to the turn: the last person the beat names (the one it happens to), else another."""
+        turn = next((s for s in self._turn_text() if s), "")
+        named = sorted(
+            (
+                (turn.find(self.writer.short(c)), c)
+                for c in cast
+                if self.writer.short(c) and self.writer.short(c) in turn
+            ),
+            reverse=True,
+        )
+        if len(named) >= 2:
+            return named[0][1]
+        actor = named[0][1] if named else last_speaker
+        others = [c for c in cast if c != actor]
+        return self.rng.choice(others) if others else None
+
+    def _turn_text(self) -> list[str]:
+        return [self.brief.key_beats[2]]
+
+    # ---------------------------------------------------------------- props
+
+    def _props(
+        self, bounds: list[int], slots: list[_Slot], casts: list[list[str]]
+    ) -> tuple[list[list[PropUse]], list[tuple[str, str | None]]]:
+        holders = {p.id: p.holder_id for p in self.canon.props if p.state not in _GONE}
+        uses: list[list[PropUse]] = []
+        names: list[tuple[str, str | None]] = []
+        ranges = list(zip(bounds, [*bounds[1:], len(slots)], strict=True))
+        for (start, end), cast in zip(ranges, casts, strict=True):
+            scene_uses: list[PropUse] = []
+            handover_here = any(s.kind == "handover" for s in slots[start:end])
+            if handover_here and self.events.handover is not None:
+                prop_id, giver, taker = self.events.handover
+                holders[prop_id] = taker
+                action = fill(
+                    self.writer.lex.handover_beat,
+                    {
+                        "giver": self.writer.short(giver),
+                        "taker": self.writer.short(taker),
+                        "prop": self._prop_name(prop_id),
+                    },
+                )
+                scene_uses.append(PropUse(prop_id=prop_id, holder_id=taker, action=action))
+            else:
+                held = [p for p, h in holders.items() if h in cast]
+                if held and self.rng.random() < 0.55:
+                    prop_id = self.rng.choice(held)
+                    scene_uses.append(PropUse(prop_id=prop_id, holder_id=holders[prop_id]))
+            uses.append(scene_uses)
+            names.append(
+                (self._prop_name(scene_uses[0].prop_id), scene_uses[0].holder_id) if scene_uses else ("", None)
+            )
+        return uses, names
+
+    def _prop_name(self, prop_id: str) -> str:
+        prop = self.canon.prop(prop_id)
+        return prop.name if prop else ""
+
+    # ---------------------------------------------------------------- build
+
+    def draft(self) -> Script:
+        count = line_count(self.data.target_seconds)
+        slots = self._slots(count)
+        bounds = self._bounds(slots)
+        casts = self._cast_scenes(slots, bounds)
+        uses, prop_names = self._props(bounds, slots, casts)
+        scene_lines = self._write_lines(slots, bounds, casts, prop_names)
+        self._fit_runtime(scene_lines, prop_names)
+        times = self._times(len(bounds))
+        chosen: dict[tuple[int, str], str] = {}
+        scenes: list[Scene] = []
+        for number, (lines, cast, (day, clock)) in enumerate(zip(scene_lines, casts, times, strict=True)):
+            locations = self.brief.location_ids
+            scenes.append(
+                Scene(
+                    id=f"s{number + 1:02d}",
+                    location_id=locations[number % len(locations)],
+                    time_of_day=time_of_day(clock),  # type: ignore[arg-type]
+                    story_day=day,
+                    clock=clock,
+                    character_ids=cast,
+                    wardrobe=self._wardrobe(day, cast, chosen),
+                    props=uses[number],
+                    lines=lines,
+                )
+            )
+        return Script(
+            episode=self.brief.number,
+            title=self.brief.title,
+            target_seconds=self.data.target_seconds,
+            scenes=scenes,
+            state_changes=self._changes(scenes),
+            summary=self._summary(),
+        )
+
+    def _fit_runtime(self, scene_lines: list[list[Line]], props: list[tuple[str, str | None]]) -> None:
+        """Lengthen filler dialogue until the estimate reaches ~85 % of the target (runtime honesty)."""
+
+        def estimate() -> float:
+            total = 0.0
+            for lines in scene_lines:
+                for line in lines:
+                    total += speaking_seconds(line.text) + DIALOGUE_PAD_S if line.kind == "dialogue" else ACTION_SHOT_S
+            return total
+
+        # Two lines of the same charged emotion read as one beat; neutral or joyful pairs read as non sequiturs.
+        candidates = [
+            (s, i)
+            for s, lines in enumerate(scene_lines)
+            for i, line in enumerate(lines)
+            if line.kind == "dialogue"
+            and not line.reveals
+            and 0 < i < len(lines) - 1
+            and line.emotion not in ("neutral", "joyful")
+        ]
+        self.rng.shuffle(candidates)
+        for scene_index, line_index in candidates * 2:
+            if estimate() >= 0.85 * self.data.target_seconds:
+                break
+            line = scene_lines[scene_index][line_index]
+            extra = self.writer.filler(line.emotion, line.speaker_id or "", None, *props[scene_index], fresh_only=True)
+            joined = f"{line.text} {extra}" if self.canon.language == "en" else line.text + extra
+            if extra and speaking_seconds(joined) <= 5.6:
+                scene_lines[scene_index][line_index] = line.model_copy(update={"text": joined})
+
+    def _changes(self, scenes: list[Scene]) -> list[StateChange]:
+        lines = [line for scene in scenes for line in scene.lines]
+        out: list[StateChange] = []
+        for change in self.brief.planned_changes:
+            if change.field == "knows":
+                if any(change.entity_id in line.reveals for line in lines):
+                    out.append(change)
+            elif change.field == "holder_id":
+                if self.events.handover is not None and self.events.handover[0] == change.entity_id:
+                    out.append(change)
+            elif change.field == "status":
+                if any(c == change.entity_id for c, _ in self.events.exits):
+                    out.append(change)
+            elif change.field == "wardrobe":
+                if any(scene.wardrobe.get(change.entity_id) == change.value for scene in scenes):
+                    out.append(change)
+            else:
+                out.append(change)
+        return out
+
+    def _summary(self) -> str:
+        cliff = self.brief.cliffhanger
+        parsed = parse_spoken(cliff)
+        if parsed is not None:
+            cliff = f"{parsed[0]}: {parsed[1]}" if self.canon.language == "en" else f"{parsed[0]}说：{parsed[1]}"
+        # Fold the cliffhanger into one sentence so the summary stays at three.
+        if self.canon.language == "en":
+            cliff = re.sub(r"[.!?]+\s+(?=\S)", " — ", cliff.strip())
+            cliff = cliff if cliff.endswith((".", "!", "?", "—")) else cliff + "."
+        else:
+            cliff = re.sub(r"[。！？](?=.)", "，", cliff.strip())
+            cliff = cliff if cliff.endswith(("。", "！", "？", "—")) else cliff + "。"
+        beats = self.brief.key_beats
+        return fill(self.writer.lex.summary_frame, {"qi": beats[0], "zhuan": beats[2], "cliff": cliff})
+
+
+def draft_script(data: DraftInput, revision: int, offset: int) -> Script:
+    """Return a clean first draft (no deliberate slip) for the brief."""
+    rng = random.Random(f"{data.seed}:write_script:{data.brief.number}:{revision}:{offset}")
+    return _Drafter(data, rng).draft()

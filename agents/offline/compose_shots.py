@@ -1,0 +1,268 @@
+"""Break a script into a vertical micro-drama shot list: one shot per line plus reactions."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+
+from agents.offline.compose_cast import short_name
+from agents.offline.timing import dialogue_shot_seconds
+from memory.schema import Canon, Finding, Line, Scene, Script, Shot, ShotCharacter, ShotList
+
+# Camera grammar: how an emotion is covered (angle, movement, sound).
+_COVERAGE: dict[str, tuple[str, str, list[str]]] = {
+    "smug": ("low", "static", []),
+    "cold": ("low", "static", []),
+    "shocked": ("dutch", "push_in", ["sting"]),
+    "angry": ("eye", "handheld", []),
+    "desperate": ("eye", "handheld", ["heartbeat"]),
+    "afraid": ("high", "static", ["heartbeat"]),
+    "tender": ("eye", "push_in", []),
+    "tense": ("eye", "static", ["low drone"]),
+}
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "ECU": "Extreme close-up",
+        "CU": "Close-up",
+        "MCU": "Medium close-up",
+        "OTS": "Over-the-shoulder shot",
+        "MS": "Medium shot",
+        "MWS": "Medium wide shot",
+        "WS": "Wide shot",
+        "speak": "{frame} on {name} ({emotion}), speaking.",
+        "ots": "{frame} past {other} onto {name} ({emotion}).",
+        "react": "Close-up on {name}, reacting.",
+        "action": "{frame}: {text}",
+    },
+    "zh": {
+        "ECU": "大特写",
+        "CU": "特写",
+        "MCU": "近景",
+        "OTS": "过肩镜头",
+        "MS": "中景",
+        "MWS": "中远景",
+        "WS": "远景",
+        "speak": "{frame}：{name}说话，情绪{emotion}。",
+        "ots": "{frame}：越过{other}的肩膀拍{name}，情绪{emotion}。",
+        "react": "特写：{name}的反应。",
+        "action": "{frame}：{text}",
+    },
+}
+_EMOTION_ZH = {
+    "neutral": "平静",
+    "calm": "沉着",
+    "tense": "紧绷",
+    "angry": "愤怒",
+    "afraid": "害怕",
+    "sad": "难过",
+    "joyful": "欢喜",
+    "shocked": "震惊",
+    "cold": "冷淡",
+    "tender": "温柔",
+    "smug": "得意",
+    "desperate": "绝望",
+}
+_SHOT_ID = re.compile(r"^(s\d{2})-sh(\d{2})$")
+
+
+class _ShotWriter:
+    def __init__(self, script: Script, canon: Canon, rng: random.Random) -> None:
+        self.script = script
+        self.canon = canon
+        self.rng = rng
+        self.words = _WORDS.get(canon.language, _WORDS["en"])
+
+    def _cast(self, scene: Scene, ids: list[str]) -> list[ShotCharacter]:
+        out: list[ShotCharacter] = []
+        for char_id in ids:
+            character = self.canon.character(char_id)
+            wardrobe = scene.wardrobe.get(char_id) or (character.wardrobe[0].id if character else "")
+            out.append(ShotCharacter(character_id=char_id, wardrobe_id=wardrobe))
+        return out
+
+    def _name(self, char_id: str | None) -> str:
+        character = self.canon.character(char_id) if char_id else None
+        return short_name(character, self.canon.language) if character else ""
+
+    def _emotion_word(self, emotion: str) -> str:
+        return _EMOTION_ZH.get(emotion, emotion) if self.canon.language == "zh" else emotion
+
+    def line_shot(self, scene: Scene, line: Line, shot_id: str, first_in_scene: bool) -> Shot:
+        """Cover one line: establishing/medium for action, close coverage on the speaker for dialogue."""
+        if line.kind == "action":
+            framing = "WS" if first_in_scene else self.rng.choice(("MWS", "MS"))
+            duration = round(min(2.5, max(1.2, 1.2 + len(line.text) / 60)), 2)
+            sounds = ["door slam"] if re.search(r"door|门", line.text, re.IGNORECASE) else []
+            return Shot(
+                id=shot_id,
+                scene_id=scene.id,
+                duration_s=duration,
+                framing=framing,  # type: ignore[arg-type]
+                angle="eye",
+                movement="static" if framing == "WS" else "pan_right",
+                characters=self._cast(scene, scene.character_ids),
+                location_id=scene.location_id,
+                time_of_day=scene.time_of_day,
+                line_id=line.id,
+                description=self.words["action"].format(frame=self.words[framing], text=line.text),
+                sound_cues=sounds,
+            )
+        angle, movement, sounds = _COVERAGE.get(line.emotion, ("eye", "static", []))
+        listeners = [c for c in scene.character_ids if c != line.speaker_id]
+        framing = self.rng.choice(("CU", "MCU", "OTS") if listeners else ("CU", "MCU"))
+        visible = [line.speaker_id or ""] + ([listeners[0]] if framing == "OTS" else [])
+        template = self.words["ots"] if framing == "OTS" else self.words["speak"]
+        description = template.format(
+            frame=self.words[framing],
+            name=self._name(line.speaker_id),
+            other=self._name(listeners[0]) if listeners else "",
+            emotion=self._emotion_word(line.emotion),
+        )
+        return Shot(
+            id=shot_id,
+            scene_id=scene.id,
+            duration_s=dialogue_shot_seconds(line.text),
+            framing=framing,
+            angle=angle,
+            movement=movement,  # type: ignore[arg-type]
+            characters=self._cast(scene, [c for c in visible if c]),
+            location_id=scene.location_id,
+            time_of_day=scene.time_of_day,
+            line_id=line.id,
+            description=description,
+            sound_cues=list(sounds),
+        )
+
+    def reaction(self, scene: Scene, line: Line, shot_id: str) -> Shot | None:
+        """Return a short close-up of a listener reacting, or None when nobody is listening."""
+        listeners = [c for c in scene.character_ids if c != line.speaker_id]
+        if not listeners:
+            return None
+        who = self.rng.choice(listeners)
+        return Shot(
+            id=shot_id,
+            scene_id=scene.id,
+            duration_s=round(self.rng.uniform(0.8, 1.5), 2),
+            framing="CU",
+            angle="dutch" if line.emotion == "shocked" else "eye",
+            movement="static",
+            characters=self._cast(scene, [who]),
+            location_id=scene.location_id,
+            time_of_day=scene.time_of_day,
+            line_id=line.id,
+            description=self.words["react"].format(name=self._name(who)),
+        )
+
+    def _reacting(self, target_seconds: int) -> set[str]:
+        """Choose the lines that get a reaction cut: charged ones first, more while runtime falls short."""
+        last_line = self.script.lines()[-1].id
+        lines = [
+            ln
+            for sc in self.script.scenes
+            for i, ln in enumerate(sc.lines)
+            if ln.kind == "dialogue" and ln.id != last_line and i > 0 and len(sc.character_ids) > 1
+        ]
+        chosen = {
+            ln.id
+            for ln in lines
+            if (ln.emotion in ("shocked", "angry", "desperate") or ln.reveals) and self.rng.random() < 0.6
+        }
+        estimate = sum(dialogue_shot_seconds(ln.text) if ln.kind == "dialogue" else 1.8 for ln in self.script.lines())
+        estimate += 1.15 * len(chosen)
+        spare = [ln for ln in lines if ln.id not in chosen]
+        self.rng.shuffle(spare)
+        # Runtime honesty: reaction cuts are the cheapest true screen time to add when lines run short.
+        while spare and estimate < 0.9 * target_seconds:
+            chosen.add(spare.pop().id)
+            estimate += 1.15
+        return chosen
+
+    def build(self, target_seconds: int) -> list[Shot]:
+        """Return the full shot list with the hook and cliffhanger treatments."""
+        shots: list[Shot] = []
+        reacting = self._reacting(target_seconds)
+        for scene in self.script.scenes:
+            number = 0
+            for index, line in enumerate(scene.lines):
+                number += 1
+                shots.append(self.line_shot(scene, line, f"{scene.id}-sh{number:02d}", index == 0))
+                if line.id in reacting:
+                    reaction = self.reaction(scene, line, f"{scene.id}-sh{number + 1:02d}")
+                    if reaction is not None:
+                        number += 1
+                        shots.append(reaction)
+        first = shots[0]
+        visible = first.characters[:1] if first.characters else []
+        framing = "ECU" if first.framing in ("WS", "MWS", "MS") else "CU"
+        description = first.description
+        if first.framing in self.words and description.startswith(self.words[first.framing]):
+            description = self.words[framing] + description[len(self.words[first.framing]) :]
+        shots[0] = first.model_copy(
+            update={
+                "framing": framing,
+                "movement": "push_in",
+                "description": description,
+                "characters": visible,
+                "sound_cues": [*first.sound_cues, "sting"],
+                "on_screen_text": self.canon.title if self.script.episode == 1 else "",
+            }
+        )
+        last = shots[-1]
+        shots[-1] = last.model_copy(
+            update={"movement": "push_in", "sound_cues": [*last.sound_cues, "sting", "cut to black"]}
+        )
+        return shots
+
+
+def compose_shots(script: Script, canon: Canon, target_seconds: int, rng: random.Random) -> ShotList:
+    """Return a fresh shot list for the script."""
+    return ShotList(
+        episode=script.episode,
+        target_seconds=target_seconds,
+        shots=_ShotWriter(script, canon, rng).build(target_seconds),
+    )
+
+
+def _next_id(shots: list[Shot], scene_id: str) -> str:
+    numbers = [int(m.group(2)) for s in shots if (m := _SHOT_ID.match(s.id)) and m.group(1) == scene_id]
+    return f"{scene_id}-sh{max(numbers, default=0) + 1:02d}"
+
+
+def revise_shots(
+    previous: ShotList, notes: list[Finding], script: Script, canon: Canon, rng: random.Random
+) -> ShotList | None:
+    """Apply shot fixes to the previous list; None when a note has no usable fix (the caller regenerates)."""
+    shots = [s.model_copy(deep=True) for s in previous.shots]
+    writer = _ShotWriter(script, canon, rng)
+    for note in notes:
+        fix: Mapping[str, str] = note.fix
+        action = fix.get("action", "")
+        index = next((i for i, s in enumerate(shots) if s.id == fix.get("shot_id")), None)
+        if action == "set_duration" and index is not None:
+            try:
+                seconds = float(fix.get("value", ""))
+            except ValueError:
+                return None
+            shots[index].duration_s = min(30.0, max(0.1, seconds))
+        elif action == "set_wardrobe" and index is not None:
+            for person in shots[index].characters:
+                if person.character_id == fix.get("character_id"):
+                    person.wardrobe_id = fix.get("value", person.wardrobe_id)
+        elif action == "remove_character" and index is not None:
+            shots[index].characters = [c for c in shots[index].characters if c.character_id != fix.get("character_id")]
+        elif action == "add_shot_for_line":
+            found = next(((sc, ln) for sc in script.scenes for ln in sc.lines if ln.id == fix.get("line_id")), None)
+            if found is None:
+                return None
+            scene, line = found
+            order = [ln.id for ln in script.lines()]
+            position = len(shots)
+            for i, shot in enumerate(shots):
+                if shot.line_id in order and order.index(shot.line_id) > order.index(line.id):
+                    position = i
+                    break
+            shots.insert(position, writer.line_shot(scene, line, _next_id(shots, scene.id), False))
+        else:
+            return None
+    return ShotList(episode=previous.episode, target_seconds=previous.target_seconds, shots=shots)

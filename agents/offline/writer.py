@@ -1,0 +1,203 @@
+"""The offline procedural writer: a LangChain chat model that answers agents' structured-output calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, ValidationError
+
+from agents.offline.compose_plan import plan_season
+from agents.offline.compose_revise import revise_script
+from agents.offline.compose_script import DraftInput, draft_script
+from agents.offline.compose_shots import compose_shots, revise_shots
+from agents.offline.compose_slips import plant_slip
+from agents.prompting import read_context_block
+from memory.schema import Canon, Carryover, EpisodeBrief, Finding, LlmFindings, Script, ShotList
+
+MODEL_NAME = "dramaroom-offline-writer"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """Estimate tokens: one per CJK character, about one per four other characters."""
+    cjk = len(_CJK.findall(text))
+    rest = len(text) - cjk
+    return cjk + math.ceil(rest / 4)
+
+
+def _as_int(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _findings(raw: object) -> list[Finding]:
+    notes: list[Finding] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            notes.append(Finding.model_validate(item))
+        except ValidationError:
+            continue
+    return notes
+
+
+class OfflineWriter(BaseChatModel):
+    """Deterministic story composer standing in for an LLM when no endpoint is configured."""
+
+    seed: int = 0
+    slip_rate: float = 0.25
+
+    def __init__(self, seed: int = 0, slip_rate: float = 0.25, **kwargs: Any) -> None:
+        super().__init__(seed=seed, slip_rate=slip_rate, **kwargs)
+
+    @property
+    def _llm_type(self) -> str:
+        return "dramaroom-offline"
+
+    @property
+    def _identifying_params(self) -> Mapping[str, Any]:
+        return {"model_name": MODEL_NAME, "seed": self.seed, "slip_rate": self.slip_rate}
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools as OpenAI-style function schemas; the first one names the answer's tool call."""
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+
+    # ----------------------------------------------------------------- dispatch
+
+    def compose(self, payload: Mapping[str, object]) -> BaseModel | None:
+        """Return the structured answer for a context-block payload, or None for a task it cannot do."""
+        task = payload.get("task")
+        seed = _as_int(payload.get("seed"), self.seed)
+        if task == "plan_season":
+            return plan_season({**payload, "seed": seed})
+        if task == "write_script":
+            return self._script(payload, seed)
+        if task == "shot_list":
+            return self._shots(payload, seed)
+        if task in ("review_continuity", "review_ethics"):
+            # The deterministic checks run elsewhere; without judgement there is nothing honest to add.
+            return LlmFindings(findings=[])
+        return None
+
+    def _script(self, payload: Mapping[str, object], seed: int) -> Script:
+        brief = EpisodeBrief.model_validate(payload.get("brief"))
+        canon = Canon.model_validate(payload.get("canon"))
+        carry = Carryover.model_validate(payload.get("carryover") or {})
+        revision = _as_int(payload.get("revision"), 0)
+        target = min(600, max(10, _as_int(payload.get("target_seconds"), 90)))
+        data = DraftInput(canon=canon, brief=brief, carryover=carry, target_seconds=target, seed=seed)
+        previous = payload.get("previous_draft")
+        if revision > 0 and previous:
+            return revise_script(Script.model_validate(previous), _findings(payload.get("notes")), data, revision)
+        script = draft_script(data, revision, offset=revision)
+        if revision == 0:
+            roll = random.Random(f"{seed}:slip:{brief.number}")
+            if roll.random() < self.slip_rate:
+                script = plant_slip(script, canon, roll)
+        return script
+
+    def _shots(self, payload: Mapping[str, object], seed: int) -> ShotList:
+        script = Script.model_validate(payload.get("script"))
+        canon = Canon.model_validate(payload.get("canon"))
+        revision = _as_int(payload.get("revision"), 0)
+        target = _as_int(payload.get("target_seconds"), script.target_seconds)
+        rng = random.Random(f"{seed}:shot_list:{script.episode}:{revision}")
+        previous = payload.get("previous_shots")
+        if revision > 0 and previous:
+            revised = revise_shots(
+                ShotList.model_validate(previous), _findings(payload.get("notes")), script, canon, rng
+            )
+            if revised is not None:
+                return revised
+        return compose_shots(script, canon, target, rng)
+
+    # --------------------------------------------------------------- langchain
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        prompt = "\n".join(m.content if isinstance(m.content, str) else json.dumps(m.content) for m in messages)
+        input_tokens = estimate_tokens(prompt)
+        payload = read_context_block(messages)
+        task = str(payload.get("task")) if payload else ""
+        try:
+            result = self.compose(payload) if payload is not None else None
+        except (ValidationError, ValueError, KeyError, TypeError) as error:
+            return self._text(f"The offline writer could not compose '{task}': {error}", input_tokens)
+        if result is None:
+            return self._text(
+                "This is the dramaroom offline writer. It composes only season plans, scripts, shot lists and "
+                "review stubs from a <context> block, and cannot handle this request.",
+                input_tokens,
+            )
+        args: dict[str, Any] = result.model_dump(mode="json")
+        body = json.dumps(args, ensure_ascii=False, sort_keys=True)
+        output_tokens = estimate_tokens(body)
+        usage = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
+        }
+        tools = kwargs.get("tools") or []
+        name = ""
+        if tools and isinstance(tools[0], dict):
+            name = str(tools[0].get("function", {}).get("name", "")) or str(tools[0].get("name", ""))
+        if not name:
+            message = AIMessage(
+                content=body,
+                usage_metadata=usage,  # type: ignore[arg-type]
+                response_metadata={"model_name": MODEL_NAME},
+            )
+            return ChatResult(generations=[ChatGeneration(message=message)])
+        call_id = "offline-" + hashlib.sha256(f"{name}:{body}".encode()).hexdigest()[:16]
+        message = AIMessage(
+            content="",
+            tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}],
+            usage_metadata=usage,  # type: ignore[arg-type]
+            response_metadata={"model_name": MODEL_NAME},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages, stop=stop, **kwargs)
+
+    def _text(self, text: str, input_tokens: int) -> ChatResult:
+        output_tokens = estimate_tokens(text)
+        message = AIMessage(
+            content=text,
+            usage_metadata={
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "total_tokens": input_tokens + output_tokens,
+            },
+            response_metadata={"model_name": MODEL_NAME},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,62 @@
+"""What the two reviewers share: asking a model for findings the rules cannot see."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from memory.schema import Canon, Finding, LlmFindings, Script, Verdict
+
+from agents.prompting import Task, context_block
+from agents.room import Role, RoomContext, call_config
+
+Reviewer = Literal["continuity", "ethics"]
+
+
+async def llm_findings(
+    ctx: RoomContext,
+    *,
+    reviewer: Reviewer,
+    task: Task,
+    system: str,
+    user: str,
+    script: Script,
+    canon: Canon,
+    rule_findings: list[Finding],
+    node: str,
+) -> list[Finding]:
+    """Ask the reviewer's model for extra findings and tag them as model judgement."""
+    payload: dict[str, object] = {
+        "language": ctx.language,
+        "script": script,
+        "canon": canon,
+        "rule_findings": rule_findings,
+    }
+    role: Role = reviewer
+    answer = await ctx.model(role).structured(
+        LlmFindings,
+        system=system,
+        user=user.format(episode=script.episode, context=context_block(task, payload)),
+        config=call_config(role, script.episode, node),
+    )
+    return [
+        Finding(
+            id=f"llm:{node}:{index}",
+            reviewer=reviewer,
+            check="llm_review",
+            category=found.category,
+            severity=found.severity,
+            message=found.message,
+            quote=found.quote,
+            location=found.location,
+            source="llm",
+        )
+        for index, found in enumerate(answer.findings, start=1)
+    ]
+
+
+def verdict_for(findings: list[Finding]) -> Verdict:
+    """Block on any blocking finding, ask for a revision on any other actionable one."""
+    severities = {f.severity for f in findings}
+    if "block" in severities:
+        return "block"
+    return "revise" if "revise" in severities else "approve"

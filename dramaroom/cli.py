@@ -1,0 +1,218 @@
+"""The dramaroom command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agents.room import RoomEvent
+from dramaroom import reports
+from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
+from dramaroom.errors import UserError
+from dramaroom.production import RunResult, run_season
+from dramaroom.settings import Settings
+from dramaroom.workspace import Workspace
+
+app = typer.Typer(
+    name="dramaroom",
+    help="A writers' room and production line for AI micro-dramas.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+STATE = {"debug": False}
+
+SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    STATE["debug"] = debug
+
+
+def validate_premise(premise: str) -> str:
+    """Return a cleaned premise or raise a one-line error saying what to change."""
+    text = premise.strip()
+    if not text:
+        raise UserError("the premise is empty: describe the story in a sentence or two with --premise")
+    if len(text) > MAX_PREMISE_CHARS:
+        raise UserError(
+            f"the premise is {len(text):,} characters, over the {MAX_PREMISE_CHARS:,} limit: "
+            "give a pitch of a paragraph or two; the writers' room builds the rest"
+        )
+    junk = [ch for ch in text if (unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} and ch not in "\n\t") or ch == "\ufffd"]
+    if junk:
+        raise UserError(
+            f"the premise contains {len(junk)} control or undecodable characters (binary data?): pass plain text"
+        )
+    return text
+
+
+def read_premise_file(path: Path) -> str:
+    """Read a premise file, refusing huge or non-text files before reading them whole."""
+    try:
+        size = path.stat().st_size
+        if size > 64 * MAX_PREMISE_CHARS:
+            raise UserError(f"{path} is {size:,} bytes: a premise is a paragraph or two (under {MAX_PREMISE_CHARS:,} characters)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}; check the path") from exc
+    if b"\x00" in data:
+        raise UserError(f"{path} contains NUL bytes (binary data?): pass a plain UTF-8 text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8") from exc
+
+
+@app.command()
+def new(
+    series: SeriesArg,
+    premise: Annotated[str, typer.Option(help="The story in a sentence or two.")] = "",
+    premise_file: Annotated[Path | None, typer.Option(help="Read the premise from a UTF-8 text file.")] = None,
+    episodes: Annotated[int, typer.Option(help="Episodes in the season.")] = 6,
+    language: Annotated[str, typer.Option(help="en (English) or zh (Simplified Chinese).")] = "en",
+    seed: Annotated[int, typer.Option(help="Seed for the offline writer; same seed, same season.")] = 0,
+    target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.")] = 90,
+    genre: Annotated[str, typer.Option(help="Optional genre hint, e.g. revenge, romance, period.")] = "",
+) -> None:
+    """Create a series workspace from a premise."""
+    if premise_file is not None:
+        premise = read_premise_file(premise_file)
+    elif not premise:
+        raise UserError('no premise: pass --premise "..." or --premise-file PATH')
+    if language not in ("en", "zh"):
+        raise UserError(f"unknown language {language!r}: use --language en or --language zh")
+    if not 1 <= episodes <= MAX_EPISODES:
+        raise UserError(f"--episodes must be between 1 and {MAX_EPISODES}, got {episodes}")
+    if not 20 <= target_seconds <= 300:
+        raise UserError(f"--target-seconds must be between 20 and 300, got {target_seconds}")
+    lang: Literal["en", "zh"] = "zh" if language == "zh" else "en"
+    section = SeriesSection(
+        premise=validate_premise(premise), language=lang, episodes=episodes, target_seconds=target_seconds,
+        genre=genre, seed=seed,
+    )
+    ws = Workspace.create(series, SeriesConfig(series=section))
+    out.print(f"created [bold]{ws.root}[/] ({episodes} episodes, {lang}, seed {seed})")
+    out.print(f"next: dramaroom produce {ws.root}")
+
+
+class _Display:
+    """Rich progress for a season run: a bar per season and a line per room event."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=False,
+        )
+        self.task = self.progress.add_task("season", total=total, completed=done)
+
+    def __call__(self, event: RoomEvent) -> None:
+        where = f"ep{event.episode:03d} " if event.episode else ""
+        style = {"blocked": "red", "commit": "green", "gate": "yellow", "revision": "magenta"}.get(event.kind, "dim")
+        self.progress.console.print(f"[{style}]{where}{event.node or event.kind}: {event.message}[/]")
+        if event.kind == "commit":
+            self.progress.advance(self.task)
+
+
+@contextmanager
+def _season_display(ws: Workspace) -> Iterator[Callable[[RoomEvent], None]]:
+    done = len(list((ws.root / "episodes").glob("ep*/review.json")))
+    display = _Display(ws.config.series.episodes, min(done, ws.config.series.episodes))
+    with display.progress:
+        yield display
+
+
+def _report(ws: Workspace, result: RunResult, started: float) -> None:
+    elapsed = time.perf_counter() - started
+    if result.status == "paused" and result.pending:
+        n = result.pending.get("episode")
+        out.print(f'[yellow]episode {n} "{result.pending.get("title")}" is waiting for approval[/]')
+        for finding in result.pending.get("open_findings", []) or []:
+            out.print(f"  open: {finding}")
+        out.print(f"approve: dramaroom approve {ws.root} --episode {n}")
+        out.print(f'reject:  dramaroom approve {ws.root} --episode {n} --reject --note "what to change"')
+        return
+    if result.status == "blocked":
+        raise UserError(f"stopped: {result.reason}", code=4)
+    committed = [o.episode for o in result.outcomes if o.status == "committed"]
+    out.print(f"[green]done[/]: {len(committed)} episode(s) written this run in {elapsed:.1f} s; see {ws.root / 'episodes'}")
+
+
+def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, **kwargs: object) -> None:
+    settings = Settings()
+    mode = "endpoint " + (settings.openai_base_url or "api.openai.com") if settings.endpoint_configured else "offline procedural writer (no OPENAI_BASE_URL set)"
+    err.print(f"writers' room: {mode}")
+    started = time.perf_counter()
+    with ws.writing(), _season_display(ws) as display:
+        result = asyncio.run(run_season(ws, settings, approval=approval, command=command, on_event=display, **kwargs))  # type: ignore[arg-type]
+    _report(ws, result, started)
+
+
+@app.command()
+def produce(
+    series: SeriesArg,
+    approve: Annotated[str, typer.Option("--approve", help="auto: approve every episode; manual: pause at each gate.")] = "auto",
+) -> None:
+    """Plan, write, review and shot-list every episode; continues where a previous run stopped."""
+    if approve not in ("auto", "manual"):
+        raise UserError(f"--approve must be auto or manual, got {approve!r}")
+    ws = Workspace.open(series)
+    _produce(ws, "manual" if approve == "manual" else "auto", f"produce --approve {approve}")
+
+
+@app.command()
+def approve(
+    series: SeriesArg,
+    episode: Annotated[int, typer.Option(help="The episode waiting at the approval gate.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Send it back to the screenwriter.")] = False,
+    note: Annotated[str, typer.Option(help="What to change (with --reject) or a remark.")] = "",
+) -> None:
+    """Approve or reject the episode waiting at the gate, then carry on producing."""
+    if reject and not note.strip():
+        raise UserError('a rejection needs a note saying what to change: add --note "..."')
+    ws = Workspace.open(series)
+    decision: dict[str, object] = {"approved": not reject, "note": note.strip(), "by": "human"}
+    verb = "reject" if reject else "approve"
+    _produce(ws, "manual", f"approve --episode {episode} ({verb})", decision=decision, expect_episode=episode)
+
+
+app.command()(reports.status)
+app.command()(reports.review)
+
+
+def main() -> None:
+    """Run the CLI: user errors print one line and exit non-zero; tracebacks only with --debug."""
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        sys.exit(exc.code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted: progress is saved; run the same command again to continue")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence must say something useful
+        if debug:
+            raise
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        err.print(f"[red]error:[/] {type(exc).__name__}: {exc} (run again with --debug for the traceback)", soft_wrap=True)
+        sys.exit(1)

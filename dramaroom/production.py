@@ -1,0 +1,206 @@
+"""Run the writers' room over a workspace: build models, resume threads, pause at gates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command
+
+from agents.llm import LlmError, ModelSpec, RoleModel, endpoint_model, offline_model
+from agents.room import ROLES, ApprovalMode, Role, RoomContext, RoomEvent, RoomLimits
+from agents.showrunner import paywall_for
+from dramaroom.errors import UserError
+from dramaroom.settings import Settings
+from dramaroom.workspace import Workspace
+from graphs.season import build_season_graph
+from graphs.state import EpisodeOutcome, SeasonInput
+from graphs.tracing import Redactor, TraceRecorder, TraceStore
+from memory.bible import StoryBible
+
+SEASON_THREAD = "season"
+
+
+@dataclass
+class RunResult:
+    """How a produce/approve run ended."""
+
+    status: Literal["done", "paused", "blocked"]
+    outcomes: list[EpisodeOutcome] = field(default_factory=list)
+    pending: dict[str, object] | None = None
+    reason: str = ""
+    run_id: str = ""
+
+
+def build_models(settings: Settings, ws: Workspace) -> dict[Role, RoleModel]:
+    """Return a model per role: the configured endpoint, or the offline writer when none is set."""
+    cfg = ws.config
+    if not settings.endpoint_configured:
+        writer = offline_model(seed=cfg.series.seed, slip_rate=cfg.room.slip_rate)
+        return {role: writer for role in ROLES}
+    default = settings.model or cfg.models.default
+    models: dict[Role, RoleModel] = {}
+    for role in ROLES:
+        name = cfg.models.roles.get(role) or default
+        if not name:
+            raise UserError(
+                "an endpoint is configured (OPENAI_BASE_URL/OPENAI_API_KEY) but no model is named: "
+                "set DRAMAROOM_MODEL or [models] default in dramaroom.toml"
+            )
+        spec = ModelSpec(
+            model=name,
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            method=settings.structured_method or cfg.models.method,
+            timeout_s=cfg.models.timeout_s,
+            max_retries=cfg.models.max_retries,
+            max_reasks=cfg.models.max_reasks,
+            temperature=cfg.models.temperature,
+        )
+        models[role] = endpoint_model(spec)
+    return models
+
+
+def build_room(
+    ws: Workspace, settings: Settings, *, on_event: Callable[[RoomEvent], None] = lambda e: None
+) -> RoomContext:
+    """Assemble the run context of a workspace: models, bible, limits, artifact sink."""
+    models = build_models(settings, ws)
+    ws.models = {role: m.label for role, m in models.items()}
+    cfg = ws.config
+    return RoomContext(
+        models=models,
+        bible=StoryBible(ws.bible_dir, cfg.embeddings),
+        artifacts=ws,
+        language=cfg.series.language,
+        seed=cfg.series.seed,
+        target_seconds=cfg.series.target_seconds,
+        limits=RoomLimits(
+            script_revisions=cfg.room.script_revisions,
+            shot_revisions=cfg.room.shot_revisions,
+            plan_revisions=cfg.room.plan_revisions,
+            human_rejections=cfg.room.human_rejections,
+        ),
+        on_event=on_event,
+    )
+
+
+def describe_models(models: dict[Role, RoleModel]) -> str:
+    """Say in one line which models the room uses."""
+    labels = sorted({m.label for m in models.values()})
+    return labels[0] if len(labels) == 1 else "; ".join(f"{r}={m.label}" for r, m in models.items())
+
+
+def open_traces(ws: Workspace, settings: Settings) -> TraceStore:
+    """Open the workspace trace store with the configured key registered for redaction."""
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    return TraceStore(ws.traces_path, Redactor([secret] if secret else []))
+
+
+def _thread_for(traces: TraceStore) -> str:
+    # A season that ended blocked starts over on a fresh thread once the user has changed its input.
+    runs = [r for r in traces.runs() if r.command.startswith(("produce", "approve"))]
+    if not runs:
+        return SEASON_THREAD
+    last = runs[-1]
+    if last.status == "blocked":
+        count = len({r.thread_id for r in runs})
+        return f"{SEASON_THREAD}-{count + 1}"
+    return last.thread_id
+
+
+async def run_season(
+    ws: Workspace,
+    settings: Settings,
+    *,
+    approval: ApprovalMode,
+    command: str,
+    decision: dict[str, object] | None = None,
+    expect_episode: int | None = None,
+    on_event: Callable[[RoomEvent], None] = lambda e: None,
+) -> RunResult:
+    """Start, resume or answer the season graph of a workspace and return how it ended."""
+    ctx = build_room(ws, settings, on_event=on_event)
+    cfg = ws.config
+    traces = open_traces(ws, settings)
+    thread = _thread_for(traces)
+    bible = ctx.bible
+    run_id = traces.start_run(thread, command, dict(ws.models))
+    try:
+        async with AsyncSqliteSaver.from_conn_string(str(ws.checkpoints_path)) as saver:
+            graph = build_season_graph().compile(checkpointer=saver)
+            config = RunnableConfig(
+                configurable={"thread_id": thread},
+                callbacks=[TraceRecorder(traces, run_id)],
+                recursion_limit=100 + 12 * cfg.series.episodes,
+            )
+            pending = await pending_approval(graph, config)
+            if decision is not None:
+                if pending is None:
+                    raise UserError("no episode is waiting for approval: run `dramaroom status` to see where the season is")
+                if expect_episode is not None and pending.get("episode") != expect_episode:
+                    raise UserError(
+                        f"episode {expect_episode} is not waiting for approval; episode {pending.get('episode')} is"
+                    )
+                start: object = Command(resume=decision)
+            else:
+                snapshot = await graph.aget_state(config)
+                start = None if snapshot.next else _season_input(ws, approval)
+            # A gate already waiting is reported, not re-entered: only `approve` answers it.
+            if decision is not None or pending is None:
+                await graph.ainvoke(start, config, context=ctx, durability="sync")
+                pending = await pending_approval(graph, config)
+            state = (await graph.aget_state(config)).values
+    except LlmError as exc:
+        traces.end_run(run_id, "failed", str(exc))
+        raise UserError(f"{exc} (progress so far is saved; run the same command again to continue)", code=1) from exc
+    except UserError as exc:
+        traces.end_run(run_id, "failed", str(exc))
+        raise
+    except BaseException as exc:
+        traces.end_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        bible.close()
+    try:
+        return _finish(traces, run_id, state, pending)
+    finally:
+        traces.close()
+
+
+def _finish(traces: TraceStore, run_id: str, state: dict[str, object], pending: dict[str, object] | None) -> RunResult:
+    outcomes = [o for o in state.get("outcomes", []) or [] if isinstance(o, EpisodeOutcome)]  # type: ignore[attr-defined]
+    if pending is not None:
+        traces.end_run(run_id, "paused")
+        return RunResult("paused", outcomes, pending=pending, run_id=run_id)
+    blocked = state.get("blocked")
+    if isinstance(blocked, EpisodeOutcome):
+        traces.end_run(run_id, "blocked", blocked.reason)
+        return RunResult("blocked", outcomes, reason=blocked.reason, run_id=run_id)
+    traces.end_run(run_id, "done")
+    return RunResult("done", outcomes, run_id=run_id)
+
+
+def _season_input(ws: Workspace, approval: ApprovalMode) -> SeasonInput:
+    series = ws.config.series
+    paywall = series.paywall_episode or paywall_for(series.episodes, ws.config.room.paywall_fraction)
+    return SeasonInput(
+        premise=series.premise,
+        episodes=series.episodes,
+        approval=approval,
+        paywall_episode=min(paywall, series.episodes),
+        genre=series.genre or None,
+    )
+
+
+async def pending_approval(graph: object, config: RunnableConfig) -> dict[str, object] | None:
+    """Return the payload of the approval gate the season is paused at, if any."""
+    snapshot = await graph.aget_state(config, subgraphs=True)  # type: ignore[attr-defined]
+    for task in snapshot.tasks:
+        for item in task.interrupts:
+            if isinstance(item.value, dict):
+                return dict(item.value)
+    return None

@@ -1,0 +1,175 @@
+"""A series on disk: config, bible, checkpoints, traces and episode folders, with one writer at a time."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from dramaroom.config import CONFIG_NAME, SeriesConfig, dump_config, load_config
+from dramaroom.errors import UserError
+from memory.schema import Canon, Script, ShotList
+from renderers.screenplay import to_fountain
+from renderers.shotlist_table import to_csv
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Which role's model wrote each kind of artifact, for its provenance record.
+AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "showrunner", "canon": "showrunner"}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def episode_dir_name(episode: int) -> str:
+    """Return the folder name of an episode, e.g. ep003."""
+    return f"ep{episode:03d}"
+
+
+class Workspace:
+    """One series folder."""
+
+    def __init__(self, root: Path, config: SeriesConfig) -> None:
+        self.root = root
+        self.config = config
+        self.models: Mapping[str, str] = {}
+        self._lock_handle: IO[str] | None = None
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def bible_dir(self) -> Path:
+        return self.root / "bible"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return self.state_dir / "checkpoints.sqlite"
+
+    @property
+    def traces_path(self) -> Path:
+        return self.state_dir / "traces.sqlite"
+
+    def episode_dir(self, episode: int) -> Path:
+        """Return the folder of one episode."""
+        return self.root / "episodes" / episode_dir_name(episode)
+
+    # --------------------------------------------------------------- lifecycle
+    @classmethod
+    def create(cls, root: Path, config: SeriesConfig) -> Workspace:
+        """Create a new workspace folder; refuse to touch an existing one."""
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise UserError(f"{root} already exists: choose another name or remove it first (nothing was changed)")
+        try:
+            (root / "state").mkdir(parents=True, exist_ok=True)
+            (root / "episodes").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create {root}: {exc.strerror}; choose a writable folder") from exc
+        write_atomic(root / CONFIG_NAME, dump_config(config))
+        return cls(root, config)
+
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        """Open an existing workspace, validating its config."""
+        if not root.is_dir():
+            raise UserError(f"{root} does not exist: create the series with `dramaroom new {root} --premise ...`")
+        return cls(root, load_config(root / CONFIG_NAME))
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the workspace's writer lock; fail at once with a clear line if another process has it."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(self.state_dir / "lock", "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise UserError(
+                f"{self.root} is being written by {holder}: wait for it to finish (one writer per workspace)", code=3
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"dramaroom pid {os.getpid()}")
+        handle.flush()
+        self._lock_handle = handle
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+            self._lock_handle = None
+
+    # --------------------------------------------------------------- artifacts
+    def _meta(self, kind: str) -> dict[str, object]:
+        role = AUTHORS.get(kind.split("/")[-1].split(".")[0], "")
+        model = self.models.get(role, "") if role else ", ".join(sorted(set(self.models.values())))
+        return {"generated_by": model, "offline": "offline" in model, "tool": "dramaroom"}
+
+    def _write_json(self, path: Path, kind: str, value: BaseModel) -> None:
+        body = {"meta": self._meta(kind), **value.model_dump(mode="json")}
+        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+    def save_episode(self, episode: int, name: str, value: BaseModel) -> None:
+        """Write an episode artifact as JSON, plus its editor-friendly export where there is one."""
+        folder = self.episode_dir(episode)
+        self._write_json(folder / f"{name}.json", name, value)
+        if isinstance(value, Script) and name == "script":
+            credit = str(self._meta("script")["generated_by"])
+            write_atomic(folder / "script.fountain", to_fountain(value, self.canon(), credit=credit))
+        elif isinstance(value, ShotList) and name == "shotlist":
+            write_atomic(folder / "shotlist.csv", to_csv(value, generated_by=str(self._meta("shotlist")["generated_by"])))
+
+    def save_series(self, name: str, value: BaseModel) -> None:
+        """Write a series-level artifact (season plan, canon, plan review)."""
+        self._write_json(self.root / f"{name}.json", name, value)
+
+    def load_artifact(self, path: Path, model: type[ModelT]) -> ModelT:
+        """Read an artifact written by `save_*` (or edited by hand), failing with one clear line."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise UserError(f"{path} does not exist: produce that episode first") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path} is not valid JSON ({exc}): fix the edit or restore the file") from exc
+        if isinstance(data, dict):
+            data.pop("meta", None)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise UserError(f"{path}: `{where}` {first['msg'].lower()}: fix the edit and run again") from exc
+
+    def canon(self) -> Canon:
+        """Return the season's base canon as planned."""
+        return self.load_artifact(self.root / "canon.json", Canon)
+
+    def save_config(self, config: SeriesConfig) -> None:
+        """Rewrite dramaroom.toml."""
+        self.config = config
+        write_atomic(self.root / CONFIG_NAME, dump_config(config))

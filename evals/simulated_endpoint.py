@@ -1,0 +1,424 @@
+"""A local OpenAI-compatible chat endpoint that answers with the offline writer.
+
+Tests drive the real openai SDK and ChatOpenAI against it; benchmarks use it
+as a model server with configurable latency, concurrency and missing features
+(no json_schema, no tools, an API key). Scripted one-shot replies inject
+429s, 5xxs and malformed answers ahead of the default responder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import cast
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
+from pydantic import BaseModel
+
+from agents.offline.writer import OfflineWriter, estimate_tokens
+from agents.prompting import read_context_block
+from memory import schema as domain
+
+JsonObject = dict[str, object]
+
+# json_object requests carry no schema name, so the context block's task picks one.
+TASK_SCHEMAS: dict[str, str] = {
+    "plan_season": "SeriesBible",
+    "write_script": "Script",
+    "shot_list": "ShotList",
+    "review_continuity": "LlmFindings",
+    "review_ethics": "LlmFindings",
+}
+MODEL_ID = "dramaroom-offline-writer"
+_PIECE = re.compile(r"\S+\s*")
+
+
+@dataclass
+class EndpointBehaviour:
+    """What the simulated server supports and how fast it answers."""
+
+    base_latency_s: float = 0.0
+    per_token_latency_s: float = 0.0
+    max_concurrency: int = 8
+    supports_json_schema: bool = True
+    supports_tools: bool = True
+    api_key: str | None = None
+    slip_rate: float = 0.25
+
+
+@dataclass(frozen=True)
+class EndpointStats:
+    """Totals over the chat completions answered so far; scripted replies count as calls without tokens."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: JsonObject | str
+    headers: Mapping[str, str]
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.reply = _Reply(status, error_body(message, param=param, code=code), {})
+
+
+def error_body(message: str, *, param: str | None = None, code: str | None = None) -> JsonObject:
+    """Return an OpenAI-shaped error body."""
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+
+
+def chat_completion(
+    model: str = MODEL_ID, *, content: str | None = None, tool_calls: list[JsonObject] | None = None
+) -> JsonObject:
+    """Return an OpenAI-shaped chat.completion body, for scripted replies."""
+    message: JsonObject = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    completion_tokens = estimate_tokens(content or json.dumps(tool_calls or []))
+    return {
+        "id": f"chatcmpl-sim-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if tool_calls else "stop"}
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": completion_tokens, "total_tokens": completion_tokens},
+    }
+
+
+class SimulatedEndpoint:
+    """Serve `/v1/chat/completions` and `/v1/models` on 127.0.0.1 from a background thread."""
+
+    def __init__(self, behaviour: EndpointBehaviour | None = None, seed: int = 0) -> None:
+        self.behaviour = behaviour or EndpointBehaviour()
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._requests: list[JsonObject] = []
+        self._scripted: deque[_Reply] = deque()
+        self._stats = EndpointStats()
+        self._slots = threading.BoundedSemaphore(max(1, self.behaviour.max_concurrency))
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL, e.g. http://127.0.0.1:PORT/v1."""
+        if self._server is None:
+            raise RuntimeError("the simulated endpoint is not started; call start() or use it as a context manager")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def requests(self) -> list[JsonObject]:
+        """The JSON bodies received so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def stats(self) -> EndpointStats:
+        """A snapshot of call, token and latency totals."""
+        with self._lock:
+            return self._stats
+
+    def enqueue(self, status: int, body: JsonObject | str, headers: dict[str, str] | None = None) -> None:
+        """Serve this reply to the next chat completion, ahead of the default responder."""
+        with self._lock:
+            self._scripted.append(_Reply(status, body, dict(headers or {})))
+
+    def start(self) -> None:
+        """Bind a free port and serve in a daemon thread."""
+        if self._server is not None:
+            return
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        # A short poll keeps stop() fast; the default half second adds up over a test suite.
+        server = self._server
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.02), name="simulated-endpoint", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> SimulatedEndpoint:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ serving
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0].rstrip("/")
+        if handler.command == "GET" and path == "/v1/models":
+            model = {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "dramaroom"}
+            _send(handler, _Reply(200, {"object": "list", "data": [model]}, {}))
+            return
+        if handler.command != "POST" or path != "/v1/chat/completions":
+            _send(handler, _Reply(404, error_body(f"no route for {handler.command} {path}"), {}))
+            return
+        length = int(handler.headers.get("Content-Length") or 0)
+        try:
+            request = json.loads(handler.rfile.read(length) or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            _send(handler, _Reply(400, error_body("the request body is not valid JSON"), {}))
+            return
+        if not isinstance(request, dict):
+            _send(handler, _Reply(400, error_body("the request body must be a JSON object"), {}))
+            return
+        with self._lock:
+            self._requests.append(request)
+            scripted = self._scripted.popleft() if self._scripted else None
+        key = self.behaviour.api_key
+        if key is not None and handler.headers.get("Authorization") != f"Bearer {key}":
+            # Never echo the presented key: real servers mask it and tests assert it stays secret.
+            _send(handler, _Reply(401, error_body("Incorrect API key provided.", code="invalid_api_key"), {}))
+            return
+        if scripted is not None:
+            self._count(0, 0, 0.0)
+            _send(handler, scripted)
+            return
+        try:
+            with self._slots:
+                self._complete(handler, request)
+        except _ApiError as exc:
+            _send(handler, exc.reply)
+        except Exception as exc:  # a server must answer: an unanswered request looks like a network fault
+            message = f"the simulated endpoint failed: {type(exc).__name__}: {exc}"
+            _send(handler, _Reply(500, error_body(message, code="server_error"), {}))
+
+    def _complete(self, handler: BaseHTTPRequestHandler, request: JsonObject) -> None:
+        message, finish, prompt_tokens = self._answer(request)
+        answer = str(message.get("content") or "") or json.dumps(message.get("tool_calls") or [])
+        completion_tokens = estimate_tokens(answer)
+        usage: JsonObject = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        model = str(request.get("model") or MODEL_ID)
+        head: JsonObject = {"id": f"chatcmpl-sim-{next(self._ids)}", "created": int(time.time()), "model": model}
+        behaviour = self.behaviour
+        latency = behaviour.base_latency_s + behaviour.per_token_latency_s * completion_tokens
+        self._count(prompt_tokens, completion_tokens, latency)
+        if not request.get("stream"):
+            time.sleep(latency)
+            choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            _send(handler, _Reply(200, {**head, "object": "chat.completion", "choices": [choice], "usage": usage}, {}))
+            return
+        options = request.get("stream_options")
+        with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        time.sleep(behaviour.base_latency_s)
+        _send_stream(handler, _chunks(head, message, finish, usage if with_usage else None), behaviour)
+
+    def _answer(self, request: JsonObject) -> tuple[JsonObject, str, int]:
+        """Return the assistant message, finish reason and prompt tokens for a request."""
+        raw_messages = request.get("messages")
+        if not isinstance(raw_messages, list) or not raw_messages:
+            raise _ApiError(400, "'messages' must be a non-empty array", param="messages")
+        fmt = request.get("response_format")
+        fmt_type = fmt.get("type") if isinstance(fmt, dict) else None
+        tools = request.get("tools")
+        if fmt_type == "json_schema" and not self.behaviour.supports_json_schema:
+            raise _ApiError(400, "response_format json_schema is not supported", param="response_format")
+        if (tools or request.get("tool_choice")) and not self.behaviour.supports_tools:
+            raise _ApiError(400, "tools and tool_choice are not supported by this model", param="tools")
+        messages = [_to_message(m) for m in raw_messages if isinstance(m, dict)]
+        prompt_tokens = estimate_tokens("\n".join(m.text for m in messages))
+        writer = OfflineWriter(seed=self._seed, slip_rate=self.behaviour.slip_rate)
+        if isinstance(tools, list) and tools:
+            name = _tool_name(tools, request.get("tool_choice"))
+            arguments = _structured(writer, name, messages)
+            call = {
+                "id": f"call_sim_{next(self._ids)}",
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
+            return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls", prompt_tokens
+        if fmt_type == "json_schema" and isinstance(fmt, dict):
+            spec = fmt.get("json_schema")
+            name = str(spec.get("name")) if isinstance(spec, dict) else ""
+            return {"role": "assistant", "content": _structured(writer, name, messages)}, "stop", prompt_tokens
+        if fmt_type == "json_object":
+            context = read_context_block(messages) or {}
+            name = TASK_SCHEMAS.get(str(context.get("task")), "")
+            if not name:
+                raise _ApiError(400, "json_object needs a context block whose task names a schema", "response_format")
+            return {"role": "assistant", "content": _structured(writer, name, messages)}, "stop", prompt_tokens
+        return {"role": "assistant", "content": writer.invoke(messages).text}, "stop", prompt_tokens
+
+    def _count(self, prompt_tokens: int, output_tokens: int, latency: float) -> None:
+        with self._lock:
+            s = self._stats
+            self._stats = replace(
+                s,
+                calls=s.calls + 1,
+                prompt_tokens=s.prompt_tokens + prompt_tokens,
+                output_tokens=s.output_tokens + output_tokens,
+                latency_s=s.latency_s + latency,
+            )
+
+
+def _handler_for(endpoint: SimulatedEndpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+        timeout = 30  # an idle keep-alive socket must not pin a thread forever
+
+        def do_GET(self) -> None:
+            endpoint._serve(self)
+
+        def do_POST(self) -> None:
+            endpoint._serve(self)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Drop access logs: they would spill into test and CLI output."""
+
+    return Handler
+
+
+def _schema_class(name: str) -> type[BaseModel]:
+    found = getattr(domain, name, None)
+    if isinstance(found, type) and issubclass(found, BaseModel) and found.__module__ == domain.__name__:
+        return found
+    raise _ApiError(400, f"unknown schema {name!r}: this endpoint answers memory.schema models only", "response_format")
+
+
+def _structured(writer: OfflineWriter, name: str, messages: list[BaseMessage]) -> str:
+    """Run the offline writer for one schema and return its answer as JSON text.
+
+    An answer that does not fit the schema is passed on as the writer gave it,
+    as a real model's would be, so clients exercise their re-ask path.
+    """
+    cls = _schema_class(name)
+    result = writer.with_structured_output(cls, method="function_calling", include_raw=True).invoke(messages)
+    parsed = result.get("parsed") if isinstance(result, dict) else None
+    if isinstance(parsed, BaseModel):
+        return parsed.model_dump_json()
+    raw = result.get("raw") if isinstance(result, dict) else None
+    if isinstance(raw, AIMessage) and raw.tool_calls:
+        return json.dumps(raw.tool_calls[0]["args"], ensure_ascii=False)
+    return raw.text if isinstance(raw, BaseMessage) else ""
+
+
+def _tool_name(tools: list[object], choice: object) -> str:
+    if isinstance(choice, dict):
+        function = choice.get("function")
+        if isinstance(function, dict) and function.get("name"):
+            return str(function["name"])
+    first = tools[0]
+    function = first.get("function") if isinstance(first, dict) else None
+    if not isinstance(function, dict) or not function.get("name"):
+        raise _ApiError(400, "tools[0].function.name is required", param="tools")
+    return str(function["name"])
+
+
+def _text(content: object) -> str:
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def _to_message(raw: Mapping[str, object]) -> BaseMessage:
+    role, content = raw.get("role"), _text(raw.get("content"))
+    if role in ("system", "developer"):
+        return SystemMessage(content=content)
+    if role == "tool":
+        return ToolMessage(content=content, tool_call_id=str(raw.get("tool_call_id") or ""))
+    if role != "assistant":
+        return HumanMessage(content=content)
+    calls: list[ToolCall] = []
+    raw_calls = raw.get("tool_calls")
+    for call in raw_calls if isinstance(raw_calls, list) else []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        try:
+            args = json.loads(str(function.get("arguments") or "{}"))
+        except json.JSONDecodeError:
+            content += str(function.get("arguments"))
+            continue
+        if isinstance(args, dict):
+            calls.append(ToolCall(name=str(function.get("name")), args=args, id=str(call.get("id") or "")))
+    return AIMessage(content=content, tool_calls=calls)
+
+
+def _chunks(head: JsonObject, message: JsonObject, finish: str, usage: JsonObject | None) -> Iterator[JsonObject]:
+    """Yield the chat.completion.chunk objects of a streamed answer."""
+    base = {**head, "object": "chat.completion.chunk"}
+
+    def chunk(delta: JsonObject, finish_reason: str | None = None) -> JsonObject:
+        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in _PIECE.findall(str(message.get("content") or "")):
+        yield chunk({"content": piece})
+    calls = message.get("tool_calls")
+    for index, call in enumerate(calls if isinstance(calls, list) else []):
+        yield chunk({"tool_calls": [{"index": index, **call}]})
+    yield chunk({}, finish)
+    if usage is not None:
+        yield {**base, "choices": [], "usage": usage}
+
+
+def _send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[JsonObject], behaviour: EndpointBehaviour) -> None:
+    # No Content-Length on a stream, so the connection closes at the end instead of chunked encoding.
+    handler.close_connection = True
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        for item in chunks:
+            delta = cast(list[JsonObject], item.get("choices") or [{}])[0].get("delta")
+            if isinstance(delta, dict) and delta:
+                text = str(delta.get("content") or "") or json.dumps(delta.get("tool_calls") or "")
+                time.sleep(behaviour.per_token_latency_s * estimate_tokens(text))
+            handler.wfile.write(f"data: {json.dumps(item, ensure_ascii=False)}\n\n".encode())
+            handler.wfile.flush()
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the client went away mid-stream; nothing to answer
+
+
+def _send(handler: BaseHTTPRequestHandler, reply: _Reply) -> None:
+    body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body, ensure_ascii=False)
+    data = body.encode()
+    try:
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):
+        return

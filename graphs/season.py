@@ -1,0 +1,116 @@
+"""The season graph: plan once, then produce episodes in order so each sees the canon before it."""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents import ethics, showrunner
+from agents.room import RoomContext, RoomEvent
+from agents.reviewing import verdict_for
+from graphs.episode import build_episode_graph
+from graphs.routing import after_episode, after_plan_review, after_schedule
+from graphs.state import EpisodeOutcome, SeasonInput, SeasonOutput, SeasonState
+
+Update = dict[str, object]
+
+
+async def plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
+    """Plan the season from the premise, unless the bible already holds a plan."""
+    ctx = runtime.context
+    if ctx.bible.has_series():
+        return {"planned": True}
+    previous = state.get("plan_review")
+    revision = state["plan_revision"] + 1 if previous is not None else 0
+    notes = [f for f in previous.findings if f.severity == "revise"] if previous else []
+    ctx.on_event(RoomEvent("plan", "planning the season" if not revision else f"re-planning (r{revision})"))
+    series = await showrunner.plan_series(
+        ctx,
+        premise=state["premise"],
+        episodes=state["episodes"],
+        paywall_episode=state["paywall_episode"],
+        genre=state.get("genre"),
+        notes=notes,
+    )
+    return {"series": series, "plan_revision": revision, "planned": False}
+
+
+def after_plan(state: SeasonState) -> str:
+    """Skip the plan review when the season was planned in an earlier run."""
+    return "schedule" if state.get("planned") else "review_plan"
+
+
+async def review_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
+    """Run the ethics guards over the premise and the planned bible."""
+    ctx = runtime.context
+    review = ethics.review_series(state["premise"], state.get("series"))
+    # A premise cannot be re-planned away, so only its blocking findings stop the season;
+    # its lesser ones (an injection attempt) are kept on record.
+    deciding = [f for f in review.findings if f.severity == "block" or f.location != "premise"]
+    verdict = verdict_for(deciding)
+    ctx.artifacts.save_series("plan_review", review)
+    ctx.on_event(RoomEvent("verdict", f"plan ethics: {verdict} ({len(review.findings)} findings)", node="review_plan"))
+    return {"plan_review": review, "plan_verdict": verdict}
+
+
+async def commit_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
+    """Store canon and plan in the bible; re-running replaces them with the same content."""
+    ctx = runtime.context
+    series = state["series"]
+    if series is not None:
+        ctx.bible.initialise(series)
+        ctx.artifacts.save_series("season_plan", series.plan)
+        ctx.artifacts.save_series("canon", series.canon)
+        ctx.on_event(RoomEvent("plan", f'season planned: "{series.plan.title}", paywall at ep {series.plan.paywall_episode}'))
+    return {"series": None, "planned": True}
+
+
+async def block_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
+    """Stop before any episode: the premise or plan cannot be produced."""
+    review = state["plan_review"]
+    worst = [f for f in review.findings if f.severity == "block"] or review.findings
+    reason = "the premise or plan was blocked by the ethics review: " + "; ".join(
+        f"{f.category}: {f.message}" for f in worst[:3]
+    )
+    runtime.context.on_event(RoomEvent("blocked", reason, node="block_plan"))
+    return {"blocked": EpisodeOutcome(episode=0, status="blocked", reason=reason)}
+
+
+async def schedule(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
+    """Pick the first episode not yet in the bible: the bible, not the thread, says what is done."""
+    ctx = runtime.context
+    done = set(ctx.bible.committed_episodes())
+    pending = [n for n in range(1, state["episodes"] + 1) if n not in done]
+    if not pending:
+        return {"current": None}
+    number = pending[0]
+    brief = ctx.bible.plan().episodes[number - 1]
+    ctx.on_event(RoomEvent("node", f'writing "{brief.title}"', number, "schedule"))
+    return {"current": number, "episode": number, "brief": brief}
+
+
+async def record(state: SeasonState) -> Update:
+    """Keep the episode's outcome and stop the season if it was blocked."""
+    outcome = state["outcome"]
+    return {"outcomes": [outcome], "blocked": outcome if outcome.status == "blocked" else None}
+
+
+def build_season_graph() -> StateGraph[SeasonState, RoomContext, SeasonInput, SeasonOutput]:
+    """Return the uncompiled season graph with the episode graph as a subgraph node."""
+    graph = StateGraph(SeasonState, context_schema=RoomContext, input_schema=SeasonInput, output_schema=SeasonOutput)
+    graph.add_node("plan", plan)
+    graph.add_node("review_plan", review_plan)
+    graph.add_node("commit_plan", commit_plan)
+    graph.add_node("block_plan", block_plan)
+    graph.add_node("schedule", schedule)
+    graph.add_node("episode", build_episode_graph().compile())
+    graph.add_node("record", record)
+    graph.add_edge(START, "plan")
+    graph.add_conditional_edges("plan", after_plan, ["schedule", "review_plan"])
+    graph.add_conditional_edges("review_plan", after_plan_review)
+    graph.add_edge("commit_plan", "schedule")
+    graph.add_edge("block_plan", END)
+    graph.add_conditional_edges("schedule", after_schedule)
+    graph.add_edge("episode", "record")
+    graph.add_conditional_edges("record", after_episode)
+    return graph

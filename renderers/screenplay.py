@@ -1,0 +1,56 @@
+"""Fountain screenplay export: plain text that screenwriting tools (and screenplain) open."""
+
+from __future__ import annotations
+
+from memory.schema import Canon, Line, Script
+
+TIME_WORDS_ZH = {"dawn": "黎明", "morning": "早晨", "day": "日", "afternoon": "下午", "evening": "傍晚", "night": "夜"}
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _cue(name: str) -> str:
+    # Fountain finds cues by upper case; CJK has none, so those cues are forced with "@".
+    if _has_cjk(name) or not name.isascii():
+        return "@" + name
+    return name.upper()
+
+
+def _action(text: str) -> str:
+    # An all-caps action line would be read as a cue or heading; "!" forces action.
+    return "!" + text if text.isupper() else text
+
+
+def _line(line: Line) -> list[str]:
+    if line.kind == "action":
+        return [_action(line.text), ""]
+    out = [_cue(line.cue or line.speaker_id or "")]
+    direction = line.parenthetical or (line.emotion if line.emotion != "neutral" else "")
+    if direction:
+        out.append(f"({direction.strip('()')})")
+    out += [line.text, ""]
+    return out
+
+
+def to_fountain(script: Script, canon: Canon, *, credit: str) -> str:
+    """Render a script as Fountain with a title page naming the model that wrote it."""
+    out = [
+        f"Title: {script.title}",
+        f"Credit: Episode {script.episode}",
+        f"Author: {credit}",
+        "Notes: AI-generated script (dramaroom)" + (" by the offline procedural writer" if "offline" in credit else ""),
+        "",
+    ]
+    for scene in script.scenes:
+        location = canon.location(scene.location_id)
+        name = location.name if location else scene.location_id
+        prefix = "INT." if (location.interior if location else True) else "EXT."
+        when = TIME_WORDS_ZH[scene.time_of_day] if canon.language == "zh" else scene.time_of_day.upper()
+        flashback = " (FLASHBACK)" if scene.flashback else ""
+        out += [f"{prefix} {name} - {when}{flashback} #{scene.id}#", ""]
+        for line in scene.lines:
+            out += _line(line)
+    out += ["> CUT TO BLACK.", ""]
+    return "\n".join(out)
