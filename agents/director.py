@@ -100,12 +100,17 @@ def visual_prompt(shot: Shot, canon: Canon) -> str:
 def fit_durations(shots: list[Shot], script: Script, language: Language, target: float) -> list[Shot]:
     """Scale shot lengths to the target runtime, never below the time a line takes to say."""
     lines = {line.id: line for line in script.lines()}
-    floors = [
-        max(MIN_SHOT_S, speaking_seconds(lines[s.line_id].text, language) + SPEECH_PAD_S)
-        if s.line_id in lines and lines[s.line_id].kind == "dialogue"
-        else MIN_SHOT_S
-        for s in shots
-    ]
+    # The line is heard over every shot that covers it, so only the first carries the speaking-time floor;
+    # reaction shots on the same line may be short.
+    floors: list[float] = []
+    seen: set[str] = set()
+    for shot in shots:
+        line = lines.get(shot.line_id or "")
+        if line is not None and line.kind == "dialogue" and line.id not in seen:
+            floors.append(max(MIN_SHOT_S, speaking_seconds(line.text, language) + SPEECH_PAD_S))
+            seen.add(line.id)
+        else:
+            floors.append(MIN_SHOT_S)
     durations = [max(s.duration_s, f) for s, f in zip(shots, floors, strict=True)]
     # A few rounds: clamping some shots at their floor or ceiling shifts the remainder onto the others.
     for _ in range(6):

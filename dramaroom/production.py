@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
 from agents.llm import LlmError, ModelSpec, RoleModel, endpoint_model, offline_model
@@ -16,9 +16,10 @@ from agents.showrunner import paywall_for
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
+from graphs.checkpoint import sqlite_checkpointer
 from graphs.season import build_season_graph
 from graphs.state import EpisodeOutcome, SeasonInput
-from graphs.tracing import Redactor, TraceRecorder, TraceStore
+from graphs.tracing import Redactor, TraceRecorder, TraceStore, recording_retries
 from memory.bible import StoryBible
 
 SEASON_THREAD = "season"
@@ -130,7 +131,7 @@ async def run_season(
     bible = ctx.bible
     run_id = traces.start_run(thread, command, dict(ws.models))
     try:
-        async with AsyncSqliteSaver.from_conn_string(str(ws.checkpoints_path)) as saver:
+        async with sqlite_checkpointer(ws.checkpoints_path) as saver, _retries(traces, run_id):
             graph = build_season_graph().compile(checkpointer=saver)
             config = RunnableConfig(
                 configurable={"thread_id": thread},
@@ -169,6 +170,12 @@ async def run_season(
         return _finish(traces, run_id, state, pending)
     finally:
         traces.close()
+
+
+@asynccontextmanager
+async def _retries(traces: TraceStore, run_id: str) -> AsyncIterator[None]:
+    with recording_retries(traces, run_id):
+        yield
 
 
 def _finish(traces: TraceStore, run_id: str, state: dict[str, object], pending: dict[str, object] | None) -> RunResult:

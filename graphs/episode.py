@@ -91,6 +91,7 @@ async def draft(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         artifact="script", revision=revision, caused_by=notes, reviewer=reviewer, model=ctx.model("screenwriter").label
     )
     ctx.artifacts.save_episode(number, "script", script)
+    ctx.artifacts.save_episode(number, f"drafts/script.r{revision}", script)
     verb = "drafted" if revision == 0 else f"revised (r{revision}, {len(notes)} notes from {reviewer})"
     ctx.on_event(RoomEvent("revision" if revision else "node", f"script {verb}", number, "draft"))
     return {"script": script, "script_revision": revision, "history": [record]}
@@ -131,6 +132,7 @@ async def shot_list(state: EpisodeState, runtime: Runtime[RoomContext]) -> Updat
         ctx, script=state["script"], canon=ctx.bible.canon_at(number), revision=revision, notes=notes, previous=previous
     )
     ctx.artifacts.save_episode(number, "shotlist", shots)
+    ctx.artifacts.save_episode(number, f"drafts/shotlist.r{revision}", shots)
     record = RevisionRecord(
         artifact="shotlist", revision=revision, caused_by=notes, reviewer="continuity" if notes else "",
         model=ctx.model("director").label,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,3 +289,34 @@ class TraceRecorder(BaseCallbackHandler):
             output="" if paused else f"{type(error).__name__}: {error}",
             call_id=str(run_id),
         )
+
+
+class RetryLog(logging.Handler):
+    """Record the OpenAI SDK's transport retries (429, 5xx, connection errors) as trace events."""
+
+    def __init__(self, store: TraceStore, run_id: str) -> None:
+        super().__init__(level=logging.INFO)
+        self.store = store
+        self.run_id = run_id
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Store a retry notice; other SDK log lines are ignored."""
+        message = record.getMessage()
+        if message.startswith("Retrying request"):
+            self.store.add(self.run_id, "retry", output=message, status="retry")
+
+
+@contextmanager
+def recording_retries(store: TraceStore, run_id: str) -> Iterator[None]:
+    """Attach a RetryLog to the OpenAI SDK's logger for the duration of a run."""
+    logger = logging.getLogger("openai._base_client")
+    handler = RetryLog(store, run_id)
+    previous = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from memory.schema import Canon, Line, Script
 
+EMOTION_WORDS_ZH = {
+    "calm": "平静", "tense": "紧张", "angry": "愤怒", "afraid": "害怕", "sad": "难过", "joyful": "欣喜",
+    "shocked": "震惊", "cold": "冷冷地", "tender": "温柔", "smug": "得意", "desperate": "绝望",
+}
 TIME_WORDS_ZH = {"dawn": "黎明", "morning": "早晨", "day": "日", "afternoon": "下午", "evening": "傍晚", "night": "夜"}
 
 
@@ -23,11 +27,12 @@ def _action(text: str) -> str:
     return "!" + text if text.isupper() else text
 
 
-def _line(line: Line) -> list[str]:
+def _line(line: Line, chinese: bool) -> list[str]:
     if line.kind == "action":
         return [_action(line.text), ""]
     out = [_cue(line.cue or line.speaker_id or "")]
-    direction = line.parenthetical or (line.emotion if line.emotion != "neutral" else "")
+    emotion = EMOTION_WORDS_ZH.get(line.emotion, "") if chinese else line.emotion
+    direction = line.parenthetical or (emotion if line.emotion != "neutral" else "")
     if direction:
         out.append(f"({direction.strip('()')})")
     out += [line.text, ""]
@@ -51,6 +56,6 @@ def to_fountain(script: Script, canon: Canon, *, credit: str) -> str:
         flashback = " (FLASHBACK)" if scene.flashback else ""
         out += [f"{prefix} {name} - {when}{flashback} #{scene.id}#", ""]
         for line in scene.lines:
-            out += _line(line)
+            out += _line(line, canon.language == "zh")
     out += ["> CUT TO BLACK.", ""]
     return "\n".join(out)

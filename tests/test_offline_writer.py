@@ -493,6 +493,8 @@ def test_thirty_episodes_open_differently() -> None:
     writer = OfflineWriter(seed=21, slip_rate=0.0)
     openings = [script.lines()[0].text for *_, script in _season(bible, writer)]
     assert len(openings) == 30 and len(set(openings)) >= 25
+    for texts in ([b.opening_hook for b in bible.plan.episodes], [b.cliffhanger for b in bible.plan.episodes]):
+        assert len(set(texts)) == 30
 
 
 # -------------------------------------------------------------------------- shots

@@ -68,11 +68,29 @@ class BriefWriter:
             values["other"] = present[prefer] if prefer in pool else present[self.rng.choice(pool)]
         return fill(template, values)
 
-    def _opened(self, text: str, template: str) -> str:
-        opener = self.rng.choice(self.lex.hook_openers)
+    def _opened(self, kind: str, text: str, template: str) -> str:
+        """Vary an action line with an opening phrase (a fresh combination once the templates run out)."""
+        opener = self.rng.choice(self.lex.hook_openers if kind == "hook" else self.lex.cliff_openers)
         if self.lex.language == "en" and not template.startswith("{"):
             text = text[:1].lower() + text[1:]
         return opener + text
+
+    def _joined(self, first: str, second: str) -> str:
+        if first.rstrip('”"').endswith("—"):
+            return first  # A line cut off mid-word must stay cut off.
+        return f"{first} {second}" if self.lex.language == "en" else first + second
+
+    def _addressed(self, body: str, template: str, speaker: str, present: dict[str, str], avoid: set[str]) -> str:
+        """Vary a spoken line by addressing someone present, when the template names nobody."""
+        if "{other}" in template:
+            return body
+        listeners = [k for k in present if k != speaker and k not in avoid]
+        if not listeners:
+            return body
+        name = present[self.rng.choice(listeners)]
+        if self.lex.language == "zh":
+            return f"{name}，{body}"
+        return f"{name}, {body[:1].lower() + body[1:] if body[:2] != 'I ' else body}"
 
     def _pick(self, kind: str, options: list[Beat], present: dict[str, str], avoid: set[str]) -> str:
         indexed = list(enumerate(options))
@@ -81,14 +99,21 @@ class BriefWriter:
         fallback = ""
         for pool in (fresh, indexed):
             for index, (speaker, template) in pool:
-                for attempt in range(4):
+                for attempt in range(8):
                     body = self._render(template, speaker, present, avoid)
                     if body is None:
                         break
+                    # Later attempts combine fragments, so a long season never repeats a line verbatim.
                     if speaker:
+                        if attempt > 0:
+                            body = self._addressed(body, template, speaker, present, avoid)
+                        if attempt > 3:
+                            body = self._joined(body, self.rng.choice(self.lex.tails))
                         text = spoken(self.lex.language, self.members[speaker].character.name, body)
                     else:
-                        text = body if attempt == 0 else self._opened(body, template)
+                        text = body if attempt == 0 else self._opened(kind, body, template)
+                        if attempt > 3:
+                            text = self._joined(text, self.rng.choice(self.lex.action_tails))
                     fallback = fallback or text
                     if text not in self.used_text:
                         self.used_text.add(text)

@@ -180,10 +180,10 @@ def build_cast(rng: random.Random, lex: Lexicon, genre: Genre, job: str) -> list
             wardrobe=_wardrobe(rng, lex, genre, palette),
             voice=Voice(
                 gender="female" if gender == "female" else "male",
-                pitch=pitch,  # type: ignore[arg-type]
+                pitch=pitch,
                 rate=rate,
                 texture=rng.choice(lex.textures),
-            ),  # type: ignore[arg-type]
+            ),
             traits=rng.sample(list(slot.traits), min(3, len(slot.traits))),
         )
         members.append(CastMember(slot, character, given if lex.language == "en" else name))
@@ -265,7 +265,7 @@ def build_world(genre: Genre, names: dict[str, str]) -> WorldRules:
     """Return the genre's world rules with names filled in."""
     return WorldRules(
         era=genre.era,
-        technology=genre.technology,  # type: ignore[arg-type]
+        technology=genre.technology,
         rules=[fill(r, names) for r in genre.rules],
         forbidden_terms=list(genre.forbidden),
     )

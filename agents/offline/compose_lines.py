@@ -107,7 +107,7 @@ class LineWriter:
 
     # ----------------------------------------------------------------- emotions
 
-    def emotion(self, intensity: int, char_id: str | None, listener_id: str | None = None) -> str:
+    def emotion(self, intensity: int, char_id: str | None, listener_id: str | None = None, phase: int = 0) -> str:
         """Choose an emotion that follows the curve's intensity and the sides of speaker and listener."""
         level = 0 if intensity <= 3 else 1 if intensity <= 5 else 2 if intensity <= 7 else 3
         speaker = self.key_of.get(char_id or "", "")
@@ -152,7 +152,9 @@ class LineWriter:
                 ("tense", "afraid", "sad"),
                 ("afraid", "desperate", "sad", "tense"),
             )
-        return self.rng.choice(bands[level])
+        # Joy belongs to the payoff; early in an episode it reads as a non sequitur.
+        band = tuple(e for e in bands[level] if e != "joyful" or phase == 3) or bands[level]
+        return self.rng.choice(band)
 
     # -------------------------------------------------------------------- lines
 

@@ -17,8 +17,8 @@ from agents.offline.compose_cast import (
     build_world,
     role_names,
 )
-from agents.offline.grammar import GENRES, Genre, fields, fill, lexicon
-from memory.schema import Canon, SeasonPlan, SeriesBible, StateChange
+from agents.offline.grammar import GENRES, Genre, PropT, SecretT, fields, fill, lexicon
+from memory.schema import Canon, Prop, SeasonPlan, Secret, SeriesBible, StateChange
 
 # Checked in order: the more specific genres first, family last because 家 and "family" appear everywhere.
 _GENRE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -60,7 +60,7 @@ _EN_ADJECTIVES = frozenset(
     }
 )
 _ZH_OCCUPATION = re.compile(
-    r"^(?:一[个名位])?([\u4e00-\u9fff]{0,6}?(?:员|师|工|生|手|匠|警|医|士|司机|骑手|老板|店主|职员|小妹|小哥))"
+    r"^(?:一[个名位])?([\u4e00-\u9fff]{0,6}?(?:医生|警察|司机|骑手|老板|店主|职员|员|师|工|生|手|匠|士|官))"
 )
 
 
@@ -104,15 +104,18 @@ def _int(value: object, default: int) -> int:
     return default
 
 
-def _free(target: int, episodes: int, taken: set[int], below: int | None = None) -> int:
-    """Return the free episode nearest to target (strictly below `below` when given)."""
+def _free(target: int, episodes: int, taken: set[int], below: int | None = None) -> int | None:
+    """Return the free episode nearest to target (strictly below `below` when given), or None if none is free.
+
+    One big change per episode keeps each brief's cast within four people.
+    """
     limit = episodes if below is None else min(episodes, below - 1)
     target = min(max(1, target), max(1, limit))
     for distance in range(episodes + 1):
         for candidate in (target - distance, target + distance):
             if 1 <= candidate <= limit and candidate not in taken:
                 return candidate
-    return target
+    return None
 
 
 @dataclass
@@ -128,8 +131,8 @@ def _schedule(
     paywall: int,
     genre: Genre,
     members: list[CastMember],
-    props: list[tuple[object, object]],
-    secrets: list[tuple[object, object]],
+    props: list[tuple[PropT, Prop]],
+    secrets: list[tuple[SecretT, Secret]],
 ) -> _Schedule:
     ids = {m.slot.key: m.character.id for m in members}
     exit_key = genre.exit_slot if genre.exit_slot in ids and episodes >= 3 else ""
@@ -137,12 +140,14 @@ def _schedule(
     taken: set[int] = set()
     events: list[Event] = []
     targets = [paywall, round(episodes * 0.55), round(episodes * 0.85)]
-    for (template, secret), target in zip(secrets, targets, strict=False):
-        speaker = template.known_by[0]  # type: ignore[attr-defined]
-        learner = template.learner  # type: ignore[attr-defined]
+    for (secret_t, secret), target in zip(secrets, targets, strict=False):
+        speaker = secret_t.known_by[0]
+        learner = secret_t.learner
         # A secret only the leaving character can tell must come out before they go.
         below = exit_episode if exit_key and speaker == exit_key else None
         episode = _free(target, episodes, taken, below)
+        if episode is None:
+            continue
         taken.add(episode)
         events.append(
             Event(
@@ -150,17 +155,19 @@ def _schedule(
                 StateChange(
                     entity_id=secret.id,
                     field="knows",
-                    value=ids[learner],  # type: ignore[attr-defined]
+                    value=ids[learner],
                     note="reveal",
                 ),
                 (speaker, learner),
             )
         )
-    for template, prop in props:
-        giver, taker = template.holder, template.receiver  # type: ignore[attr-defined]
+    for prop_t, prop in props:
+        giver, taker = prop_t.holder, prop_t.receiver
         if exit_key and exit_key in (giver, taker):
             continue
         episode = _free(max(1, round(episodes * 0.35)), episodes, taken)
+        if episode is None:
+            break
         taken.add(episode)
         events.append(
             Event(
@@ -168,7 +175,7 @@ def _schedule(
                 StateChange(
                     entity_id=prop.id,
                     field="holder_id",
-                    value=ids[taker],  # type: ignore[attr-defined]
+                    value=ids[taker],
                     note="handover",
                 ),
                 (giver, taker),
@@ -178,6 +185,7 @@ def _schedule(
     if exit_key:
         involved = [e.episode for e in events if exit_key in e.roles]
         exit_episode = max([exit_episode, *(e + 1 for e in involved)])
+        exit_episode = next((e for e in range(exit_episode, episodes + 1) if e not in taken), episodes + 1)
         if exit_episode > episodes:
             exit_key, exit_episode = "", 0
         else:
@@ -214,7 +222,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     locations = build_locations(rng, genre)
     props = build_props(rng, genre, members)
     secrets = build_secrets(rng, genre, members)
-    schedule = _schedule(rng, episodes, paywall, genre, members, props, secrets)  # type: ignore[arg-type]
+    schedule = _schedule(rng, episodes, paywall, genre, members, props, secrets)
     for _, secret in secrets:
         secret.reveal_episode = next(
             (e.episode for e in schedule.events if e.change.field == "knows" and e.change.entity_id == secret.id), None
@@ -235,7 +243,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     ]
     canon = Canon(
         title=title,
-        language=language,  # type: ignore[arg-type]
+        language=language,
         genre=genre_key,
         tone=genre.tone,
         world=build_world(genre, names),

@@ -129,7 +129,7 @@ class _Reviser:
             scene.story_day = int(value)
         elif action == "set_clock" and scene is not None and parse_clock(value) is not None:
             scene.clock = value
-            scene.time_of_day = time_of_day(value)  # type: ignore[assignment]
+            scene.time_of_day = time_of_day(value)
         elif action == "replace_text" and found is not None:
             found[1].text = found[1].text.replace(fix.get("old", ""), fix.get("new", ""))
         elif action == "drop_reveal" and found is not None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter, mentions
-from agents.offline.grammar import fill, parse_spoken
+from agents.offline.compose_staging import GONE, pick_wardrobe, scene_times, stage_props, summarise
+from agents.offline.grammar import parse_spoken
 from agents.offline.timing import (
     ACTION_SHOT_S,
     DIALOGUE_PAD_S,
-    format_clock,
-    parse_clock,
     speaking_seconds,
     time_of_day,
 )
@@ -22,14 +20,10 @@ from memory.schema import (
     CharacterStatus,
     EpisodeBrief,
     Line,
-    PropState,
-    PropUse,
     Scene,
     Script,
     StateChange,
 )
-
-_GONE = (PropState.DESTROYED, PropState.LOST)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def _events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> _Events:
                 found.reveal = (secret.id, speaker, change.value)
         elif change.field == "holder_id" and found.handover is None:
             prop = canon.prop(change.entity_id)
-            if prop is None or prop.state in _GONE or prop.holder_id not in present or change.value not in present:
+            if prop is None or prop.state in GONE or prop.holder_id not in present or change.value not in present:
                 continue
             found.handover = (prop.id, prop.holder_id or "", change.value)
         elif change.field == "status" and change.entity_id in present:
@@ -104,6 +98,7 @@ class _Drafter:
         hero = self.writer.roles.get("hero")
         self.hero = hero.id if hero is not None and hero.id in present else present[0]
         self.events = _events(data.canon, data.brief, present)
+        self.phase = 0
 
     # --------------------------------------------------------------- planning
 
@@ -147,7 +142,8 @@ class _Drafter:
             if slots[-1].speaker == char_id:
                 # Someone who has just left cannot deliver the last line; the cut plays it as action.
                 slots[-1] = _Slot("cliff", self.brief.cliffhanger, None, self._mentioned(self.brief.cliffhanger))
-        free = [i for i in range(1, turn) if slots[i].kind == "filler"]
+        # Keep a line of air before the turn so two beats never land back to back.
+        free = [i for i in range(1, turn - 1) if slots[i].kind == "filler"]
         if self.events.handover is not None and free:
             _, giver, taker = self.events.handover
             index = free[len(free) // 2]
@@ -200,54 +196,6 @@ class _Drafter:
                     smallest.append(char_id)
         return casts
 
-    # ---------------------------------------------------------------- timing
-
-    def _times(self, scenes: int) -> list[tuple[int, str]]:
-        carry = self.data.carryover
-        day = max(1, carry.last_story_day, self.brief.story_day)
-        last = parse_clock(carry.last_clock) if day == carry.last_story_day else None
-        if last is not None:
-            minutes = last + self.rng.randint(6, 24) * 5
-            if minutes > 21 * 60:
-                day, minutes = day + 1, self.rng.randint(84, 120) * 5
-        else:
-            minutes = self.rng.randint(84, 228) * 5
-        out = [(day, format_clock(minutes))]
-        for _ in range(scenes - 1):
-            step = self.rng.randint(4, 36) * 5
-            if minutes + step > 23 * 60 + 30 or self.rng.random() < 0.15:
-                day, minutes = day + 1, self.rng.randint(84, 120) * 5
-            else:
-                minutes += step
-            out.append((day, format_clock(minutes)))
-        return out
-
-    def _wardrobe(self, day: int, cast: list[str], chosen: dict[tuple[int, str], str]) -> dict[str, str]:
-        carry = self.data.carryover
-        out: dict[str, str] = {}
-        for char_id in cast:
-            character = self.canon.character(char_id)
-            if character is None:
-                continue
-            ids = [w.id for w in character.wardrobe]
-            key = (day, char_id)
-            if key not in chosen:
-                kept = carry.wardrobe.get(char_id)
-                if day == carry.last_story_day and kept in ids:
-                    chosen[key] = kept or ids[0]
-                else:
-                    planned = next(
-                        (
-                            c.value
-                            for c in self.events.other
-                            if c.field == "wardrobe" and c.entity_id == char_id and c.value in ids
-                        ),
-                        None,
-                    )
-                    chosen[key] = planned or (ids[0] if self.rng.random() < 0.5 else self.rng.choice(ids))
-            out[char_id] = chosen[key]
-        return out
-
     # ----------------------------------------------------------------- lines
 
     def _write_lines(
@@ -263,7 +211,8 @@ class _Drafter:
             last_listener: str | None = None
             for index in range(start, end):
                 slot = slots[index]
-                intensity = curve[min(3, index * 4 // count)]
+                self.phase = min(3, index * 4 // count)
+                intensity = curve[self.phase]
                 if slot.kind == "filler" and index == start and number > 0:
                     slot = _Slot("establish")
                 # Look ahead so a filler line does not hand the same speaker two lines in a row.
@@ -314,13 +263,13 @@ class _Drafter:
         writer = self.writer
         if slot.kind in ("hook", "cliff", "beat") and slot.speaker is None:
             text = slot.text if writer.clean(slot.text) else writer.establishing(cast)
-            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))  # type: ignore[arg-type]
+            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))
         if slot.kind == "establish":
-            return Line(id="", kind="action", text=writer.establishing(cast), emotion=writer.emotion(intensity, None))  # type: ignore[arg-type]
+            return Line(id="", kind="action", text=writer.establishing(cast), emotion=writer.emotion(intensity, None))
         if slot.kind == "handover" and self.events.handover is not None:
             prop_id, giver, taker = self.events.handover
-            prop = self.canon.prop(prop_id)
-            text = writer.handover(giver, taker, prop.name if prop else prop_id)
+            moved = self.canon.prop(prop_id)
+            text = writer.handover(giver, taker, moved.name if moved else prop_id)
             return Line(id="", kind="action", text=text, emotion="tense")
         if slot.kind == "exit":
             return Line(id="", kind="action", text=writer.exit_line(slot.speaker or ""), emotion="tense")
@@ -340,9 +289,9 @@ class _Drafter:
         elif slot.kind == "reaction":
             emotion, text = "shocked", writer.reaction()
         elif slot.kind in ("hook", "cliff") and writer.clean(slot.text):
-            emotion, text = writer.emotion(intensity, speaker, listener), slot.text
+            emotion, text = writer.emotion(intensity, speaker, listener, self.phase), slot.text
         else:
-            emotion = writer.emotion(intensity, speaker, listener)
+            emotion = writer.emotion(intensity, speaker, listener, self.phase)
             text = writer.filler(emotion, speaker, listener, prop_name, prop_holder)
         character = self.canon.character(speaker)
         return Line(
@@ -352,7 +301,7 @@ class _Drafter:
             cue=character.name if character else "",
             text=text,
             emotion=emotion,
-            parenthetical=writer.parenthetical(emotion),  # type: ignore[arg-type]
+            parenthetical=writer.parenthetical(emotion),
             reveals=reveals,
         )
 
@@ -376,45 +325,6 @@ class _Drafter:
     def _turn_text(self) -> list[str]:
         return [self.brief.key_beats[2]]
 
-    # ---------------------------------------------------------------- props
-
-    def _props(
-        self, bounds: list[int], slots: list[_Slot], casts: list[list[str]]
-    ) -> tuple[list[list[PropUse]], list[tuple[str, str | None]]]:
-        holders = {p.id: p.holder_id for p in self.canon.props if p.state not in _GONE}
-        uses: list[list[PropUse]] = []
-        names: list[tuple[str, str | None]] = []
-        ranges = list(zip(bounds, [*bounds[1:], len(slots)], strict=True))
-        for (start, end), cast in zip(ranges, casts, strict=True):
-            scene_uses: list[PropUse] = []
-            handover_here = any(s.kind == "handover" for s in slots[start:end])
-            if handover_here and self.events.handover is not None:
-                prop_id, giver, taker = self.events.handover
-                holders[prop_id] = taker
-                action = fill(
-                    self.writer.lex.handover_beat,
-                    {
-                        "giver": self.writer.short(giver),
-                        "taker": self.writer.short(taker),
-                        "prop": self._prop_name(prop_id),
-                    },
-                )
-                scene_uses.append(PropUse(prop_id=prop_id, holder_id=taker, action=action))
-            else:
-                held = [p for p, h in holders.items() if h in cast]
-                if held and self.rng.random() < 0.55:
-                    prop_id = self.rng.choice(held)
-                    scene_uses.append(PropUse(prop_id=prop_id, holder_id=holders[prop_id]))
-            uses.append(scene_uses)
-            names.append(
-                (self._prop_name(scene_uses[0].prop_id), scene_uses[0].holder_id) if scene_uses else ("", None)
-            )
-        return uses, names
-
-    def _prop_name(self, prop_id: str) -> str:
-        prop = self.canon.prop(prop_id)
-        return prop.name if prop else ""
-
     # ---------------------------------------------------------------- build
 
     def draft(self) -> Script:
@@ -422,10 +332,14 @@ class _Drafter:
         slots = self._slots(count)
         bounds = self._bounds(slots)
         casts = self._cast_scenes(slots, bounds)
-        uses, prop_names = self._props(bounds, slots, casts)
+        ranges = list(zip(bounds, [*bounds[1:], len(slots)], strict=True))
+        handover_scene = next(
+            (i for i, (a, b) in enumerate(ranges) if any(s.kind == "handover" for s in slots[a:b])), None
+        )
+        uses, prop_names = stage_props(self.rng, self.writer, self.events.handover, handover_scene, casts)
         scene_lines = self._write_lines(slots, bounds, casts, prop_names)
         self._fit_runtime(scene_lines, prop_names)
-        times = self._times(len(bounds))
+        times = scene_times(self.rng, self.data.carryover, self.brief.story_day, len(bounds))
         chosen: dict[tuple[int, str], str] = {}
         scenes: list[Scene] = []
         for number, (lines, cast, (day, clock)) in enumerate(zip(scene_lines, casts, times, strict=True)):
@@ -434,11 +348,13 @@ class _Drafter:
                 Scene(
                     id=f"s{number + 1:02d}",
                     location_id=locations[number % len(locations)],
-                    time_of_day=time_of_day(clock),  # type: ignore[arg-type]
+                    time_of_day=time_of_day(clock),
                     story_day=day,
                     clock=clock,
                     character_ids=cast,
-                    wardrobe=self._wardrobe(day, cast, chosen),
+                    wardrobe=pick_wardrobe(
+                        self.rng, self.canon, self.data.carryover, self.events.other, day, cast, chosen
+                    ),
                     props=uses[number],
                     lines=lines,
                 )
@@ -449,11 +365,11 @@ class _Drafter:
             target_seconds=self.data.target_seconds,
             scenes=scenes,
             state_changes=self._changes(scenes),
-            summary=self._summary(),
+            summary=summarise(self.writer, self.brief),
         )
 
     def _fit_runtime(self, scene_lines: list[list[Line]], props: list[tuple[str, str | None]]) -> None:
-        """Lengthen filler dialogue until the estimate reaches ~85 % of the target (runtime honesty)."""
+        """Lengthen filler dialogue toward ~75 % of the target; the director stretches shots over the rest."""
 
         def estimate() -> float:
             total = 0.0
@@ -470,11 +386,11 @@ class _Drafter:
             if line.kind == "dialogue"
             and not line.reveals
             and 0 < i < len(lines) - 1
-            and line.emotion not in ("neutral", "joyful")
+            and line.emotion not in ("neutral", "joyful", "shocked")
         ]
         self.rng.shuffle(candidates)
         for scene_index, line_index in candidates * 2:
-            if estimate() >= 0.85 * self.data.target_seconds:
+            if estimate() >= 0.75 * self.data.target_seconds:
                 break
             line = scene_lines[scene_index][line_index]
             extra = self.writer.filler(line.emotion, line.speaker_id or "", None, *props[scene_index], fresh_only=True)
@@ -501,21 +417,6 @@ class _Drafter:
             else:
                 out.append(change)
         return out
-
-    def _summary(self) -> str:
-        cliff = self.brief.cliffhanger
-        parsed = parse_spoken(cliff)
-        if parsed is not None:
-            cliff = f"{parsed[0]}: {parsed[1]}" if self.canon.language == "en" else f"{parsed[0]}说：{parsed[1]}"
-        # Fold the cliffhanger into one sentence so the summary stays at three.
-        if self.canon.language == "en":
-            cliff = re.sub(r"[.!?]+\s+(?=\S)", " — ", cliff.strip())
-            cliff = cliff if cliff.endswith((".", "!", "?", "—")) else cliff + "."
-        else:
-            cliff = re.sub(r"[。！？](?=.)", "，", cliff.strip())
-            cliff = cliff if cliff.endswith(("。", "！", "？", "—")) else cliff + "。"
-        beats = self.brief.key_beats
-        return fill(self.writer.lex.summary_frame, {"qi": beats[0], "zhuan": beats[2], "cliff": cliff})
 
 
 def draft_script(data: DraftInput, revision: int, offset: int) -> Script:

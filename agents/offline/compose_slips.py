@@ -82,7 +82,7 @@ def _prop_slip(script: Script, canon: Canon, rng: random.Random) -> bool:
         for p in canon.props
         if p.state in (PropState.INTACT, PropState.DAMAGED) and p.holder_id and p.id not in moving
     ]
-    for index, scene in enumerate(script.scenes):
+    for scene in script.scenes:
         for prop in loose:
             if prop.holder_id not in scene.character_ids and scene.character_ids:
                 scene.props.append(PropUse(prop_id=prop.id, holder_id=rng.choice(scene.character_ids)))

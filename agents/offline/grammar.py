@@ -129,6 +129,8 @@ class Lexicon:
     hooks: tuple[Beat, ...]
     cliffs: tuple[Beat, ...]
     hook_openers: tuple[str, ...]
+    cliff_openers: tuple[str, ...]
+    action_tails: tuple[str, ...]
     beats: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     establishing: tuple[str, ...]
     reveal_beat: str

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from agents.offline.grammar import Lexicon
-from agents.offline.grammar_en_genres import GENRES_EN
+from agents.offline.grammar_en_family import GENRE as _FAMILY
+from agents.offline.grammar_en_identity_reveal import GENRE as _IDENTITY_REVEAL
+from agents.offline.grammar_en_period import GENRE as _PERIOD
+from agents.offline.grammar_en_rebirth import GENRE as _REBIRTH
+from agents.offline.grammar_en_revenge import GENRE as _REVENGE
+from agents.offline.grammar_en_romance import GENRE as _ROMANCE
+from agents.offline.grammar_en_workplace import GENRE as _WORKPLACE
 
 # Names are (name, id part, one-letter misspelling used only for a deliberate first-draft slip).
 _FEMALE = (
@@ -352,6 +358,14 @@ LEXICON = Lexicon(
         ("", "{hero} hears footsteps behind the door and holds very still."),
         ("hero", "Then we do it my way, {other}. Tonight."),
     ),
+    cliff_openers=("At that moment, ", "Just then, ", "Without warning, ", "Seconds later, ", "In the silence, "),
+    action_tails=(
+        "Nobody moves.",
+        "Then everything goes dark.",
+        "No one breathes.",
+        "The silence is total.",
+        "Someone gasps.",
+    ),
     hook_openers=(
         "Without a word, ",
         "In front of everyone, ",
@@ -401,5 +415,5 @@ LEXICON = Lexicon(
     summary_frame="{qi} {zhuan} It ends on a cliffhanger: {cliff}",
     title_suffixes=("Again", "The Reckoning", "Aftermath", "No Way Back", "The Other Side"),
     arc_frame="Episodes {a}-{b}: {text}",
-    genres=GENRES_EN,
+    genres={g.key: g for g in (_IDENTITY_REVEAL, _REVENGE, _REBIRTH, _ROMANCE, _FAMILY, _WORKPLACE, _PERIOD)},
 )

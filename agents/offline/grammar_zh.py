@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from agents.offline.grammar import Lexicon
-from agents.offline.grammar_zh_genres import GENRES_ZH
+from agents.offline.grammar_zh_family import GENRE as _FAMILY
+from agents.offline.grammar_zh_identity_reveal import GENRE as _IDENTITY_REVEAL
+from agents.offline.grammar_zh_period import GENRE as _PERIOD
+from agents.offline.grammar_zh_rebirth import GENRE as _REBIRTH
+from agents.offline.grammar_zh_revenge import GENRE as _REVENGE
+from agents.offline.grammar_zh_romance import GENRE as _ROMANCE
+from agents.offline.grammar_zh_workplace import GENRE as _WORKPLACE
 
 # Given names are (name, pinyin for the id, a near-homophone used only for a deliberate first-draft slip).
 # Surnames and given names avoid the 顾/陆/霍/傅/厉 + 北辰/司寒 cliché pool of overseas-CEO dramas.
@@ -326,6 +332,8 @@ LEXICON = Lexicon(
         ("", "门后传来脚步声，{hero}一动也不敢动。"),
         ("hero", "那就按我的规矩来，{other}。就今晚。"),
     ),
+    cliff_openers=("就在这时，", "话音未落，", "毫无征兆地，", "下一秒，", "一片死寂中，"),
+    action_tails=("谁也没有动。", "紧接着，一片漆黑。", "没有人敢出声。", "四下死一般寂静。", "有人倒吸了一口冷气。"),
     hook_openers=("当着所有人的面，", "手还在发抖，", "没人来得及拦，", "突然，", "二话不说，"),
     beats=(
         (
@@ -369,5 +377,5 @@ LEXICON = Lexicon(
     summary_frame="{qi}{zhuan}本集结尾悬念：{cliff}",
     title_suffixes=("（续）", "·再起", "·余波", "·回不去了", "·另一面"),
     arc_frame="第{a}-{b}集：{text}",
-    genres=GENRES_ZH,
+    genres={g.key: g for g in (_IDENTITY_REVEAL, _REVENGE, _REBIRTH, _ROMANCE, _FAMILY, _WORKPLACE, _PERIOD)},
 )

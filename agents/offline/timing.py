@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from memory.schema import TimeOfDay
+
 # Speaking rates from the brief: English ~2.6 words/s, Chinese ~4.5 characters/s.
 EN_WORDS_PER_S = 2.6
 ZH_CHARS_PER_S = 4.5
@@ -42,7 +44,7 @@ def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def time_of_day(clock: str) -> str:
+def time_of_day(clock: str) -> TimeOfDay:
     """Return the TimeOfDay literal that matches a clock time."""
     minutes = parse_clock(clock)
     if minutes is None:

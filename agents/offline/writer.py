@@ -167,7 +167,7 @@ class OfflineWriter(BaseChatModel):
         if not name:
             message = AIMessage(
                 content=body,
-                usage_metadata=usage,  # type: ignore[arg-type]
+                usage_metadata=usage,
                 response_metadata={"model_name": MODEL_NAME},
             )
             return ChatResult(generations=[ChatGeneration(message=message)])
@@ -175,7 +175,7 @@ class OfflineWriter(BaseChatModel):
         message = AIMessage(
             content="",
             tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}],
-            usage_metadata=usage,  # type: ignore[arg-type]
+            usage_metadata=usage,
             response_metadata={"model_name": MODEL_NAME},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,115 @@
+"""Stage an episode: story clock per scene, wardrobe per story day, props in hand, and the summary."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from agents.offline.compose_lines import LineWriter
+from agents.offline.grammar import fill, parse_spoken
+from agents.offline.timing import format_clock, parse_clock
+from memory.schema import Canon, Carryover, EpisodeBrief, PropState, PropUse, StateChange
+
+GONE = (PropState.DESTROYED, PropState.LOST)
+
+
+def scene_times(rng: random.Random, carry: Carryover, story_day: int, scenes: int) -> list[tuple[int, str]]:
+    """Return (story day, clock) per scene: after the carryover, strictly later within a day."""
+    day = max(1, carry.last_story_day, story_day)
+    last = parse_clock(carry.last_clock) if day == carry.last_story_day else None
+    if last is not None:
+        minutes = last + rng.randint(6, 24) * 5
+        if minutes > 21 * 60:
+            day, minutes = day + 1, rng.randint(84, 120) * 5
+    else:
+        minutes = rng.randint(84, 228) * 5
+    out = [(day, format_clock(minutes))]
+    for _ in range(scenes - 1):
+        step = rng.randint(4, 36) * 5
+        if minutes + step > 23 * 60 + 30 or rng.random() < 0.15:
+            day, minutes = day + 1, rng.randint(84, 120) * 5
+        else:
+            minutes += step
+        out.append((day, format_clock(minutes)))
+    return out
+
+
+def pick_wardrobe(
+    rng: random.Random,
+    canon: Canon,
+    carry: Carryover,
+    planned: list[StateChange],
+    day: int,
+    cast: list[str],
+    chosen: dict[tuple[int, str], str],
+) -> dict[str, str]:
+    """Return the wardrobe map for a scene: one set per character per story day, carried over on the same day."""
+    out: dict[str, str] = {}
+    for char_id in cast:
+        character = canon.character(char_id)
+        if character is None:
+            continue
+        ids = [w.id for w in character.wardrobe]
+        key = (day, char_id)
+        if key not in chosen:
+            kept = carry.wardrobe.get(char_id)
+            if day == carry.last_story_day and kept in ids:
+                chosen[key] = kept or ids[0]
+            else:
+                change = next(
+                    (c.value for c in planned if c.field == "wardrobe" and c.entity_id == char_id and c.value in ids),
+                    None,
+                )
+                chosen[key] = change or (ids[0] if rng.random() < 0.5 else rng.choice(ids))
+        out[char_id] = chosen[key]
+    return out
+
+
+def stage_props(
+    rng: random.Random,
+    writer: LineWriter,
+    handover: tuple[str, str, str] | None,
+    handover_scene: int | None,
+    casts: list[list[str]],
+) -> tuple[list[list[PropUse]], list[tuple[str, str | None]]]:
+    """Return each scene's PropUses and (prop name, holder) for dialogue, following a planned handover."""
+    canon = writer.canon
+    holders = {p.id: p.holder_id for p in canon.props if p.state not in GONE}
+    uses: list[list[PropUse]] = []
+    names: list[tuple[str, str | None]] = []
+    for number, cast in enumerate(casts):
+        scene_uses: list[PropUse] = []
+        if handover is not None and number == handover_scene:
+            prop_id, giver, taker = handover
+            holders[prop_id] = taker
+            values = {"giver": writer.short(giver), "taker": writer.short(taker), "prop": _name(canon, prop_id)}
+            scene_uses.append(PropUse(prop_id=prop_id, holder_id=taker, action=fill(writer.lex.handover_beat, values)))
+        else:
+            held = [p for p, h in holders.items() if h in cast]
+            if held and rng.random() < 0.55:
+                prop_id = rng.choice(held)
+                scene_uses.append(PropUse(prop_id=prop_id, holder_id=holders[prop_id]))
+        uses.append(scene_uses)
+        names.append((_name(canon, scene_uses[0].prop_id), scene_uses[0].holder_id) if scene_uses else ("", None))
+    return uses, names
+
+
+def _name(canon: Canon, prop_id: str) -> str:
+    prop = canon.prop(prop_id)
+    return prop.name if prop else ""
+
+
+def summarise(writer: LineWriter, brief: EpisodeBrief) -> str:
+    """Return a three-sentence summary: the setup beat, the turn, and the cliffhanger."""
+    cliff = brief.cliffhanger
+    parsed = parse_spoken(cliff)
+    if parsed is not None:
+        cliff = f"{parsed[0]}: {parsed[1]}" if writer.language == "en" else f"{parsed[0]}说：{parsed[1]}"
+    # Fold the cliffhanger into one sentence so the summary stays at three.
+    if writer.language == "en":
+        cliff = re.sub(r"[.!?]+\s+(?=\S)", " — ", cliff.strip())
+        cliff = cliff if cliff.endswith((".", "!", "?", "—")) else cliff + "."
+    else:
+        cliff = re.sub(r"[。！？](?=.)", "，", cliff.strip())
+        cliff = cliff if cliff.endswith(("。", "！", "？", "—")) else cliff + "。"
+    return fill(writer.lex.summary_frame, {"qi": brief.key_beats[0], "zhuan": brief.key_beats[2], "cliff": cliff})

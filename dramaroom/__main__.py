@@ -1,0 +1,5 @@
+"""Allow `python -m dramaroom`."""
+
+from dramaroom.cli import main
+
+main()

@@ -1,0 +1,189 @@
+"""End to end through the real CLI in subprocesses: demo seasons, manual gates, hand edits, kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from memory.bible import StoryBible
+
+pytestmark = pytest.mark.slow
+
+PREMISE_EN = "A delivery rider is secretly the heir to the logistics empire that fired her father."
+PREMISE_ZH = "外卖员林晚其实是物流集团的真正继承人，她要查清父亲被开除的真相。"
+EPISODE_FILES = ["script.json", "script.fountain", "review.json", "shotlist.json", "shotlist.csv"]
+
+
+def offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAMAROOM_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def dramaroom(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "dramaroom", *args], capture_output=True, text=True, env=env or offline_env(),
+        timeout=600, check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"dramaroom {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def new_series(path: Path, premise: str, language: str, episodes: int = 6) -> None:
+    dramaroom("new", str(path), "--premise", premise, "--episodes", str(episodes), "--language", language, "--seed", "7")
+
+
+@pytest.fixture(scope="module")
+def season_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("en") / "series"
+    new_series(path, PREMISE_EN, "en")
+    dramaroom("produce", str(path))
+    return path
+
+
+def artifacts(path: Path) -> dict[str, str]:
+    """Every episode artifact's text, keyed by relative path (drafts included)."""
+    return {
+        str(p.relative_to(path)): p.read_text(encoding="utf-8")
+        for p in sorted((path / "episodes").rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_demo_season_has_every_file_offline_and_labelled(season_en: Path) -> None:
+    for name in ["dramaroom.toml", "season_plan.json", "canon.json", "state/checkpoints.sqlite", "state/traces.sqlite"]:
+        assert (season_en / name).exists(), name
+    assert any((season_en / "bible").iterdir())
+    for n in range(1, 7):
+        folder = season_en / "episodes" / f"ep{n:03d}"
+        for name in EPISODE_FILES:
+            assert (folder / name).stat().st_size > 0, f"{folder / name}"
+        script = json.loads((folder / "script.json").read_text())
+        assert script["meta"]["offline"] is True
+        assert "offline" in script["meta"]["generated_by"]
+        review = json.loads((folder / "review.json").read_text())
+        assert review["outcome"]["status"] == "committed"
+        assert {"continuity", "ethics", "shots", "history", "decisions"} <= set(review)
+        shots = json.loads((folder / "shotlist.json").read_text())
+        total = sum(s["duration_s"] for s in shots["shots"])
+        assert abs(total - shots["target_seconds"]) <= 0.1 * shots["target_seconds"]
+        assert "Author: dramaroom-offline-writer (offline)" in (folder / "script.fountain").read_text()
+        assert (folder / "shotlist.csv").read_text().splitlines()[0].startswith("shot_id,scene_id,start_s")
+    status = dramaroom("status", str(season_en)).stdout
+    assert status.count("committed") == 6
+    bible = StoryBible(season_en / "bible")
+    try:
+        assert bible.committed_episodes() == [1, 2, 3, 4, 5, 6]
+    finally:
+        bible.close()
+
+
+def test_fountain_export_parses_with_screenplain(season_en: Path) -> None:
+    from screenplain.parsers import fountain
+
+    text = (season_en / "episodes" / "ep001" / "script.fountain").read_text()
+    script = json.loads((season_en / "episodes" / "ep001" / "script.json").read_text())
+    parsed = fountain.parse(text.splitlines())
+    kinds = [type(p).__name__ for p in parsed.paragraphs]
+    dialogue = [line for scene in script["scenes"] for line in scene["lines"] if line["kind"] == "dialogue"]
+    assert kinds.count("Slug") == len(script["scenes"])
+    assert kinds.count("Dialog") == len(dialogue)
+
+
+def test_chinese_season_end_to_end(tmp_path: Path) -> None:
+    path = tmp_path / "zh"
+    new_series(path, PREMISE_ZH, "zh")
+    started = time.perf_counter()
+    dramaroom("produce", str(path))
+    assert time.perf_counter() - started < 180
+    for n in range(1, 7):
+        folder = path / "episodes" / f"ep{n:03d}"
+        assert all((folder / name).exists() for name in EPISODE_FILES)
+        fountain = (folder / "script.fountain").read_text()
+        assert "\n@" in fountain, "CJK cues are forced with @"
+        script = json.loads((folder / "script.json").read_text())
+        text = "".join(line["text"] for scene in script["scenes"] for line in scene["lines"])
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 0.6 * len(text.replace(" ", ""))
+
+
+def test_manual_approval_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "manual"
+    new_series(path, PREMISE_EN, "en", episodes=2)
+    first = dramaroom("produce", str(path), "--approve", "manual")
+    assert "episode 1" in first.stdout and "waiting for approval" in first.stdout
+    again = dramaroom("produce", str(path))
+    assert "episode 1" in again.stdout and "waiting for approval" in again.stdout
+    wrong = dramaroom("approve", str(path), "--episode", "2", check=False)
+    assert wrong.returncode != 0 and "episode 2 is not waiting for approval; episode 1 is" in wrong.stderr
+    dramaroom("approve", str(path), "--episode", "1", "--reject", "--note", "Give Idris a reason to stay.")
+    review = json.loads((path / "episodes" / "ep001" / "review.json").read_text())
+    assert review["decisions"][0] == {"approved": False, "note": "Give Idris a reason to stay.", "by": "human"}
+    assert any(h["reviewer"] == "human" for h in review["history"])
+    dramaroom("approve", str(path), "--episode", "1")
+    done = dramaroom("approve", str(path), "--episode", "2")
+    assert "done" in done.stdout
+    assert "committed" in dramaroom("status", str(path)).stdout
+
+
+def test_review_after_a_hand_edit(season_en: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    script_path = series / "episodes" / "ep002" / "script.json"
+    original = script_path.read_text()
+    data = json.loads(original)
+    line = next(l for s in data["scenes"] for l in s["lines"] if l["kind"] == "dialogue")
+    line["cue"] = line["cue"][:-1] + ("x" if line["cue"][-1] != "x" else "y")
+    script_path.write_text(json.dumps(data))
+    try:
+        flagged = dramaroom("review", str(series), "--episode", "2", check=False)
+        assert flagged.returncode == 1
+        assert "name_drift" in flagged.stdout
+        script_path.write_text("{ not json")
+        broken = dramaroom("review", str(series), "--episode", "2", check=False)
+        assert broken.returncode == 2 and "not valid JSON" in broken.stderr and "Traceback" not in broken.stderr
+    finally:
+        script_path.write_text(original)
+    clean = dramaroom("review", str(series), "--episode", "2", check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path: Path) -> None:
+    path = tmp_path / "killed"
+    new_series(path, PREMISE_EN, "en")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dramaroom", "produce", str(path)], env=offline_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    # Kill mid-season: once episode 3 has a draft but before it is committed.
+    target = path / "episodes" / "ep003" / "script.json"
+    deadline = time.monotonic() + 240
+    while not target.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "produce finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    bible = StoryBible(path / "bible")
+    try:
+        assert bible.committed_episodes() == [1, 2]
+    finally:
+        bible.close()
+
+    dramaroom("produce", str(path))
+    assert artifacts(path) == artifacts(season_en)
+    resumed, reference = StoryBible(path / "bible"), StoryBible(season_en / "bible")
+    try:
+        assert resumed.committed_episodes() == reference.committed_episodes() == [1, 2, 3, 4, 5, 6]
+        assert resumed.stats() == reference.stats()
+        assert resumed.canon_at(7) == reference.canon_at(7)
+    finally:
+        resumed.close()
+        reference.close()
