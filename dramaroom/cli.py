@@ -22,6 +22,7 @@ from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
+from graphs.episode import EpisodeReview
 
 app = typer.Typer(
     name="dramaroom",
@@ -129,7 +130,8 @@ class _Display:
 
 @contextmanager
 def _season_display(ws: Workspace) -> Iterator[Callable[[RoomEvent], None]]:
-    done = len(list((ws.root / "episodes").glob("ep*/review.json")))
+    reviews = [ws.load_artifact(p, EpisodeReview) for p in (ws.root / "episodes").glob("ep*/review.json")]
+    done = sum(1 for r in reviews if r.outcome is not None and r.outcome.status == "committed")
     display = _Display(ws.config.series.episodes, min(done, ws.config.series.episodes))
     with display.progress:
         yield display
@@ -197,7 +199,10 @@ def main() -> None:
     """Run the CLI: user errors print one line and exit non-zero; tracebacks only with --debug."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         if debug:
             raise

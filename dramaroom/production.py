@@ -44,6 +44,9 @@ def build_models(settings: Settings, ws: Workspace) -> dict[Role, RoleModel]:
         return {role: writer for role in ROLES}
     default = settings.model or cfg.models.default
     models: dict[Role, RoleModel] = {}
+    # Roles on the same model share one RoleModel, so a structured-output method that the server
+    # refused once is not tried again by every role.
+    shared: dict[str, RoleModel] = {}
     for role in ROLES:
         name = cfg.models.roles.get(role) or default
         if not name:
@@ -51,17 +54,20 @@ def build_models(settings: Settings, ws: Workspace) -> dict[Role, RoleModel]:
                 "an endpoint is configured (OPENAI_BASE_URL/OPENAI_API_KEY) but no model is named: "
                 "set DRAMAROOM_MODEL or [models] default in dramaroom.toml"
             )
-        spec = ModelSpec(
-            model=name,
-            base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key,
-            method=settings.structured_method or cfg.models.method,
-            timeout_s=cfg.models.timeout_s,
-            max_retries=cfg.models.max_retries,
-            max_reasks=cfg.models.max_reasks,
-            temperature=cfg.models.temperature,
-        )
-        models[role] = endpoint_model(spec)
+        if name not in shared:
+            shared[name] = endpoint_model(
+                ModelSpec(
+                    model=name,
+                    base_url=settings.openai_base_url,
+                    api_key=settings.openai_api_key,
+                    method=settings.structured_method or cfg.models.method,
+                    timeout_s=cfg.models.timeout_s,
+                    max_retries=cfg.models.max_retries,
+                    max_reasks=cfg.models.max_reasks,
+                    temperature=cfg.models.temperature,
+                )
+            )
+        models[role] = shared[name]
     return models
 
 

@@ -20,6 +20,7 @@ from renderers.screenplay import to_fountain
 from renderers.shotlist_table import to_csv
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+TMP_SUFFIX = ".partial"
 
 # Which role's model wrote each kind of artifact, for its provenance record.
 AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "showrunner", "canon": "showrunner"}
@@ -28,7 +29,7 @@ AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "sho
 def write_atomic(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -115,6 +116,7 @@ class Workspace:
         handle.write(f"dramaroom pid {os.getpid()}")
         handle.flush()
         self._lock_handle = handle
+        self._remove_partial_writes()
         try:
             yield
         finally:
@@ -123,6 +125,11 @@ class Workspace:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
             self._lock_handle = None
+
+    def _remove_partial_writes(self) -> None:
+        # A killed process can leave a temporary file behind; with the lock held, none is in use.
+        for leftover in self.root.rglob(f".*{TMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
 
     # --------------------------------------------------------------- artifacts
     def _meta(self, kind: str) -> dict[str, object]:

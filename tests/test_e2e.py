@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -92,7 +93,7 @@ def test_fountain_export_parses_with_screenplain(season_en: Path) -> None:
 
     text = (season_en / "episodes" / "ep001" / "script.fountain").read_text()
     script = json.loads((season_en / "episodes" / "ep001" / "script.json").read_text())
-    parsed = fountain.parse(text.splitlines())
+    parsed = fountain.parse(io.StringIO(text))
     kinds = [type(p).__name__ for p in parsed.paragraphs]
     dialogue = [line for scene in script["scenes"] for line in scene["lines"] if line["kind"] == "dialogue"]
     assert kinds.count("Slug") == len(script["scenes"])

@@ -104,7 +104,7 @@ def test_transient_errors_are_retried_and_recorded(tmp_path: Path, endpoint: Sim
     ("status", "body", "needle"),
     [
         (429, {"error": {"message": "quota", "type": "rate_limit"}}, "rate limiting (429)"),
-        (500, {"error": {"message": "boom", "type": "server_error"}}, "failed (500"),
+        (500, {"error": {"message": "boom", "type": "server_error"}}, "failed (HTTP 500)"),
         (200, "this is not json at all", "gave no valid SeriesBible"),
     ],
 )
