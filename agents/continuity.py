@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from memory.schema import Canon, Carryover, Review, Script, ShotList
-
 from agents.continuity_checks import check_script
 from agents.continuity_shots import check_shots
 from agents.reviewing import llm_findings, verdict_for
 from agents.room import RoomContext
+from memory.schema import Canon, Carryover, Review, Script, ShotList
 
 REVIEW_SYSTEM = """\
 You are the continuity editor of a micro-drama series. You check a script against canon.

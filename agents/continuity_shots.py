@@ -16,22 +16,43 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
     covered = {s.line_id for s in shots.shots if s.line_id}
     for line in script.lines():
         if line.kind == "dialogue" and line.id not in covered:
-            out.append(finding("shot_coverage", "timeline_plot", line.id,
-                               f"Dialogue line {line.id} has no shot; add one so the line is seen and heard.",
-                               quote=line.text, fix={"action": "add_shot_for_line", "line_id": line.id}))
+            out.append(
+                finding(
+                    "shot_coverage",
+                    "timeline_plot",
+                    line.id,
+                    f"Dialogue line {line.id} has no shot; add one so the line is seen and heard.",
+                    quote=line.text,
+                    fix={"action": "add_shot_for_line", "line_id": line.id},
+                )
+            )
     scenes = {s.id: s for s in script.scenes}
     for shot in shots.shots:
         scene = scenes.get(shot.scene_id)
         if scene is None:
-            out.append(finding("shot_coverage", "timeline_plot", shot.id,
-                               f"Shot {shot.id} belongs to scene '{shot.scene_id}', which the script does not have; "
-                               "re-assign or drop it.", quote=shot.description,
-                               fix={"action": "set_scene", "shot_id": shot.id, "value": script.scenes[0].id}))
+            out.append(
+                finding(
+                    "shot_coverage",
+                    "timeline_plot",
+                    shot.id,
+                    f"Shot {shot.id} belongs to scene '{shot.scene_id}', which the script does not have; "
+                    "re-assign or drop it.",
+                    quote=shot.description,
+                    fix={"action": "set_scene", "shot_id": shot.id, "value": script.scenes[0].id},
+                )
+            )
         elif shot.line_id and shot.line_id not in {ln.id for ln in scene.lines}:
-            out.append(finding("shot_coverage", "timeline_plot", shot.id,
-                               f"Shot {shot.id} covers line '{shot.line_id}', which is not in scene {scene.id}; "
-                               "point it at a line of its scene.", quote=shot.line_id,
-                               fix={"action": "set_line", "shot_id": shot.id, "value": scene.lines[0].id}))
+            out.append(
+                finding(
+                    "shot_coverage",
+                    "timeline_plot",
+                    shot.id,
+                    f"Shot {shot.id} covers line '{shot.line_id}', which is not in scene {scene.id}; "
+                    "point it at a line of its scene.",
+                    quote=shot.line_id,
+                    fix={"action": "set_line", "shot_id": shot.id, "value": scene.lines[0].id},
+                )
+            )
     return out
 
 
@@ -48,14 +69,29 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
             name = ch.name if ch else sc.character_id
             fix = {"action": "remove_character", "shot_id": shot.id, "character_id": sc.character_id}
             if sc.character_id not in scene.character_ids:
-                out.append(finding("shot_cast", "factual_detail", shot.id,
-                                   f"{name} is in shot {shot.id} but not in scene {scene.id}; remove them.",
-                                   quote=shot.description, canon_fact=f"Scene {scene.id} cast: "
-                                                                      f"{', '.join(scene.character_ids)}", fix=fix))
+                out.append(
+                    finding(
+                        "shot_cast",
+                        "factual_detail",
+                        shot.id,
+                        f"{name} is in shot {shot.id} but not in scene {scene.id}; remove them.",
+                        quote=shot.description,
+                        canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
+                        fix=fix,
+                    )
+                )
             elif ch is not None and ch.status != CharacterStatus.ALIVE and not scene.flashback:
-                out.append(finding("shot_cast", "timeline_plot", shot.id,
-                                   f"{name} is {ch.status.value} in canon but appears in shot {shot.id}; remove them.",
-                                   quote=shot.description, canon_fact=f"{name} is {ch.status.value}", fix=fix))
+                out.append(
+                    finding(
+                        "shot_cast",
+                        "timeline_plot",
+                        shot.id,
+                        f"{name} is {ch.status.value} in canon but appears in shot {shot.id}; remove them.",
+                        quote=shot.description,
+                        canon_fact=f"{name} is {ch.status.value}",
+                        fix=fix,
+                    )
+                )
     return out
 
 
@@ -78,12 +114,23 @@ def check_wardrobe(shots: ShotList, script: Script, canon: Canon) -> list[Findin
             # Without a scene mapping any canon set is acceptable; with one, the shot must match it.
             wrong = sc.wardrobe_id != expected if sc.character_id in scene.wardrobe else sc.wardrobe_id not in sets
             if expected and wrong:
-                out.append(finding("shot_wardrobe", "factual_detail", shot.id,
-                                   f"Shot {shot.id} dresses {sc.character_id} in '{sc.wardrobe_id}' but scene "
-                                   f"{scene.id} has '{expected}'; match the scene.", quote=sc.wardrobe_id,
-                                   canon_fact=f"{sc.character_id} wears '{expected}' in {scene.id}",
-                                   fix={"action": "set_wardrobe", "shot_id": shot.id,
-                                        "character_id": sc.character_id, "value": expected}))
+                out.append(
+                    finding(
+                        "shot_wardrobe",
+                        "factual_detail",
+                        shot.id,
+                        f"Shot {shot.id} dresses {sc.character_id} in '{sc.wardrobe_id}' but scene "
+                        f"{scene.id} has '{expected}'; match the scene.",
+                        quote=sc.wardrobe_id,
+                        canon_fact=f"{sc.character_id} wears '{expected}' in {scene.id}",
+                        fix={
+                            "action": "set_wardrobe",
+                            "shot_id": shot.id,
+                            "character_id": sc.character_id,
+                            "value": expected,
+                        },
+                    )
+                )
     return out
 
 
@@ -96,17 +143,31 @@ def check_location(shots: ShotList, script: Script) -> list[Finding]:
         if scene is None:
             continue
         if shot.location_id != scene.location_id:
-            out.append(finding("shot_location", "factual_detail", shot.id,
-                               f"Shot {shot.id} is at '{shot.location_id}' but scene {scene.id} is at "
-                               f"'{scene.location_id}'; use the scene's location.", quote=shot.location_id,
-                               canon_fact=f"Scene {scene.id} is at {scene.location_id}",
-                               fix={"action": "set_location", "shot_id": shot.id, "value": scene.location_id}))
+            out.append(
+                finding(
+                    "shot_location",
+                    "factual_detail",
+                    shot.id,
+                    f"Shot {shot.id} is at '{shot.location_id}' but scene {scene.id} is at "
+                    f"'{scene.location_id}'; use the scene's location.",
+                    quote=shot.location_id,
+                    canon_fact=f"Scene {scene.id} is at {scene.location_id}",
+                    fix={"action": "set_location", "shot_id": shot.id, "value": scene.location_id},
+                )
+            )
         if shot.time_of_day != scene.time_of_day:
-            out.append(finding("shot_location", "timeline_plot", shot.id,
-                               f"Shot {shot.id} is set at {shot.time_of_day} but scene {scene.id} is at "
-                               f"{scene.time_of_day}; use the scene's time of day.", quote=shot.time_of_day,
-                               canon_fact=f"Scene {scene.id} is at {scene.time_of_day}",
-                               fix={"action": "set_time_of_day", "shot_id": shot.id, "value": scene.time_of_day}))
+            out.append(
+                finding(
+                    "shot_location",
+                    "timeline_plot",
+                    shot.id,
+                    f"Shot {shot.id} is set at {shot.time_of_day} but scene {scene.id} is at "
+                    f"{scene.time_of_day}; use the scene's time of day.",
+                    quote=shot.time_of_day,
+                    canon_fact=f"Scene {scene.id} is at {scene.time_of_day}",
+                    fix={"action": "set_time_of_day", "shot_id": shot.id, "value": scene.time_of_day},
+                )
+            )
     return out
 
 
@@ -116,32 +177,46 @@ def check_runtime(shots: ShotList) -> list[Finding]:
     for shot in shots.shots:
         if not MIN_SHOT_SECONDS <= shot.duration_s <= MAX_SHOT_SECONDS:
             value = min(max(shot.duration_s, MIN_SHOT_SECONDS), MAX_SHOT_SECONDS)
-            out.append(finding("shot_duration", "narrative_style", shot.id,
-                               f"Shot {shot.id} runs {shot.duration_s:g} s, outside {MIN_SHOT_SECONDS:g}-"
-                               f"{MAX_SHOT_SECONDS:g} s; set it to {value:g} s or split it.",
-                               quote=f"{shot.duration_s:g} s",
-                               fix={"action": "set_duration", "shot_id": shot.id, "value": f"{value:g}"}))
+            out.append(
+                finding(
+                    "shot_duration",
+                    "narrative_style",
+                    shot.id,
+                    f"Shot {shot.id} runs {shot.duration_s:g} s, outside {MIN_SHOT_SECONDS:g}-"
+                    f"{MAX_SHOT_SECONDS:g} s; set it to {value:g} s or split it.",
+                    quote=f"{shot.duration_s:g} s",
+                    fix={"action": "set_duration", "shot_id": shot.id, "value": f"{value:g}"},
+                )
+            )
     total, target = shots.total_seconds, shots.target_seconds
     if target > 0 and abs(total - target) > RUNTIME_TOLERANCE * target:
         factor = target / total if total else 1.0
         # One hint per run: scale the longest shot first, it is where trimming hurts least.
         longest = max(shots.shots, key=lambda s: s.duration_s)
         new = min(max(longest.duration_s + (target - total), MIN_SHOT_SECONDS), MAX_SHOT_SECONDS)
-        out.append(finding("runtime", "narrative_style", f"episode-{shots.episode}",
-                           f"Shots total {total:g} s against a target of {target} s (±{RUNTIME_TOLERANCE:.0%}); "
-                           f"scale every duration by {factor:.2f} or cut/add shots.",
-                           quote=f"{total:g} s", canon_fact=f"Target runtime is {target} s",
-                           fix={"action": "set_duration", "shot_id": longest.id, "value": f"{new:g}",
-                                "scale": f"{factor:.3f}"}))
+        out.append(
+            finding(
+                "runtime",
+                "narrative_style",
+                f"episode-{shots.episode}",
+                f"Shots total {total:g} s against a target of {target} s (±{RUNTIME_TOLERANCE:.0%}); "
+                f"scale every duration by {factor:.2f} or cut/add shots.",
+                quote=f"{total:g} s",
+                canon_fact=f"Target runtime is {target} s",
+                fix={"action": "set_duration", "shot_id": longest.id, "value": f"{new:g}", "scale": f"{factor:.3f}"},
+            )
+        )
     return out
 
 
 def check_shots(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
     """Run every deterministic shot-list check and return its findings."""
-    return numbered([
-        *check_coverage(shots, script),
-        *check_cast(shots, script, canon),
-        *check_wardrobe(shots, script, canon),
-        *check_location(shots, script),
-        *check_runtime(shots),
-    ])
+    return numbered(
+        [
+            *check_coverage(shots, script),
+            *check_cast(shots, script, canon),
+            *check_wardrobe(shots, script, canon),
+            *check_location(shots, script),
+            *check_runtime(shots),
+        ]
+    )

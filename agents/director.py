@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from memory.schema import Canon, Character, Finding, Language, Script, Shot, ShotCharacter, ShotList
-
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from agents.screenwriter import format_notes
 from agents.showrunner import LANGUAGE_NAMES
+from memory.schema import Canon, Character, Finding, Language, Script, Shot, ShotCharacter, ShotList
 
 SHOTS_SYSTEM = """\
 You are the director of a vertical 9:16 micro-drama. Break the approved script into shots.
@@ -117,7 +116,11 @@ def fit_durations(shots: list[Shot], script: Script, language: Language, target:
         total = sum(durations)
         if abs(total - target) <= 0.02 * target:
             break
-        free = [i for i, d in enumerate(durations) if (total > target and d > floors[i]) or (total < target and d < MAX_SHOT_S)]
+        free = [
+            i
+            for i, d in enumerate(durations)
+            if (total > target and d > floors[i]) or (total < target and d < MAX_SHOT_S)
+        ]
         if not free:
             break
         free_total = sum(durations[i] for i in free)
@@ -147,13 +150,7 @@ def finalise(draft: ShotList, script: Script, canon: Canon, language: Language, 
 
 
 async def make_shot_list(
-    ctx: RoomContext,
-    *,
-    script: Script,
-    canon: Canon,
-    revision: int,
-    notes: list[Finding],
-    previous: ShotList | None,
+    ctx: RoomContext, *, script: Script, canon: Canon, revision: int, notes: list[Finding], previous: ShotList | None
 ) -> ShotList:
     """Ask the director model for shots, then finish them deterministically from canon."""
     payload: dict[str, object] = {

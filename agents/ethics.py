@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from memory.schema import Canon, Finding, Review, Script, SeriesBible
-
 from agents.ethics_guards import guard_premise, guard_script, guard_series
 from agents.reviewing import llm_findings, verdict_for
 from agents.room import RoomContext
+from memory.schema import Canon, Finding, Review, Script, SeriesBible
 
 REVIEW_SYSTEM = """\
 You are the ethics and compliance reviewer of an AI micro-drama studio.

@@ -30,12 +30,27 @@ class Unit:
     is_title: bool = False
 
 
-def _finding(check: str, category: str, severity: Severity, unit: Unit, message: str, quote: str,
-             fix: dict[str, str] | None = None) -> Finding:
-    return Finding(id=f"{check}:{unit.location}:0", reviewer="ethics", check=check, category=category,
-                   severity=severity, message=message, quote=quote, location=unit.location,
-                   fix=fix if fix is not None else {"action": "rewrite_text", "location": unit.location, "old": quote},
-                   source="rule")
+def _finding(
+    check: str,
+    category: str,
+    severity: Severity,
+    unit: Unit,
+    message: str,
+    quote: str,
+    fix: dict[str, str] | None = None,
+) -> Finding:
+    return Finding(
+        id=f"{check}:{unit.location}:0",
+        reviewer="ethics",
+        check=check,
+        category=category,
+        severity=severity,
+        message=message,
+        quote=quote,
+        location=unit.location,
+        fix=fix if fix is not None else {"action": "rewrite_text", "location": unit.location, "old": quote},
+        source="rule",
+    )
 
 
 def _numbered(findings: Iterable[Finding]) -> list[Finding]:
@@ -61,19 +76,43 @@ def _hits(folded: Folded, terms: Sequence[str]) -> list[Hit]:
 def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
     out: list[Finding] = []
     for hit in _hits(folded, lex.DEEPFAKE):
-        out.append(_finding("deepfake", "real_person", "block", unit,
-                            f"'{hit.quote}' asks for face or voice synthesis of a person; deep-synthesis rules need "
-                            "the person's separate consent, so drop it.", hit.quote))
+        out.append(
+            _finding(
+                "deepfake",
+                "real_person",
+                "block",
+                unit,
+                f"'{hit.quote}' asks for face or voice synthesis of a person; deep-synthesis rules need "
+                "the person's separate consent, so drop it.",
+                hit.quote,
+            )
+        )
     cues = _hits(folded, lex.LIKENESS_CUES)
     for hit in _hits(folded, lex.REAL_PEOPLE):
         if cues:
-            out.append(_finding("real_person_likeness", "real_person", "block", unit,
-                                f"'{hit.quote}' is a real person, and the text uses their likeness or voice "
-                                f"('{cues[0].quote}'); that needs their consent, so cut it.", hit.quote))
+            out.append(
+                _finding(
+                    "real_person_likeness",
+                    "real_person",
+                    "block",
+                    unit,
+                    f"'{hit.quote}' is a real person, and the text uses their likeness or voice "
+                    f"('{cues[0].quote}'); that needs their consent, so cut it.",
+                    hit.quote,
+                )
+            )
         else:
-            out.append(_finding("real_person_name", "real_person", "revise", unit,
-                                f"'{hit.quote}' is a real public figure; fictionalise the name.", hit.quote,
-                                {"action": "replace_text", "location": unit.location, "old": hit.quote, "new": ""}))
+            out.append(
+                _finding(
+                    "real_person_name",
+                    "real_person",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' is a real public figure; fictionalise the name.",
+                    hit.quote,
+                    {"action": "replace_text", "location": unit.location, "old": hit.quote, "new": ""},
+                )
+            )
     return out
 
 
@@ -84,35 +123,79 @@ def _minor_text(unit: Unit, folded: Folded) -> list[Finding]:
         young = regex_hits(sentence, lex.MINOR_AGE_PATTERNS) + _hits(sentence, lex.MINOR_MARKERS)
         bad = _hits(sentence, lex.ROMANCE_VIOLENCE) + _hits(sentence, lex.SEXUAL)
         if young and bad:
-            out.append(_finding("minor_content", "minors", "block", unit,
-                                f"A minor ('{young[0].quote}') is paired with '{bad[0].quote}'; minors must not be in "
-                                "romance, sexual or violent content, so age the character up or cut it.",
-                                sentence.source.strip()))
+            out.append(
+                _finding(
+                    "minor_content",
+                    "minors",
+                    "block",
+                    unit,
+                    f"A minor ('{young[0].quote}') is paired with '{bad[0].quote}'; minors must not be in "
+                    "romance, sexual or violent content, so age the character up or cut it.",
+                    sentence.source.strip(),
+                )
+            )
     return out
 
 
 def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
     out: list[Finding] = []
     for hit in _hits(folded, lex.SEXUAL):
-        out.append(_finding("sexual_content", "sexual", "block", unit,
-                            f"'{hit.quote}' is explicit sexual content; cut it or imply the moment off screen.",
-                            hit.quote))
+        out.append(
+            _finding(
+                "sexual_content",
+                "sexual",
+                "block",
+                unit,
+                f"'{hit.quote}' is explicit sexual content; cut it or imply the moment off screen.",
+                hit.quote,
+            )
+        )
     for hit in _hits(folded, lex.HATE):
-        out.append(_finding("hate_speech", "hate", "block", unit,
-                            f"'{hit.quote}' dehumanises a group of people; remove it.", hit.quote))
+        out.append(
+            _finding(
+                "hate_speech",
+                "hate",
+                "block",
+                unit,
+                f"'{hit.quote}' dehumanises a group of people; remove it.",
+                hit.quote,
+            )
+        )
     methods = _hits(folded, lex.SELF_HARM_METHOD)
     for hit in methods:
-        out.append(_finding("self_harm_method", "self_harm", "block", unit,
-                            f"'{hit.quote}' asks for or gives a self-harm method; remove it. {SAFE_MESSAGING}",
-                            hit.quote))
+        out.append(
+            _finding(
+                "self_harm_method",
+                "self_harm",
+                "block",
+                unit,
+                f"'{hit.quote}' asks for or gives a self-harm method; remove it. {SAFE_MESSAGING}",
+                hit.quote,
+            )
+        )
     for hit in _hits(folded, lex.SELF_HARM_DEPICTION):
         if not any(m.start <= hit.start < m.end for m in methods):
-            out.append(_finding("self_harm_depiction", "self_harm", "revise", unit,
-                                f"'{hit.quote}' depicts suicide or self-harm; follow safe-messaging guidance. "
-                                f"{SAFE_MESSAGING}", hit.quote))
+            out.append(
+                _finding(
+                    "self_harm_depiction",
+                    "self_harm",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' depicts suicide or self-harm; follow safe-messaging guidance. {SAFE_MESSAGING}",
+                    hit.quote,
+                )
+            )
     for hit in _hits(folded, lex.COPYRIGHTED):
-        out.append(_finding("copyrighted_character", "copyright", "block", unit,
-                            f"'{hit.quote}' is a copyrighted character; replace it with an original one.", hit.quote))
+        out.append(
+            _finding(
+                "copyrighted_character",
+                "copyright",
+                "block",
+                unit,
+                f"'{hit.quote}' is a copyrighted character; replace it with an original one.",
+                hit.quote,
+            )
+        )
     return out
 
 
@@ -122,16 +205,31 @@ def _style_guards(unit: Unit, folded: Folded) -> list[Finding]:
     for hit in _hits(folded, lex.LIVING_ARTISTS):
         zh_cue = has_cjk(hit.quote) and lex.ZH_STYLE_AFTER.match(folded.text[hit.end :]) is not None
         if latin_cue or zh_cue:
-            out.append(_finding("living_artist_style", "living_artist", "revise", unit,
-                                f"Imitating the style of the living artist '{hit.quote}' is high risk; describe the "
-                                "look in your own words instead.", hit.quote))
+            out.append(
+                _finding(
+                    "living_artist_style",
+                    "living_artist",
+                    "revise",
+                    unit,
+                    f"Imitating the style of the living artist '{hit.quote}' is high risk; describe the "
+                    "look in your own words instead.",
+                    hit.quote,
+                )
+            )
     artists = {a.casefold() for a in lex.LIVING_ARTISTS} | set(lex.PUBLIC_DOMAIN_ARTISTS)
     for m in lex.STYLE_OF_PATTERN.finditer(unit.text):
         name = m.group(1).strip().rstrip(".")
         if not any(a in name.casefold() for a in artists):
-            out.append(_finding("style_of_name", "living_artist", "revise", unit,
-                                f"'in the style of {name}' may imitate a living artist; describe the look instead.",
-                                m.group().strip()))
+            out.append(
+                _finding(
+                    "style_of_name",
+                    "living_artist",
+                    "revise",
+                    unit,
+                    f"'in the style of {name}' may imitate a living artist; describe the look instead.",
+                    m.group().strip(),
+                )
+            )
     return out
 
 
@@ -139,27 +237,75 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
     out: list[Finding] = []
     if unit.is_title:
         for hit in _hits(folded, lex.BOSS_TITLE):
-            out.append(_finding("boss_title", "stereotype", "revise", unit,
-                                f"'{hit.quote}' in a title is barred by NRTA guidance; retitle without it.", hit.quote))
+            out.append(
+                _finding(
+                    "boss_title",
+                    "stereotype",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' in a title is barred by NRTA guidance; retitle without it.",
+                    hit.quote,
+                )
+            )
         for hit in _hits(folded, lex.CLICKBAIT_TITLE):
-            out.append(_finding("clickbait_title", "nrta", "revise", unit,
-                                f"'{hit.quote}' makes the title vulgar or clickbait; retitle plainly.", hit.quote))
+            out.append(
+                _finding(
+                    "clickbait_title",
+                    "nrta",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' makes the title vulgar or clickbait; retitle plainly.",
+                    hit.quote,
+                )
+            )
     cinderella, rescuer = _hits(folded, lex.CINDERELLA), _hits(folded, lex.RICH_RESCUER)
     if cinderella and rescuer:
-        out.append(_finding("cinderella_rescue", "stereotype", "revise", unit,
-                            f"'{cinderella[0].quote}' rescued by '{rescuer[0].quote}' is the stereotype NRTA warns "
-                            "about; give the heroine her own agency.", cinderella[0].quote))
+        out.append(
+            _finding(
+                "cinderella_rescue",
+                "stereotype",
+                "revise",
+                unit,
+                f"'{cinderella[0].quote}' rescued by '{rescuer[0].quote}' is the stereotype NRTA warns "
+                "about; give the heroine her own agency.",
+                cinderella[0].quote,
+            )
+        )
     for hit in _hits(folded, lex.MONEY_WORSHIP):
-        out.append(_finding("money_worship", "stereotype", "revise", unit,
-                            f"'{hit.quote}' makes money or social climbing the payoff; change the goal.", hit.quote))
+        out.append(
+            _finding(
+                "money_worship",
+                "stereotype",
+                "revise",
+                unit,
+                f"'{hit.quote}' makes money or social climbing the payoff; change the goal.",
+                hit.quote,
+            )
+        )
     for hit in _hits(folded, lex.DISTORTED_CLASSICS):
-        out.append(_finding("distorted_classic", "nrta", "revise", unit,
-                            f"'{hit.quote}' signals an AI-distorted classic, which NRTA guidance bars; adapt "
-                            "respectfully or invent an original story.", hit.quote))
+        out.append(
+            _finding(
+                "distorted_classic",
+                "nrta",
+                "revise",
+                unit,
+                f"'{hit.quote}' signals an AI-distorted classic, which NRTA guidance bars; adapt "
+                "respectfully or invent an original story.",
+                hit.quote,
+            )
+        )
     for hit in regex_hits(folded, lex.INJECTION_PATTERNS):
-        out.append(_finding("prompt_injection", "prompt_injection", "revise", unit,
-                            f"'{hit.quote}' tries to instruct the reviewers; it was recorded and ignored, and every "
-                            "guard still ran. Remove it.", hit.quote))
+        out.append(
+            _finding(
+                "prompt_injection",
+                "prompt_injection",
+                "revise",
+                unit,
+                f"'{hit.quote}' tries to instruct the reviewers; it was recorded and ignored, and every "
+                "guard still ran. Remove it.",
+                hit.quote,
+            )
+        )
     return out
 
 
@@ -177,8 +323,21 @@ def _scan(units: Iterable[Unit]) -> list[Finding]:
 def _character_units(ch: Character) -> list[Unit]:
     loc = f"character:{ch.id}"
     a = ch.appearance
-    text = " / ".join([ch.name, *ch.aliases, ch.role, ch.occupation, *ch.traits, a.hair, a.eyes, a.build, a.features,
-                       *(w.description for w in ch.wardrobe), *(r.kind for r in ch.relationships)])
+    text = " / ".join(
+        [
+            ch.name,
+            *ch.aliases,
+            ch.role,
+            ch.occupation,
+            *ch.traits,
+            a.hair,
+            a.eyes,
+            a.build,
+            a.features,
+            *(w.description for w in ch.wardrobe),
+            *(r.kind for r in ch.relationships),
+        ]
+    )
     return [Unit(loc, text)]
 
 
@@ -188,25 +347,52 @@ def _cast_guards(canon: Canon) -> list[Finding]:
         unit = Unit(f"character:{ch.id}", ch.name)
         romantic = [r for r in ch.relationships if _hits(fold(r.kind), lex.ROMANTIC_RELATIONS)]
         if ch.age < 18 and romantic:
-            out.append(_finding("minor_romance", "minors", "block", unit,
-                                f"{ch.name} is {ch.age} but has a romantic relationship ('{romantic[0].kind}'); "
-                                "make them an adult or drop the romance.", romantic[0].kind,
-                                {"action": "set_age", "character_id": ch.id, "value": "18"}))
+            out.append(
+                _finding(
+                    "minor_romance",
+                    "minors",
+                    "block",
+                    unit,
+                    f"{ch.name} is {ch.age} but has a romantic relationship ('{romantic[0].kind}'); "
+                    "make them an adult or drop the romance.",
+                    romantic[0].kind,
+                    {"action": "set_age", "character_id": ch.id, "value": "18"},
+                )
+            )
         role_hits = _hits(fold(f"{ch.role} / {ch.occupation}"), lex.CHILD_BAD_ROLES)
         if ch.age < 14 and role_hits:
-            out.append(_finding("child_role", "minors", "revise", unit,
-                                f"{ch.name} is a child ({ch.age}) cast as '{role_hits[0].quote}'; NRTA guidance bars "
-                                "child schemers, CEOs and bullies, so change the role.", role_hits[0].quote,
-                                {"action": "set_role", "character_id": ch.id, "value": "family"}))
+            out.append(
+                _finding(
+                    "child_role",
+                    "minors",
+                    "revise",
+                    unit,
+                    f"{ch.name} is a child ({ch.age}) cast as '{role_hits[0].quote}'; NRTA guidance bars "
+                    "child schemers, CEOs and bullies, so change the role.",
+                    role_hits[0].quote,
+                    {"action": "set_role", "character_id": ch.id, "value": "family"},
+                )
+            )
     women = [c for c in canon.characters if c.gender == "female"]
     men = [c for c in canon.characters if c.gender == "male"]
-    if women and all(_hits(fold(c.occupation), lex.SUBSERVIENT_JOBS) for c in women) and any(
-            _hits(fold(f"{c.role} {c.occupation}"), lex.POWER_JOBS) for c in men):
+    if (
+        women
+        and all(_hits(fold(c.occupation), lex.SUBSERVIENT_JOBS) for c in women)
+        and any(_hits(fold(f"{c.role} {c.occupation}"), lex.POWER_JOBS) for c in men)
+    ):
         jobs = ", ".join(f"{c.name}: {c.occupation}" for c in women)
-        out.append(_finding("gender_roles", "stereotype", "revise", Unit("canon.characters", jobs),
-                            "Every woman serves (secretary, housewife, maid) while men hold the power; give women "
-                            "roles with their own power and goals.", jobs,
-                            {"action": "set_occupation", "character_id": women[0].id, "value": ""}))
+        out.append(
+            _finding(
+                "gender_roles",
+                "stereotype",
+                "revise",
+                Unit("canon.characters", jobs),
+                "Every woman serves (secretary, housewife, maid) while men hold the power; give women "
+                "roles with their own power and goals.",
+                jobs,
+                {"action": "set_occupation", "character_id": women[0].id, "value": ""},
+            )
+        )
     return out
 
 
@@ -218,9 +404,17 @@ def _minor_mentions(units: Iterable[Unit], canon: Canon) -> list[Finding]:
         for ch in minors:
             bad = _hits(folded, lex.ROMANCE_VIOLENCE) + _hits(folded, lex.SEXUAL)
             if bad and find_terms(folded, [ch.name, *ch.aliases]):
-                out.append(_finding("minor_content", "minors", "block", unit,
-                                    f"{ch.name} is {ch.age} and this beat pairs them with '{bad[0].quote}'; keep "
-                                    "minors out of romance, sexual and violent beats.", unit.text))
+                out.append(
+                    _finding(
+                        "minor_content",
+                        "minors",
+                        "block",
+                        unit,
+                        f"{ch.name} is {ch.age} and this beat pairs them with '{bad[0].quote}'; keep "
+                        "minors out of romance, sexual and violent beats.",
+                        unit.text,
+                    )
+                )
     return out
 
 
@@ -232,9 +426,12 @@ def guard_premise(premise: str) -> list[Finding]:
 def guard_series(series: SeriesBible) -> list[Finding]:
     """Check a series bible (titles, cast, plan and all bible text) and return the ethics findings."""
     plan, canon = series.plan, series.canon
-    units = [Unit("plan.title", plan.title, True), Unit("plan.logline", plan.logline),
-             Unit("plan.tone", f"{plan.genre} / {plan.tone}"),
-             *(Unit(f"plan.arcs[{i}]", arc) for i, arc in enumerate(plan.arcs))]
+    units = [
+        Unit("plan.title", plan.title, True),
+        Unit("plan.logline", plan.logline),
+        Unit("plan.tone", f"{plan.genre} / {plan.tone}"),
+        *(Unit(f"plan.arcs[{i}]", arc) for i, arc in enumerate(plan.arcs)),
+    ]
     if canon.title.strip() != plan.title.strip():
         units.append(Unit("canon.title", canon.title, True))
     units += [Unit("canon.world", " / ".join([canon.genre, canon.tone, canon.world.era, *canon.world.rules]))]
@@ -242,9 +439,12 @@ def guard_series(series: SeriesBible) -> list[Finding]:
     for ep in plan.episodes:
         loc = f"ep{ep.number:02d}"
         units.append(Unit(f"{loc}.title", ep.title, True))
-        beats += [Unit(f"{loc}.opening_hook", ep.opening_hook), Unit(f"{loc}.cliffhanger", ep.cliffhanger),
-                  Unit(f"{loc}.core_conflict", ep.core_conflict),
-                  *(Unit(f"{loc}.key_beats[{i}]", b) for i, b in enumerate(ep.key_beats))]
+        beats += [
+            Unit(f"{loc}.opening_hook", ep.opening_hook),
+            Unit(f"{loc}.cliffhanger", ep.cliffhanger),
+            Unit(f"{loc}.core_conflict", ep.core_conflict),
+            *(Unit(f"{loc}.key_beats[{i}]", b) for i, b in enumerate(ep.key_beats)),
+        ]
     units += beats
     for ch in canon.characters:
         units += _character_units(ch)
@@ -268,11 +468,18 @@ def guard_script(script: Script, canon: Canon) -> list[Finding]:
             bad = _hits(folded, lex.ROMANCE_VIOLENCE) + _hits(folded, lex.SEXUAL)
             if bad:
                 names = ", ".join(f"{c.name} ({c.age})" for c in minors)
-                minors_in_scene.append(_finding(
-                    "minor_in_scene", "minors", "block", Unit(line.id, line.text),
-                    f"{names} in scene {scene.id}, which has '{bad[0].quote}'; keep minors out of romantic or "
-                    "violent scenes, or move the moment to a scene without them.", bad[0].quote,
-                    {"action": "rewrite_line", "line_id": line.id}))
+                minors_in_scene.append(
+                    _finding(
+                        "minor_in_scene",
+                        "minors",
+                        "block",
+                        Unit(line.id, line.text),
+                        f"{names} in scene {scene.id}, which has '{bad[0].quote}'; keep minors out of romantic or "
+                        "violent scenes, or move the moment to a scene without them.",
+                        bad[0].quote,
+                        {"action": "rewrite_line", "line_id": line.id},
+                    )
+                )
     return _numbered(_scan(units) + minors_in_scene + _minor_mentions([Unit("summary", script.summary)], canon))
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from memory.schema import Canon, Finding, LlmFindings, Script, Verdict
-
 from agents.prompting import Task, context_block
 from agents.room import Role, RoomContext, call_config
+from memory.schema import Canon, Finding, LlmFindings, Script, Verdict
 
 Reviewer = Literal["continuity", "ethics"]
 

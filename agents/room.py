@@ -43,6 +43,7 @@ class RoomEvent:
     message: str
     episode: int | None = None
     node: str = ""
+    notes: tuple[str, ...] = ()  # ids of the review findings behind a revision or verdict
 
 
 class ArtifactSink(Protocol):

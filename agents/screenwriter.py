@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from memory.bible import Recollection
-from memory.schema import Canon, Carryover, EpisodeBrief, Finding, Script
-
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from agents.showrunner import LANGUAGE_NAMES
+from memory.bible import Recollection
+from memory.schema import Canon, Carryover, EpisodeBrief, Finding, Script
 
 DRAFT_SYSTEM = """\
 You are the screenwriter of a vertical micro-drama ({target_seconds}-second episodes, {language_name}).

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from memory.schema import EpisodeBrief, Finding, Language, SeriesBible
-
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
+from memory.schema import BriefBatch, EpisodeBrief, Finding, Language, SeriesBible
 
 PLAN_SYSTEM = """\
 You are the showrunner of a vertical micro-drama series (9:16, {target_seconds}-second episodes).
 <craft>
 - Every episode opens on a hook inside the first three seconds and ends on a cliffhanger.
 - Key beats follow qi-cheng-zhuan-he: setup, development, turn, payoff; a reversal every 15-30 seconds.
-- The first paid episode (paywall) sits at the first big turn: an identity reveal, the protagonist cornered, revenge begins.
+- The first paid episode (paywall) sits at the first big turn: an identity reveal,
+  the protagonist cornered, revenge begins.
 - Arcs escalate across the season; avoid templated plots repeated episode after episode.
 </craft>
 <rules>
@@ -28,10 +28,19 @@ You are the showrunner of a vertical micro-drama series (9:16, {target_seconds}-
 </notes>"""
 
 PLAN_USER = """\
-Create the series bible (canon) and a season plan of exactly {episodes} episode briefs
-with the paywall at episode {paywall_episode}.
+Create the series bible (canon) and the season plan for a season of {episodes} episodes with the
+paywall at episode {paywall_episode}. Write the arcs for the whole season, and exactly
+{count} episode briefs: episodes {first} to {last}.
 {context}"""
 
+BRIEFS_USER = """\
+Continue the season plan: write exactly {count} episode briefs, episodes {first} to {last} of
+{episodes}, following the arcs, escalating from the briefs before them, with the paywall at
+episode {paywall_episode}. Use only ids from the canon below.
+{context}"""
+
+# Briefs per model call: long seasons are planned in ranges so no answer has to hold 80 briefs.
+PLAN_CHUNK = 12
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "zh": "Simplified Chinese"}
 
 
@@ -41,21 +50,15 @@ def paywall_for(episodes: int, fraction: float) -> int:
 
 
 async def plan_series(
-    ctx: RoomContext,
-    *,
-    premise: str,
-    episodes: int,
-    paywall_episode: int,
-    genre: str | None,
-    notes: list[Finding],
+    ctx: RoomContext, *, premise: str, episodes: int, paywall_episode: int, genre: str | None, notes: list[Finding]
 ) -> SeriesBible:
-    """Ask the showrunner model for canon and a season plan, then make the plan well-formed."""
+    """Ask the showrunner model for canon and a season plan, range by range, then make the plan well-formed."""
     system = PLAN_SYSTEM.format(
         target_seconds=ctx.target_seconds,
         language_name=LANGUAGE_NAMES[ctx.language],
         notes="\n".join(f"- {n.message}" for n in notes) or "none",
     )
-    payload: dict[str, object] = {
+    base: dict[str, object] = {
         "premise": premise,
         "language": ctx.language,
         "episodes": episodes,
@@ -64,13 +67,45 @@ async def plan_series(
         "paywall_episode": paywall_episode,
         "genre": genre,
     }
+    model = ctx.model("showrunner")
+    last = min(episodes, PLAN_CHUNK)
     user = PLAN_USER.format(
-        episodes=episodes, paywall_episode=paywall_episode, context=context_block("plan_season", payload)
+        episodes=episodes,
+        paywall_episode=paywall_episode,
+        count=last,
+        first=1,
+        last=last,
+        context=context_block("plan_season", {**base, "brief_range": [1, last]}),
     )
-    series = await ctx.model("showrunner").structured(
+    series = await model.structured(
         SeriesBible, system=system, user=user, config=call_config("showrunner", None, "plan_season")
     )
-    return normalise_plan(series, episodes=episodes, paywall_episode=paywall_episode)
+    briefs = list(series.plan.episodes)[:last]
+    while len(briefs) < episodes:
+        first, last = len(briefs) + 1, min(episodes, len(briefs) + PLAN_CHUNK)
+        payload = {
+            **base,
+            "brief_range": [first, last],
+            "canon": series.canon,
+            "logline": series.plan.logline,
+            "arcs": series.plan.arcs,
+            "previous_briefs": briefs[-3:],
+        }
+        user = BRIEFS_USER.format(
+            count=last - first + 1,
+            first=first,
+            last=last,
+            episodes=episodes,
+            paywall_episode=paywall_episode,
+            context=context_block("plan_briefs", payload),
+        )
+        batch = await model.structured(
+            BriefBatch, system=system, user=user, config=call_config("showrunner", None, "plan_briefs")
+        )
+        # Renumbering keeps a model that restarts its count at 1 from scrambling the season.
+        briefs += [b.model_copy(update={"number": first + i}) for i, b in enumerate(batch.episodes[: last - first + 1])]
+    plan = series.plan.model_copy(update={"episodes": briefs})
+    return normalise_plan(series.model_copy(update={"plan": plan}), episodes=episodes, paywall_episode=paywall_episode)
 
 
 class PlanError(ValueError):

@@ -53,7 +53,11 @@ def validate_premise(premise: str) -> str:
             f"the premise is {len(text):,} characters, over the {MAX_PREMISE_CHARS:,} limit: "
             "give a pitch of a paragraph or two; the writers' room builds the rest"
         )
-    junk = [ch for ch in text if (unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} and ch not in "\n\t") or ch == "\ufffd"]
+    junk = [
+        ch
+        for ch in text
+        if (unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} and ch not in "\n\t") or ch == "\ufffd"
+    ]
     if junk:
         raise UserError(
             f"the premise contains {len(junk)} control or undecodable characters (binary data?): pass plain text"
@@ -66,7 +70,9 @@ def read_premise_file(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > 64 * MAX_PREMISE_CHARS:
-            raise UserError(f"{path} is {size:,} bytes: a premise is a paragraph or two (under {MAX_PREMISE_CHARS:,} characters)")
+            raise UserError(
+                f"{path} is {size:,} bytes: a premise is a paragraph or two (under {MAX_PREMISE_CHARS:,} characters)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}; check the path") from exc
@@ -102,8 +108,12 @@ def new(
         raise UserError(f"--target-seconds must be between 20 and 300, got {target_seconds}")
     lang: Literal["en", "zh"] = "zh" if language == "zh" else "en"
     section = SeriesSection(
-        premise=validate_premise(premise), language=lang, episodes=episodes, target_seconds=target_seconds,
-        genre=genre, seed=seed,
+        premise=validate_premise(premise),
+        language=lang,
+        episodes=episodes,
+        target_seconds=target_seconds,
+        genre=genre,
+        seed=seed,
     )
     ws = Workspace.create(series, SeriesConfig(series=section))
     out.print(f"created [bold]{ws.root}[/] ({episodes} episodes, {lang}, seed {seed})")
@@ -115,8 +125,12 @@ class _Display:
 
     def __init__(self, total: int, done: int) -> None:
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
         )
         self.task = self.progress.add_task("season", total=total, completed=done)
 
@@ -142,7 +156,8 @@ def _report(ws: Workspace, result: RunResult, started: float) -> None:
     if result.status == "paused" and result.pending:
         n = result.pending.get("episode")
         out.print(f'[yellow]episode {n} "{result.pending.get("title")}" is waiting for approval[/]')
-        for finding in result.pending.get("open_findings", []) or []:
+        open_findings = result.pending.get("open_findings")
+        for finding in open_findings if isinstance(open_findings, list) else []:
             out.print(f"  open: {finding}")
         out.print(f"approve: dramaroom approve {ws.root} --episode {n}")
         out.print(f'reject:  dramaroom approve {ws.root} --episode {n} --reject --note "what to change"')
@@ -150,12 +165,18 @@ def _report(ws: Workspace, result: RunResult, started: float) -> None:
     if result.status == "blocked":
         raise UserError(f"stopped: {result.reason}", code=4)
     committed = [o.episode for o in result.outcomes if o.status == "committed"]
-    out.print(f"[green]done[/]: {len(committed)} episode(s) written this run in {elapsed:.1f} s; see {ws.root / 'episodes'}")
+    out.print(
+        f"[green]done[/]: {len(committed)} episode(s) written this run in {elapsed:.1f} s; see {ws.root / 'episodes'}"
+    )
 
 
 def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, **kwargs: object) -> None:
     settings = Settings()
-    mode = "endpoint " + (settings.openai_base_url or "api.openai.com") if settings.endpoint_configured else "offline procedural writer (no OPENAI_BASE_URL set)"
+    mode = (
+        "endpoint " + (settings.openai_base_url or "api.openai.com")
+        if settings.endpoint_configured
+        else "offline procedural writer (no OPENAI_BASE_URL set)"
+    )
     err.print(f"writers' room: {mode}")
     started = time.perf_counter()
     with ws.writing(), _season_display(ws) as display:
@@ -166,7 +187,9 @@ def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, *
 @app.command()
 def produce(
     series: SeriesArg,
-    approve: Annotated[str, typer.Option("--approve", help="auto: approve every episode; manual: pause at each gate.")] = "auto",
+    approve: Annotated[
+        str, typer.Option("--approve", help="auto: approve every episode; manual: pause at each gate.")
+    ] = "auto",
 ) -> None:
     """Plan, write, review and shot-list every episode; continues where a previous run stopped."""
     if approve not in ("auto", "manual"):
@@ -211,7 +234,7 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted: progress is saved; run the same command again to continue")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence must say something useful
+    except Exception as exc:
         if debug:
             raise
         import click
@@ -219,5 +242,7 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        err.print(f"[red]error:[/] {type(exc).__name__}: {exc} (run again with --debug for the traceback)", soft_wrap=True)
+        err.print(
+            f"[red]error:[/] {type(exc).__name__}: {exc} (run again with --debug for the traceback)", soft_wrap=True
+        )
         sys.exit(1)

@@ -65,7 +65,9 @@ def load_config(path: Path) -> SeriesConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise UserError(f"{path} is missing: this folder is not a dramaroom workspace (create one with `dramaroom new`)") from exc
+        raise UserError(
+            f"{path} is missing: this folder is not a dramaroom workspace (create one with `dramaroom new`)"
+        ) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path} is not valid TOML ({exc}): fix the file or restore it from a backup") from exc
     try:

@@ -130,10 +130,23 @@ async def run_season(
     on_event: Callable[[RoomEvent], None] = lambda e: None,
 ) -> RunResult:
     """Start, resume or answer the season graph of a workspace and return how it ended."""
-    ctx = build_room(ws, settings, on_event=on_event)
-    cfg = ws.config
     traces = open_traces(ws, settings)
     thread = _thread_for(traces)
+    run_id = ""
+
+    def record(event: RoomEvent) -> None:
+        traces.add(
+            run_id,
+            "room",
+            episode=event.episode,
+            node=event.node,
+            output=event.message,
+            detail={"kind": event.kind, "notes": list(event.notes)},
+        )
+        on_event(event)
+
+    ctx = build_room(ws, settings, on_event=record)
+    cfg = ws.config
     bible = ctx.bible
     run_id = traces.start_run(thread, command, dict(ws.models))
     try:
@@ -147,12 +160,14 @@ async def run_season(
             pending = await pending_approval(graph, config)
             if decision is not None:
                 if pending is None:
-                    raise UserError("no episode is waiting for approval: run `dramaroom status` to see where the season is")
+                    raise UserError(
+                        "no episode is waiting for approval: run `dramaroom status` to see where the season is"
+                    )
                 if expect_episode is not None and pending.get("episode") != expect_episode:
                     raise UserError(
                         f"episode {expect_episode} is not waiting for approval; episode {pending.get('episode')} is"
                     )
-                start: object = Command(resume=decision)
+                start: SeasonInput | Command[object] | None = Command(resume=decision)
             else:
                 snapshot = await graph.aget_state(config)
                 start = None if snapshot.next else _season_input(ws, approval)

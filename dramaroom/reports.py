@@ -30,6 +30,7 @@ def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
         return [f"{number:03d}", title, "planned", "", "", "", ""]
     review = ws.load_artifact(folder / "review.json", EpisodeReview)
     drafts = [h for h in review.history if h.artifact == "script"]
+    status: str
     if review.outcome is not None:
         status = review.outcome.status
     elif review.shots is not None and not review.decisions:
@@ -58,11 +59,16 @@ def status(series: SeriesArg) -> None:
     events = traces.events(kinds=("llm",))
     traces.close()
     if not plan_path.exists():
-        out.print(f"{ws.root}: {cfg.episodes} episodes ({cfg.language}), not planned yet: run `dramaroom produce {ws.root}`")
+        out.print(
+            f"{ws.root}: {cfg.episodes} episodes ({cfg.language}), not planned yet: run `dramaroom produce {ws.root}`"
+        )
         return
     plan = ws.load_artifact(plan_path, SeasonPlan)
-    out.print(f'[bold]{plan.title}[/] - {plan.logline}')
-    out.print(f"{cfg.language}, {cfg.episodes} episodes x {cfg.target_seconds} s, genre {plan.genre}, paywall at episode {plan.paywall_episode}")
+    out.print(f"[bold]{plan.title}[/] - {plan.logline}")
+    out.print(
+        f"{cfg.language}, {cfg.episodes} episodes x {cfg.target_seconds} s, genre {plan.genre}, "
+        f"paywall at episode {plan.paywall_episode}"
+    )
     table = Table("ep", "title", "status", "revisions", "open findings", "shots", "runtime")
     for brief in plan.episodes:
         table.add_row(*_episode_row(ws, brief.number, brief.title))
@@ -71,13 +77,15 @@ def status(series: SeriesArg) -> None:
     tokens_out = sum(e.output_tokens for e in events)
     last = runs[-1] if runs else None
     if last is not None:
-        out.print(f"last run: {last.command} -> {last.status} ({last.started_at}); models: {', '.join(sorted(set(last.models.values())))}")
+        out.print(
+            f"last run: {last.command} -> {last.status} ({last.started_at}); "
+            f"models: {', '.join(sorted(set(last.models.values())))}"
+        )
     out.print(f"model calls: {len(events)}, tokens in/out: {tokens_in:,}/{tokens_out:,}")
 
 
 def review(
-    series: SeriesArg,
-    episode: Annotated[int, typer.Option(help="The episode whose script.json you edited.")],
+    series: SeriesArg, episode: Annotated[int, typer.Option(help="The episode whose script.json you edited.")]
 ) -> None:
     """Re-run continuity and ethics on an episode's script.json after a hand edit."""
     ws = Workspace.open(series)
@@ -85,7 +93,9 @@ def review(
     folder = ws.episode_dir(episode)
     script = ws.load_artifact(folder / "script.json", Script)
     if script.episode != episode:
-        raise UserError(f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field")
+        raise UserError(
+            f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field"
+        )
     with ws.writing():
         ctx = build_room(ws, settings)
         bible = ctx.bible
@@ -93,9 +103,20 @@ def review(
             if not bible.has_series():
                 raise UserError(f"{ws.root} has no season plan yet: run `dramaroom produce {ws.root}` first")
             cont, eth = asyncio.run(_review_both(ctx, script, episode))
-            previous = ws.load_artifact(folder / "review.json", EpisodeReview) if (folder / "review.json").exists() else EpisodeReview(episode=episode)
-            record = RevisionRecord(artifact="script", revision=len([h for h in previous.history if h.artifact == "script"]), reviewer="human", model="hand edit")
-            updated = previous.model_copy(update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]})
+            previous = (
+                ws.load_artifact(folder / "review.json", EpisodeReview)
+                if (folder / "review.json").exists()
+                else EpisodeReview(episode=episode)
+            )
+            record = RevisionRecord(
+                artifact="script",
+                revision=len([h for h in previous.history if h.artifact == "script"]),
+                reviewer="human",
+                model="hand edit",
+            )
+            updated = previous.model_copy(
+                update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]}
+            )
             ws.save_episode(episode, "review", updated)
             ws.save_episode(episode, "script", script)
             recommitted = False
@@ -110,7 +131,9 @@ def review(
         for f in rev.findings:
             out.print(f"  {f.severity:6} {f.check} @ {f.location}: {f.message}" + (f' "{f.quote}"' if f.quote else ""))
     if recommitted:
-        out.print(f"the edit is now canon; episodes written against the old version: {', '.join(map(str, later)) or 'none'}")
+        out.print(
+            f"the edit is now canon; episodes written against the old version: {', '.join(map(str, later)) or 'none'}"
+        )
     if cont.verdict != "approve" or eth.verdict != "approve":
         raise typer.Exit(1)
 

@@ -149,7 +149,9 @@ class Workspace:
             credit = str(self._meta("script")["generated_by"])
             write_atomic(folder / "script.fountain", to_fountain(value, self.canon(), credit=credit))
         elif isinstance(value, ShotList) and name == "shotlist":
-            write_atomic(folder / "shotlist.csv", to_csv(value, generated_by=str(self._meta("shotlist")["generated_by"])))
+            write_atomic(
+                folder / "shotlist.csv", to_csv(value, generated_by=str(self._meta("shotlist")["generated_by"]))
+            )
 
     def save_series(self, name: str, value: BaseModel) -> None:
         """Write a series-level artifact (season plan, canon, plan review)."""

@@ -61,9 +61,13 @@ async def measure(episodes: int, *, language: str = "en", seed: int = 7, workdir
     )
     graph = build_season_graph().compile(checkpointer=InMemorySaver())
     config = RunnableConfig(
-        configurable={"thread_id": "growth"}, callbacks=[TraceRecorder(store, run_id)], recursion_limit=100 + 12 * episodes
+        configurable={"thread_id": "growth"},
+        callbacks=[TraceRecorder(store, run_id)],
+        recursion_limit=100 + 12 * episodes,
     )
-    start = SeasonInput(premise=PREMISE, episodes=episodes, approval="auto", paywall_episode=max(2, episodes // 8), genre=None)
+    start = SeasonInput(
+        premise=PREMISE, episodes=episodes, approval="auto", paywall_episode=max(2, episodes // 8), genre=None
+    )
     try:
         await graph.ainvoke(start, config, context=ctx)
         sizes: dict[tuple[str, int], int] = {}

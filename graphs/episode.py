@@ -11,16 +11,9 @@ from pydantic import BaseModel, Field
 
 from agents import continuity, director, ethics, screenwriter
 from agents.room import RoomContext, RoomEvent
-from memory.schema import Finding, Review
 from graphs.routing import after_continuity, after_ethics, after_gate, after_shot_review
-from graphs.state import (
-    Decision,
-    EpisodeInput,
-    EpisodeOutcome,
-    EpisodeOutput,
-    EpisodeState,
-    RevisionRecord,
-)
+from graphs.state import Decision, EpisodeInput, EpisodeOutcome, EpisodeOutput, EpisodeState, RevisionRecord
+from memory.schema import Finding, Review
 
 Update = dict[str, object]
 
@@ -93,7 +86,9 @@ async def draft(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx.artifacts.save_episode(number, "script", script)
     ctx.artifacts.save_episode(number, f"drafts/script.r{revision}", script)
     verb = "drafted" if revision == 0 else f"revised (r{revision}, {len(notes)} notes from {reviewer})"
-    ctx.on_event(RoomEvent("revision" if revision else "node", f"script {verb}", number, "draft"))
+    ctx.on_event(
+        RoomEvent("revision" if revision else "node", f"script {verb}", number, "draft", tuple(n.id for n in notes))
+    )
     return {"script": script, "script_revision": revision, "history": [record]}
 
 
@@ -106,7 +101,7 @@ async def review_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) 
     )
     update: Update = {"continuity": review, "notes": _actionable(review)}
     _save_review(ctx, state, update)
-    ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "continuity"))
+    ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "continuity", _ids(review)))
     return update
 
 
@@ -117,7 +112,7 @@ async def review_ethics(state: EpisodeState, runtime: Runtime[RoomContext]) -> U
     review = await ethics.review_script(ctx, state["script"], ctx.bible.canon_at(number))
     update: Update = {"ethics": review, "notes": _actionable(review)}
     _save_review(ctx, state, update)
-    ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "ethics"))
+    ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "ethics", _ids(review)))
     return update
 
 
@@ -134,7 +129,10 @@ async def shot_list(state: EpisodeState, runtime: Runtime[RoomContext]) -> Updat
     ctx.artifacts.save_episode(number, "shotlist", shots)
     ctx.artifacts.save_episode(number, f"drafts/shotlist.r{revision}", shots)
     record = RevisionRecord(
-        artifact="shotlist", revision=revision, caused_by=notes, reviewer="continuity" if notes else "",
+        artifact="shotlist",
+        revision=revision,
+        caused_by=notes,
+        reviewer="continuity" if notes else "",
         model=ctx.model("director").label,
     )
     ctx.on_event(RoomEvent("node", f"{len(shots.shots)} shots, {shots.total_seconds:.0f} s", number, "director"))
@@ -148,7 +146,7 @@ async def review_shots(state: EpisodeState, runtime: Runtime[RoomContext]) -> Up
     review = continuity.review_shots(state["shots"], state["script"], ctx.bible.canon_at(number))
     update: Update = {"shot_review": review, "shot_notes": _actionable(review)}
     _save_review(ctx, state, update)
-    ctx.on_event(RoomEvent("verdict", "shots " + _verdict_line(review), number, "review_shots"))
+    ctx.on_event(RoomEvent("verdict", "shots " + _verdict_line(review), number, "review_shots", _ids(review)))
     return update
 
 
@@ -212,6 +210,10 @@ def _actionable(review: Review) -> list[Finding]:
     return [f for f in review.findings if f.severity != "info"]
 
 
+def _ids(review: Review) -> tuple[str, ...]:
+    return tuple(f.id for f in review.findings)
+
+
 def _open_findings(state: EpisodeState) -> list[str]:
     reviews = [state.get("continuity"), state.get("ethics"), state.get("shot_review")]
     return [f"{f.check}@{f.location}: {f.message}" for r in reviews if r for f in _actionable(r)]
@@ -227,7 +229,9 @@ def _block_reason(state: EpisodeState) -> str:
     if ethics_review and ethics_review.verdict != "approve":
         worst = [f for f in ethics_review.findings if f.severity == "block"] or _actionable(ethics_review)
         detail = "; ".join(f"{f.category}: {f.message}" for f in worst[:3])
-        prefix = "ethics review blocked it" if ethics_review.verdict == "block" else "ethics issues remain after revisions"
+        prefix = (
+            "ethics review blocked it" if ethics_review.verdict == "block" else "ethics issues remain after revisions"
+        )
         return f"{prefix}: {detail}"
     if state.get("rejections", 0):
         return "the producer rejected it more times than the rejection limit allows"
@@ -257,4 +261,6 @@ def build_episode_graph() -> StateGraph[EpisodeState, RoomContext, EpisodeInput,
     return graph
 
 
-EpisodeNode = Literal["draft", "review_continuity", "review_ethics", "shot_list", "review_shots", "gate", "commit", "block"]
+EpisodeNode = Literal[
+    "draft", "review_continuity", "review_ethics", "shot_list", "review_shots", "gate", "commit", "block"
+]

@@ -23,9 +23,7 @@ def _revision_at_rejection(state: EpisodeState, rejections: int) -> int:
     return drafts[-1].revision if drafts else 0
 
 
-def after_continuity(
-    state: EpisodeState, runtime: Runtime[RoomContext]
-) -> Literal["draft", "review_ethics"]:
+def after_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["draft", "review_ethics"]:
     """Revise while continuity asks for it and revisions remain; then go to ethics."""
     review = state["continuity"]
     if review.verdict != "approve" and _revisions_used(state) < runtime.context.limits.script_revisions:
@@ -33,9 +31,7 @@ def after_continuity(
     return "review_ethics"
 
 
-def after_ethics(
-    state: EpisodeState, runtime: Runtime[RoomContext]
-) -> Literal["draft", "shot_list", "block"]:
+def after_ethics(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["draft", "shot_list", "block"]:
     """Approve to the director, revise while allowed, otherwise block."""
     review = state["ethics"]
     if review.verdict == "approve":
@@ -45,9 +41,7 @@ def after_ethics(
     return "block"
 
 
-def after_shot_review(
-    state: EpisodeState, runtime: Runtime[RoomContext]
-) -> Literal["shot_list", "gate"]:
+def after_shot_review(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["shot_list", "gate"]:
     """Re-cut the shot list while the review asks for it and revisions remain."""
     review = state["shot_review"]
     if review.verdict != "approve" and state.get("shot_revision", 0) < runtime.context.limits.shot_revisions:

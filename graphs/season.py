@@ -6,8 +6,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents import ethics, showrunner
-from agents.room import RoomContext, RoomEvent
 from agents.reviewing import verdict_for
+from agents.room import RoomContext, RoomEvent
 from graphs.episode import build_episode_graph
 from graphs.routing import after_episode, after_plan_review, after_schedule
 from graphs.state import EpisodeOutcome, SeasonInput, SeasonOutput, SeasonState
@@ -61,7 +61,9 @@ async def commit_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Upda
         ctx.bible.initialise(series)
         ctx.artifacts.save_series("season_plan", series.plan)
         ctx.artifacts.save_series("canon", series.canon)
-        ctx.on_event(RoomEvent("plan", f'season planned: "{series.plan.title}", paywall at ep {series.plan.paywall_episode}'))
+        ctx.on_event(
+            RoomEvent("plan", f'season planned: "{series.plan.title}", paywall at ep {series.plan.paywall_episode}')
+        )
     return {"series": None, "planned": True}
 
 

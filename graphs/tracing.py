@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,8 @@ class TraceStore:
         """Close a run with its final status."""
         with self._lock:
             self._db.execute(
-                "UPDATE runs SET ended_at=?, status=?, note=? WHERE run_id=?", (_now(), status, self.redact(note), run_id)
+                "UPDATE runs SET ended_at=?, status=?, note=? WHERE run_id=?",
+                (_now(), status, self.redact(note), run_id),
             )
 
     def add(self, run_id: str, kind: str, **fields: object) -> None:
@@ -146,13 +147,19 @@ class TraceStore:
     def runs(self) -> list[RunRecord]:
         """Return all runs, oldest first."""
         rows = self._db.execute(
-            "SELECT run_id, thread_id, command, started_at, ended_at, status, models, note FROM runs ORDER BY started_at"
+            "SELECT run_id, thread_id, command, started_at, ended_at, status, models, note"
+            " FROM runs ORDER BY started_at"
         ).fetchall()
         return [RunRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows]
 
-    def events(self, run_id: str | None = None, *, episode: int | None = None, kinds: Sequence[str] = ()) -> list[TraceEvent]:
+    def events(
+        self, run_id: str | None = None, *, episode: int | None = None, kinds: Sequence[str] = ()
+    ) -> list[TraceEvent]:
         """Return events, optionally for one run, one episode and some kinds, in order."""
-        query = "SELECT id, run_id, ts, kind, role, episode, node, model, prompt, output, input_tokens, output_tokens, latency_ms, status, detail FROM events WHERE 1=1"
+        query = (
+            "SELECT id, run_id, ts, kind, role, episode, node, model, prompt, output, input_tokens, output_tokens,"
+            " latency_ms, status, detail FROM events WHERE 1=1"
+        )
         args: list[object] = []
         if run_id is not None:
             query += " AND run_id = ?"
@@ -164,11 +171,14 @@ class TraceStore:
             query += f" AND kind IN ({', '.join('?' for _ in kinds)})"
             args.extend(kinds)
         rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [TraceEvent(*r[:14], detail=json.loads(r[14])) for r in rows]
+        names = [f.name for f in fields(TraceEvent)]
+        return [TraceEvent(**{**dict(zip(names, r, strict=True)), "detail": json.loads(r[14])}) for r in rows]
 
 
 def _message_text(messages: Sequence[BaseMessage]) -> str:
-    return "\n\n".join(f"[{m.type}]\n{m.content if isinstance(m.content, str) else json.dumps(m.content)}" for m in messages)
+    return "\n\n".join(
+        f"[{m.type}]\n{m.content if isinstance(m.content, str) else json.dumps(m.content)}" for m in messages
+    )
 
 
 class TraceRecorder(BaseCallbackHandler):
@@ -195,15 +205,23 @@ class TraceRecorder(BaseCallbackHandler):
         """Remember when and with what prompt a model call started."""
         self._open[run_id] = (time.perf_counter(), dict(metadata or {}), _message_text(messages[0] if messages else []))
 
-    def on_llm_end(self, response: LLMResult, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+    def on_llm_end(
+        self, response: LLMResult, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
         """Record a finished model call with its tokens and latency."""
         started, metadata, prompt = self._open.pop(run_id, (time.perf_counter(), {}, ""))
         generation = response.generations[0][0] if response.generations and response.generations[0] else None
         message = getattr(generation, "message", None)
         usage = getattr(message, "usage_metadata", None) or {}
         tool_calls = getattr(message, "tool_calls", None) or []
-        output = json.dumps([c["args"] for c in tool_calls], ensure_ascii=False) if tool_calls else (generation.text if generation else "")
-        model = (getattr(message, "response_metadata", None) or {}).get("model_name") or metadata.get("ls_model_name", "")
+        output = (
+            json.dumps([c["args"] for c in tool_calls], ensure_ascii=False)
+            if tool_calls
+            else (generation.text if generation else "")
+        )
+        model = (getattr(message, "response_metadata", None) or {}).get("model_name") or metadata.get(
+            "ls_model_name", ""
+        )
         self.store.add(
             self.run_id,
             "llm",
@@ -220,7 +238,9 @@ class TraceRecorder(BaseCallbackHandler):
             parent_id=str(parent_run_id or ""),
         )
 
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+    def on_llm_error(
+        self, error: BaseException, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
         """Record a failed model call."""
         started, metadata, prompt = self._open.pop(run_id, (time.perf_counter(), {}, ""))
         self.store.add(

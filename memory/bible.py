@@ -344,12 +344,7 @@ class StoryBible:
         return {"episode": {"$in": episodes}}
 
     def recall(
-        self,
-        query: str,
-        *,
-        before_episode: int | None = None,
-        k: int = 5,
-        kinds: Sequence[str] | None = None,
+        self, query: str, *, before_episode: int | None = None, k: int = 5, kinds: Sequence[str] | None = None
     ) -> list[Recollection]:
         """Return the documents closest to a query, by meaning and by shared keywords.
 
@@ -395,8 +390,7 @@ class StoryBible:
     def recall_entity(self, entity_id: str, *, before_episode: int | None = None, k: int = 10) -> list[Recollection]:
         """Return the latest k documents about an entity, oldest first, by metadata alone."""
         got = self._memory().get(
-            where=_and({f"e:{entity_id}": True}, self._visible(before_episode)),
-            include=["documents", "metadatas"],
+            where=_and({f"e:{entity_id}": True}, self._visible(before_episode)), include=["documents", "metadatas"]
         )
         rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=_order)
         return [_recollection(meta, text, 0.0) for text, meta in rows[-k:]] if k > 0 else []
@@ -414,9 +408,7 @@ class StoryBible:
         """Return committed changes to an entity, or naming it as their value, in order."""
         got = self._memory().get(
             where=_and(
-                {"kind": "change"},
-                {"$or": [{"entity_id": entity_id}, {"value": entity_id}]},
-                self._visible(None),
+                {"kind": "change"}, {"$or": [{"entity_id": entity_id}, {"value": entity_id}]}, self._visible(None)
             ),
             include=["metadatas"],
         )

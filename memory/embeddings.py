@@ -139,8 +139,5 @@ def _build_openai(config: EmbeddingConfig) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return OpenAIEmbeddingFunction(
-            api_key=api_key,
-            model_name=config.model,
-            api_base=config.base_url,
-            api_key_env_var=config.api_key_env,
+            api_key=api_key, model_name=config.model, api_base=config.base_url, api_key_env_var=config.api_key_env
         )

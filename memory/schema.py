@@ -16,7 +16,9 @@ Language = Literal["en", "zh"]
 TimeOfDay = Literal["dawn", "morning", "day", "afternoon", "evening", "night"]
 Framing = Literal["ECU", "CU", "MCU", "MS", "MWS", "WS", "EWS", "OTS", "POV", "INSERT", "TWO"]
 Angle = Literal["eye", "high", "low", "dutch", "overhead"]
-Movement = Literal["static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "handheld", "ken_burns"]
+Movement = Literal[
+    "static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "handheld", "ken_burns"
+]
 Emotion = Literal[
     "neutral", "calm", "tense", "angry", "afraid", "sad", "joyful", "shocked", "cold", "tender", "smug", "desperate"
 ]
@@ -66,10 +68,14 @@ class Relationship(_Model):
 class Character(_Model):
     id: str = Field(description="Stable ascii id, lower_snake_case, e.g. 'lin_wan'.")
     name: str = Field(description="The name used in dialogue cues, in the series language.")
-    aliases: list[str] = Field(default_factory=list, description="Other names canon allows: nicknames, titles, full name.")
+    aliases: list[str] = Field(
+        default_factory=list, description="Other names canon allows: nicknames, titles, full name."
+    )
     age: int = Field(ge=0, le=120, description="Age in years at the start of the season.")
     gender: Literal["female", "male", "nonbinary"] = Field(description="Gender.")
-    role: str = Field(description="Dramatic function: protagonist, antagonist, love interest, ally, mentor, family, rival.")
+    role: str = Field(
+        description="Dramatic function: protagonist, antagonist, love interest, ally, mentor, family, rival."
+    )
     occupation: str = Field(default="", description="Job or station in the world.")
     appearance: Appearance
     wardrobe: list[WardrobeSet] = Field(min_length=1, description="Costume sets; the first is the default.")
@@ -197,7 +203,9 @@ class EpisodeBrief(_Model):
     title: str = Field(description="Episode title in the series language; no clickbait, no vulgarity.")
     opening_hook: str = Field(description="What grabs the viewer in the first three seconds.")
     key_beats: list[str] = Field(
-        min_length=4, max_length=4, description="Four beats in qi-cheng-zhuan-he order: setup, development, turn, payoff."
+        min_length=4,
+        max_length=4,
+        description="Four beats in qi-cheng-zhuan-he order: setup, development, turn, payoff.",
     )
     emotional_curve: list[int] = Field(
         min_length=4, max_length=4, description="Intensity 1-10 at each of the four beats, e.g. [2, 5, 9, 3]."
@@ -223,6 +231,12 @@ class SeasonPlan(_Model):
     episodes: list[EpisodeBrief]
 
 
+class BriefBatch(_Model):
+    """Episode briefs for one range of a long season, planned after canon exists."""
+
+    episodes: list[EpisodeBrief] = Field(min_length=1, description="Briefs for the requested range, in order.")
+
+
 class SeriesBible(_Model):
     """The showrunner's answer to a premise: canon plus the season plan."""
 
@@ -243,7 +257,9 @@ class Line(_Model):
     id: str = Field(description="Stable id 'sNN-lNN' (scene, line), unique in the script.")
     kind: Literal["dialogue", "action"] = Field(description="dialogue for a spoken line, action for stage direction.")
     speaker_id: str | None = Field(default=None, description="Character id for dialogue; null for action.")
-    cue: str = Field(default="", description="Character name as printed in the dialogue cue; must be a canon name or alias.")
+    cue: str = Field(
+        default="", description="Character name as printed in the dialogue cue; must be a canon name or alias."
+    )
     text: str = Field(description="The spoken words or the action description.")
     emotion: Emotion = Field(default="neutral", description="How it is delivered or played.")
     parenthetical: str = Field(default="", description="Short acting direction for dialogue, may be empty.")
@@ -289,7 +305,9 @@ class ShotCharacter(_Model):
 class Shot(_Model):
     id: str = Field(description="Stable id 'sNN-shNN'.")
     scene_id: str
-    duration_s: float = Field(gt=0, le=30, description="Seconds on screen; micro-drama shots are 0.8-3 s, dialogue longer.")
+    duration_s: float = Field(
+        gt=0, le=30, description="Seconds on screen; micro-drama shots are 0.8-3 s, dialogue longer."
+    )
     framing: Framing
     angle: Angle = "eye"
     movement: Movement = "static"
@@ -318,8 +336,16 @@ class ShotList(_Model):
 
 ConStoryCategory = Literal["characterization", "factual_detail", "narrative_style", "timeline_plot", "world_building"]
 EthicsCategory = Literal[
-    "real_person", "minors", "sexual", "hate", "self_harm", "copyright", "living_artist", "stereotype",
-    "prompt_injection", "nrta",
+    "real_person",
+    "minors",
+    "sexual",
+    "hate",
+    "self_harm",
+    "copyright",
+    "living_artist",
+    "stereotype",
+    "prompt_injection",
+    "nrta",
 ]
 Severity = Literal["info", "revise", "block"]
 Verdict = Literal["approve", "revise", "block"]
@@ -351,7 +377,9 @@ class Review(_Model):
 class LlmFindings(_Model):
     """What an LLM reviewer adds to the deterministic checks."""
 
-    findings: list[LlmFinding] = Field(default_factory=list, description="Problems the rules could not see; empty if none.")
+    findings: list[LlmFinding] = Field(
+        default_factory=list, description="Problems the rules could not see; empty if none."
+    )
 
 
 class LlmFinding(_Model):

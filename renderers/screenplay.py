@@ -5,8 +5,17 @@ from __future__ import annotations
 from memory.schema import Canon, Line, Script
 
 EMOTION_WORDS_ZH = {
-    "calm": "平静", "tense": "紧张", "angry": "愤怒", "afraid": "害怕", "sad": "难过", "joyful": "欣喜",
-    "shocked": "震惊", "cold": "冷冷地", "tender": "温柔", "smug": "得意", "desperate": "绝望",
+    "calm": "平静",
+    "tense": "紧张",
+    "angry": "愤怒",
+    "afraid": "害怕",
+    "sad": "难过",
+    "joyful": "欣喜",
+    "shocked": "震惊",
+    "cold": "冷冷地",
+    "tender": "温柔",
+    "smug": "得意",
+    "desperate": "绝望",
 }
 TIME_WORDS_ZH = {"dawn": "黎明", "morning": "早晨", "day": "日", "afternoon": "下午", "evening": "傍晚", "night": "夜"}
 

@@ -47,7 +47,9 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
         (["--premise", "A story", "--episodes", "-3"], "--episodes must be between"),
     ],
 )
-def test_new_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
+def test_new_rejects_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
     target = tmp_path / "series"
     code, _, err = cli(["new", str(target), *args], capsys)
     assert_one_line_error(code, err, needle)

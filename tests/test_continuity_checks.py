@@ -29,38 +29,82 @@ from memory.schema import (
 )
 
 
-def _character(cid: str, name: str, *, aliases: list[str] | None = None, age: int = 30, gender: str = "female",
-               hair: str = "long black hair", eyes: str = "dark brown", sets: tuple[str, ...] = ("work", "gala"),
-               status: CharacterStatus = CharacterStatus.ALIVE) -> Character:
-    return Character.model_validate({
-        "id": cid, "name": name, "aliases": aliases or [], "age": age, "gender": gender, "role": "ally",
-        "appearance": Appearance(hair=hair, eyes=eyes, build="slim"),
-        "wardrobe": [WardrobeSet(id=s, description=f"{s} clothes") for s in sets],
-        "voice": Voice(gender="female" if gender == "female" else "male"), "status": status,
-    })
+def _character(
+    cid: str,
+    name: str,
+    *,
+    aliases: list[str] | None = None,
+    age: int = 30,
+    gender: str = "female",
+    hair: str = "long black hair",
+    eyes: str = "dark brown",
+    sets: tuple[str, ...] = ("work", "gala"),
+    status: CharacterStatus = CharacterStatus.ALIVE,
+) -> Character:
+    return Character.model_validate(
+        {
+            "id": cid,
+            "name": name,
+            "aliases": aliases or [],
+            "age": age,
+            "gender": gender,
+            "role": "ally",
+            "appearance": Appearance(hair=hair, eyes=eyes, build="slim"),
+            "wardrobe": [WardrobeSet(id=s, description=f"{s} clothes") for s in sets],
+            "voice": Voice(gender="female" if gender == "female" else "male"),
+            "status": status,
+        }
+    )
 
 
 def canon_en(technology: str = "modern") -> Canon:
     """Build a small valid English canon."""
-    return Canon.model_validate({
-        "title": "The Jade Ledger", "language": "en", "genre": "revenge", "tone": "tense",
-        "world": WorldRules(era="present-day Shanghai", technology=technology),
-        "characters": [
-            _character("lin_wan", "Lin Wan", aliases=["Wanwan", "Miss Lin"]),
-            _character("chen_hao", "Chen Hao", aliases=["Hao"], gender="male", status=CharacterStatus.DEAD),
-            _character("marcus", "Marcus Reed", aliases=["Marcus"], gender="male", hair="short brown hair",
-                       eyes="green", sets=("suit", "casual")),
-            _character("mei", "Mei", age=9),
-        ],
-        "locations": [Location(id="office", name="the office", description="glass and steel"),
-                      Location(id="apartment", name="the apartment", description="small and warm")],
-        "props": [
-            Prop(id="pendant", name="jade pendant", aliases=["pendant"], description="green jade", holder_id="lin_wan"),
-            Prop(id="ledger", name="red ledger", description="account book", state=PropState.DESTROYED),
-        ],
-        "secrets": [Secret(id="twin", description="Marcus is Chen Hao's twin brother", about_id="marcus",
-                           keywords=["twin", "brother"], known_by=["marcus"])],
-    })
+    return Canon.model_validate(
+        {
+            "title": "The Jade Ledger",
+            "language": "en",
+            "genre": "revenge",
+            "tone": "tense",
+            "world": WorldRules(era="present-day Shanghai", technology=technology),
+            "characters": [
+                _character("lin_wan", "Lin Wan", aliases=["Wanwan", "Miss Lin"]),
+                _character("chen_hao", "Chen Hao", aliases=["Hao"], gender="male", status=CharacterStatus.DEAD),
+                _character(
+                    "marcus",
+                    "Marcus Reed",
+                    aliases=["Marcus"],
+                    gender="male",
+                    hair="short brown hair",
+                    eyes="green",
+                    sets=("suit", "casual"),
+                ),
+                _character("mei", "Mei", age=9),
+            ],
+            "locations": [
+                Location(id="office", name="the office", description="glass and steel"),
+                Location(id="apartment", name="the apartment", description="small and warm"),
+            ],
+            "props": [
+                Prop(
+                    id="pendant",
+                    name="jade pendant",
+                    aliases=["pendant"],
+                    description="green jade",
+                    holder_id="lin_wan",
+                ),
+                Prop(id="ledger", name="red ledger", description="account book", state=PropState.DESTROYED),
+            ],
+            "secrets": [
+                Secret(
+                    id="twin",
+                    description="Marcus is Chen Hao's twin brother",
+                    about_id="marcus",
+                    keywords=["twin", "brother"],
+                    known_by=["marcus"],
+                )
+            ],
+        }
+    )
 
 
 def _dl(lid: str, speaker: str, cue: str, text: str, reveals: list[str] | None = None) -> Line:
@@ -73,21 +117,51 @@ def _al(lid: str, text: str) -> Line:
 
 def script_en() -> Script:
     """Build a clean English script that passes every check."""
-    return Script(episode=3, title="Numbers", target_seconds=60, summary="Lin finds a hole in the accounts.", scenes=[
-        Scene(id="s01", location_id="office", time_of_day="morning", story_day=5, clock="09:00",
-              character_ids=["lin_wan", "marcus"], wardrobe={"lin_wan": "work", "marcus": "suit"},
-              props=[PropUse(prop_id="pendant", holder_id="lin_wan")],
-              lines=[_al("s01-l01", "Lin Wan studies the accounts, the jade pendant at her throat, her black hair "
-                                    "tied back."),
-                     _dl("s01-l02", "lin_wan", "Lin Wan", "Marcus, these numbers don't add up. Then again, "
-                                                          "Chen Hao never could count."),
-                     _dl("s01-l03", "marcus", "Marcus", "Then someone is lying to us. Mark my words.")]),
-        Scene(id="s02", location_id="apartment", time_of_day="evening", story_day=5, clock="19:00",
-              character_ids=["lin_wan", "mei"], wardrobe={"lin_wan": "work", "mei": "work"},
-              lines=[_al("s02-l01", "Lin Wan helps Mei with her homework by the window."),
-                     _dl("s02-l02", "mei", "Mei", "Auntie, will you read me a story? Mine has a brother in it."),
-                     _dl("s02-l03", "lin_wan", "Miss Lin", "Of course. Then straight to sleep.")]),
-    ])
+    return Script(
+        episode=3,
+        title="Numbers",
+        target_seconds=60,
+        summary="Lin finds a hole in the accounts.",
+        scenes=[
+            Scene(
+                id="s01",
+                location_id="office",
+                time_of_day="morning",
+                story_day=5,
+                clock="09:00",
+                character_ids=["lin_wan", "marcus"],
+                wardrobe={"lin_wan": "work", "marcus": "suit"},
+                props=[PropUse(prop_id="pendant", holder_id="lin_wan")],
+                lines=[
+                    _al(
+                        "s01-l01",
+                        "Lin Wan studies the accounts, the jade pendant at her throat, her black hair tied back.",
+                    ),
+                    _dl(
+                        "s01-l02",
+                        "lin_wan",
+                        "Lin Wan",
+                        "Marcus, these numbers don't add up. Then again, Chen Hao never could count.",
+                    ),
+                    _dl("s01-l03", "marcus", "Marcus", "Then someone is lying to us. Mark my words."),
+                ],
+            ),
+            Scene(
+                id="s02",
+                location_id="apartment",
+                time_of_day="evening",
+                story_day=5,
+                clock="19:00",
+                character_ids=["lin_wan", "mei"],
+                wardrobe={"lin_wan": "work", "mei": "work"},
+                lines=[
+                    _al("s02-l01", "Lin Wan helps Mei with her homework by the window."),
+                    _dl("s02-l02", "mei", "Mei", "Auntie, will you read me a story? Mine has a brother in it."),
+                    _dl("s02-l03", "lin_wan", "Miss Lin", "Of course. Then straight to sleep."),
+                ],
+            ),
+        ],
+    )
 
 
 def carry() -> Carryover:
@@ -97,38 +171,72 @@ def carry() -> Carryover:
 
 def canon_zh() -> Canon:
     """Build a small valid Chinese period canon."""
-    return Canon.model_validate({
-        "title": "玉佩记", "language": "zh", "genre": "period", "tone": "悬疑",
-        "world": WorldRules(era="明朝江南", technology="pre_industrial", forbidden_terms=["巧克力"]),
-        "characters": [
-            _character("lin_wan", "林婉", aliases=["婉婉", "林小姐"], hair="乌黑长发"),
-            _character("chen_hao", "陈浩", gender="male", status=CharacterStatus.DEAD),
-            _character("wang_lei", "王磊", gender="male", hair="黑色短发", sets=("robe",)),
-        ],
-        "locations": [Location(id="study", name="书房", description="檀木书架"),
-                      Location(id="garden", name="后园", description="竹林小径")],
-        "props": [Prop(id="pendant", name="玉佩", description="青玉", holder_id="lin_wan"),
-                  Prop(id="letter", name="密信", description="火漆封口", state=PropState.LOST)],
-        "secrets": [Secret(id="twin", description="王磊是陈浩的孪生兄弟", keywords=["孪生", "兄弟"],
-                           known_by=["wang_lei"])],
-    })
+    return Canon.model_validate(
+        {
+            "title": "玉佩记",
+            "language": "zh",
+            "genre": "period",
+            "tone": "悬疑",
+            "world": WorldRules(era="明朝江南", technology="pre_industrial", forbidden_terms=["巧克力"]),
+            "characters": [
+                _character("lin_wan", "林婉", aliases=["婉婉", "林小姐"], hair="乌黑长发"),
+                _character("chen_hao", "陈浩", gender="male", status=CharacterStatus.DEAD),
+                _character("wang_lei", "王磊", gender="male", hair="黑色短发", sets=("robe",)),
+            ],
+            "locations": [
+                Location(id="study", name="书房", description="檀木书架"),
+                Location(id="garden", name="后园", description="竹林小径"),
+            ],
+            "props": [
+                Prop(id="pendant", name="玉佩", description="青玉", holder_id="lin_wan"),
+                Prop(id="letter", name="密信", description="火漆封口", state=PropState.LOST),
+            ],
+            "secrets": [
+                Secret(id="twin", description="王磊是陈浩的孪生兄弟", keywords=["孪生", "兄弟"], known_by=["wang_lei"])
+            ],
+        }
+    )
 
 
 def script_zh() -> Script:
     """Build a clean Chinese script with surname characters inside ordinary words."""
-    return Script(episode=2, title="账册", target_seconds=60, summary="林婉发现账册有假。", scenes=[
-        Scene(id="s01", location_id="study", time_of_day="day", story_day=3, clock="12:00",
-              character_ids=["lin_wan", "wang_lei"], wardrobe={"lin_wan": "work", "wang_lei": "robe"},
-              props=[PropUse(prop_id="pendant", holder_id="lin_wan")],
-              lines=[_al("s01-l01", "林婉坐在书房里，手里握着玉佩，乌黑的长发挽起。"),
-                     _dl("s01-l02", "lin_wan", "林婉", "王磊，这本账册有问题。林子里的人都说，陈旧的账房早就空了。"),
-                     _dl("s01-l03", "wang_lei", "王磊", "林小姐放心，我马上去查。王爷那边，我也去问问。"),
-                     _dl("s01-l04", "wang_lei", "王磊", "我在林中见过陈家的人。周末，再去一趟。")]),
-        Scene(id="s02", location_id="garden", time_of_day="afternoon", story_day=3, clock="15:00",
-              character_ids=["lin_wan"], wardrobe={"lin_wan": "work"},
-              lines=[_al("s02-l01", "林婉在后园散步，写了一封书信。"),
-                     _dl("s02-l02", "lin_wan", "婉婉", "高兴，就多走走。树林，竹林，都好。")]),
-    ])
+    return Script(
+        episode=2,
+        title="账册",
+        target_seconds=60,
+        summary="林婉发现账册有假。",
+        scenes=[
+            Scene(
+                id="s01",
+                location_id="study",
+                time_of_day="day",
+                story_day=3,
+                clock="12:00",
+                character_ids=["lin_wan", "wang_lei"],
+                wardrobe={"lin_wan": "work", "wang_lei": "robe"},
+                props=[PropUse(prop_id="pendant", holder_id="lin_wan")],
+                lines=[
+                    _al("s01-l01", "林婉坐在书房里，手里握着玉佩，乌黑的长发挽起。"),
+                    _dl("s01-l02", "lin_wan", "林婉", "王磊，这本账册有问题。林子里的人都说，陈旧的账房早就空了。"),
+                    _dl("s01-l03", "wang_lei", "王磊", "林小姐放心，我马上去查。王爷那边，我也去问问。"),
+                    _dl("s01-l04", "wang_lei", "王磊", "我在林中见过陈家的人。周末，再去一趟。"),
+                ],
+            ),
+            Scene(
+                id="s02",
+                location_id="garden",
+                time_of_day="afternoon",
+                story_day=3,
+                clock="15:00",
+                character_ids=["lin_wan"],
+                wardrobe={"lin_wan": "work"},
+                lines=[
+                    _al("s02-l01", "林婉在后园散步，写了一封书信。"),
+                    _dl("s02-l02", "lin_wan", "婉婉", "高兴，就多走走。树林，竹林，都好。"),
+                ],
+            ),
+        ],
+    )
 
 
 def _only(findings: list[Finding], check: str) -> list[Finding]:
@@ -181,8 +289,7 @@ def test_cue_and_text_name_drift_en() -> None:
     found = _only(check_script(script, canon_en(), carry()), "name_drift")
     by_loc = {f.location: f for f in found}
     assert by_loc["s01-l02"].fix == {"action": "set_cue", "line_id": "s01-l02", "value": "Lin Wan"}
-    assert by_loc["s01-l03"].fix == {"action": "replace_text", "line_id": "s01-l03", "old": "Markus",
-                                     "new": "Marcus"}
+    assert by_loc["s01-l03"].fix == {"action": "replace_text", "line_id": "s01-l03", "old": "Markus", "new": "Marcus"}
     assert all(f.category == "factual_detail" for f in found)
 
 
@@ -220,8 +327,7 @@ def test_appearance_drift_en_and_zh() -> None:
     script.scenes[1].lines[0].text = "Lin Wan brushes her long blonde hair by the window."
     found = _only(check_script(script, canon_en(), carry()), "appearance_drift")
     assert found[0].location == "s02-l01" and found[0].category == "factual_detail"
-    assert found[0].fix == {"action": "replace_text", "line_id": "s02-l01", "old": "blonde hair",
-                            "new": "black hair"}
+    assert found[0].fix == {"action": "replace_text", "line_id": "s02-l01", "old": "blonde hair", "new": "black hair"}
     zh = script_zh()
     zh.scenes[1].lines[0].text = "林婉一头金发，在后园散步。"
     found = _only(check_script(zh, canon_zh(), Carryover()), "appearance_drift")
@@ -240,8 +346,7 @@ def test_destroyed_prop_and_wrong_holder() -> None:
     assert {(f.location, f.fix["action"]) for f in state} == {("s02", "drop_prop"), ("s01-l01", "drop_prop")}
     holder = _only(found, "prop_holder")
     assert holder[0].location == "s02" and holder[0].category == "factual_detail"
-    assert holder[0].fix == {"action": "set_prop_holder", "scene_id": "s02", "prop_id": "pendant",
-                             "value": "lin_wan"}
+    assert holder[0].fix == {"action": "set_prop_holder", "scene_id": "s02", "prop_id": "pendant", "value": "lin_wan"}
     # A declared transfer or a hand-over in the action makes the new holder legitimate.
     script.scenes[1].props[-1].action = "Lin Wan gives it to Mei"
     assert _only(check_script(script, canon_en(), carry()), "prop_holder") == []
@@ -321,11 +426,24 @@ def _shots(script: Script) -> ShotList:
     shots: list[Shot] = []
     for scene in script.scenes:
         for line in scene.lines:
-            cast = [ShotCharacter(character_id=c, wardrobe_id=scene.wardrobe[c]) for c in scene.character_ids
-                    if line.speaker_id in (None, c)]
-            shots.append(Shot(id=f"{line.id}-sh", scene_id=scene.id, duration_s=2.0, framing="MS", characters=cast,
-                              location_id=scene.location_id, time_of_day=scene.time_of_day, line_id=line.id,
-                              description="A frame."))
+            cast = [
+                ShotCharacter(character_id=c, wardrobe_id=scene.wardrobe[c])
+                for c in scene.character_ids
+                if line.speaker_id in (None, c)
+            ]
+            shots.append(
+                Shot(
+                    id=f"{line.id}-sh",
+                    scene_id=scene.id,
+                    duration_s=2.0,
+                    framing="MS",
+                    characters=cast,
+                    location_id=scene.location_id,
+                    time_of_day=scene.time_of_day,
+                    line_id=line.id,
+                    description="A frame.",
+                )
+            )
     return ShotList(episode=script.episode, target_seconds=60, shots=shots)
 
 
@@ -353,13 +471,22 @@ def test_shot_coverage_cast_wardrobe_location() -> None:
     bad.location_id, bad.time_of_day = "apartment", "night"
     found = {(f.check, f.location): f for f in check_shots(shots, script, canon_en())}
     assert found[("shot_coverage", "s01-l03")].fix == {"action": "add_shot_for_line", "line_id": "s01-l03"}
-    assert found[("shot_cast", bad.id)].fix == {"action": "remove_character", "shot_id": bad.id,
-                                                "character_id": "chen_hao"}
-    assert found[("shot_wardrobe", bad.id)].fix == {"action": "set_wardrobe", "shot_id": bad.id,
-                                                    "character_id": "lin_wan", "value": "work"}
+    assert found[("shot_cast", bad.id)].fix == {
+        "action": "remove_character",
+        "shot_id": bad.id,
+        "character_id": "chen_hao",
+    }
+    assert found[("shot_wardrobe", bad.id)].fix == {
+        "action": "set_wardrobe",
+        "shot_id": bad.id,
+        "character_id": "lin_wan",
+        "value": "work",
+    }
     where = [f for f in check_shots(shots, script, canon_en()) if f.check == "shot_location"]
     assert {(f.location, f.fix["action"], f.fix["value"]) for f in where} == {
-        (bad.id, "set_location", "office"), (bad.id, "set_time_of_day", "morning")}
+        (bad.id, "set_location", "office"),
+        (bad.id, "set_time_of_day", "morning"),
+    }
     assert found[("shot_coverage", "s01-l03")].category == "timeline_plot"
 
 
@@ -369,8 +496,11 @@ def test_runtime_and_shot_duration() -> None:
     shots.shots[0].duration_s = 0.3
     shots.shots[1].duration_s = 12.0
     found = {(f.check, f.location): f for f in check_shots(shots, script, canon_en())}
-    assert found[("shot_duration", shots.shots[0].id)].fix == {"action": "set_duration",
-                                                              "shot_id": shots.shots[0].id, "value": "0.5"}
+    assert found[("shot_duration", shots.shots[0].id)].fix == {
+        "action": "set_duration",
+        "shot_id": shots.shots[0].id,
+        "value": "0.5",
+    }
     assert found[("shot_duration", shots.shots[1].id)].fix["value"] == "8"
     runtime = found[("runtime", "episode-3")]
     assert runtime.category == "narrative_style" and runtime.fix["action"] == "set_duration"

@@ -31,16 +31,24 @@ def offline_env() -> dict[str, str]:
 
 def dramaroom(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "dramaroom", *args], capture_output=True, text=True, env=env or offline_env(),
-        timeout=600, check=False,
+        [sys.executable, "-m", "dramaroom", *args],
+        capture_output=True,
+        text=True,
+        env=env or offline_env(),
+        timeout=600,
+        check=False,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"dramaroom {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"dramaroom {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
 def new_series(path: Path, premise: str, language: str, episodes: int = 6) -> None:
-    dramaroom("new", str(path), "--premise", premise, "--episodes", str(episodes), "--language", language, "--seed", "7")
+    dramaroom(
+        "new", str(path), "--premise", premise, "--episodes", str(episodes), "--language", language, "--seed", "7"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +149,7 @@ def test_review_after_a_hand_edit(season_en: Path, tmp_path: Path) -> None:
     script_path = series / "episodes" / "ep002" / "script.json"
     original = script_path.read_text()
     data = json.loads(original)
-    line = next(l for s in data["scenes"] for l in s["lines"] if l["kind"] == "dialogue")
+    line = next(ln for s in data["scenes"] for ln in s["lines"] if ln["kind"] == "dialogue")
     line["cue"] = line["cue"][:-1] + ("x" if line["cue"][-1] != "x" else "y")
     script_path.write_text(json.dumps(data))
     try:
@@ -161,8 +169,11 @@ def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path:
     path = tmp_path / "killed"
     new_series(path, PREMISE_EN, "en")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dramaroom", "produce", str(path)], env=offline_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "dramaroom", "produce", str(path)],
+        env=offline_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     # Kill mid-season: once episode 3 has a draft but before it is committed.
     target = path / "episodes" / "ep003" / "script.json"

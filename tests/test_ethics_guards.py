@@ -24,41 +24,83 @@ from memory.schema import (
 )
 
 
-def _character(cid: str, name: str, *, age: int = 30, gender: str = "female", role: str = "ally",
-               occupation: str = "", relationships: list[Relationship] | None = None) -> Character:
-    return Character.model_validate({
-        "id": cid, "name": name, "age": age, "gender": gender, "role": role, "occupation": occupation,
-        "appearance": Appearance(hair="black hair", build="slim"),
-        "wardrobe": [WardrobeSet(id="work", description="grey coat")],
-        "voice": Voice(gender="female" if gender == "female" else "male"),
-        "relationships": relationships or [],
-    })
+def _character(
+    cid: str,
+    name: str,
+    *,
+    age: int = 30,
+    gender: str = "female",
+    role: str = "ally",
+    occupation: str = "",
+    relationships: list[Relationship] | None = None,
+) -> Character:
+    return Character.model_validate(
+        {
+            "id": cid,
+            "name": name,
+            "age": age,
+            "gender": gender,
+            "role": role,
+            "occupation": occupation,
+            "appearance": Appearance(hair="black hair", build="slim"),
+            "wardrobe": [WardrobeSet(id="work", description="grey coat")],
+            "voice": Voice(gender="female" if gender == "female" else "male"),
+            "relationships": relationships or [],
+        }
+    )
 
 
 def canon(language: str = "en") -> Canon:
     """Build a benign canon: a woman CEO mentoring a man, a child in a family drama."""
     zh = language == "zh"
-    return Canon.model_validate({
-        "title": "归途" if zh else "The Long Way Home", "language": language, "genre": "family", "tone": "warm",
-        "world": WorldRules(era="明朝" if zh else "present-day Hangzhou", technology="modern"),
-        "characters": [
-            _character("lin", "林婉" if zh else "Lin Wan", age=42, role="mentor", occupation="总裁" if zh else "CEO"),
-            _character("elon", "伊隆" if zh else "Elon", age=35, gender="male", role="protagonist",
-                       occupation="面包师" if zh else "baker"),
-            _character("mei", "小梅" if zh else "Mei", age=9, role="family", occupation="学生" if zh else "student"),
-        ],
-        "locations": [Location(id="bakery", name="面包店" if zh else "the bakery", description="warm")],
-    })
+    return Canon.model_validate(
+        {
+            "title": "归途" if zh else "The Long Way Home",
+            "language": language,
+            "genre": "family",
+            "tone": "warm",
+            "world": WorldRules(era="明朝" if zh else "present-day Hangzhou", technology="modern"),
+            "characters": [
+                _character(
+                    "lin", "林婉" if zh else "Lin Wan", age=42, role="mentor", occupation="总裁" if zh else "CEO"
+                ),
+                _character(
+                    "elon",
+                    "伊隆" if zh else "Elon",
+                    age=35,
+                    gender="male",
+                    role="protagonist",
+                    occupation="面包师" if zh else "baker",
+                ),
+                _character(
+                    "mei", "小梅" if zh else "Mei", age=9, role="family", occupation="学生" if zh else "student"
+                ),
+            ],
+            "locations": [Location(id="bakery", name="面包店" if zh else "the bakery", description="warm")],
+        }
+    )
 
 
-def plan(title: str = "The Long Way Home", *, logline: str = "A CEO mentors a young baker named Elon.",
-         episode_title: str = "Flour and Fire", beat: str = "Elon burns the first batch.") -> SeasonPlan:
+def plan(
+    title: str = "The Long Way Home",
+    *,
+    logline: str = "A CEO mentors a young baker named Elon.",
+    episode_title: str = "Flour and Fire",
+    beat: str = "Elon burns the first batch.",
+) -> SeasonPlan:
     """Build a one-episode season plan."""
-    brief = EpisodeBrief(number=1, title=episode_title, opening_hook="Smoke pours from the oven.",
-                         key_beats=[beat, "Lin Wan shows him the trick.", "The order is cancelled.", "Mei laughs."],
-                         emotional_curve=[2, 5, 9, 3], cliffhanger="A letter arrives.",
-                         core_conflict="Elon wants the shop to survive; the rent stands in the way.",
-                         character_ids=["lin", "elon", "mei"], location_ids=["bakery"], story_day=1)
+    brief = EpisodeBrief(
+        number=1,
+        title=episode_title,
+        opening_hook="Smoke pours from the oven.",
+        key_beats=[beat, "Lin Wan shows him the trick.", "The order is cancelled.", "Mei laughs."],
+        emotional_curve=[2, 5, 9, 3],
+        cliffhanger="A letter arrives.",
+        core_conflict="Elon wants the shop to survive; the rent stands in the way.",
+        character_ids=["lin", "elon", "mei"],
+        location_ids=["bakery"],
+        story_day=1,
+    )
     return SeasonPlan(title=title, logline=logline, genre="family", tone="warm", paywall_episode=1, episodes=[brief])
 
 
@@ -69,12 +111,26 @@ def series(c: Canon | None = None, p: SeasonPlan | None = None) -> SeriesBible:
 
 def script(lines: list[str], *, cast: tuple[str, ...] = ("lin", "elon", "mei"), title: str = "Flour") -> Script:
     """Build a one-scene script whose lines are spoken by the first cast member."""
-    return Script(episode=1, title=title, target_seconds=60, summary="A day at the bakery.", scenes=[
-        Scene(id="s01", location_id="bakery", time_of_day="morning", story_day=1, clock="08:00",
-              character_ids=list(cast),
-              lines=[Line(id=f"s01-l{i:02d}", kind="dialogue", speaker_id=cast[0], text=t)
-                     for i, t in enumerate(lines, 1)]),
-    ])
+    return Script(
+        episode=1,
+        title=title,
+        target_seconds=60,
+        summary="A day at the bakery.",
+        scenes=[
+            Scene(
+                id="s01",
+                location_id="bakery",
+                time_of_day="morning",
+                story_day=1,
+                clock="08:00",
+                character_ids=list(cast),
+                lines=[
+                    Line(id=f"s01-l{i:02d}", kind="dialogue", speaker_id=cast[0], text=t)
+                    for i, t in enumerate(lines, 1)
+                ],
+            )
+        ],
+    )
 
 
 def _checks(findings: list[Finding]) -> dict[str, Finding]:
@@ -83,29 +139,52 @@ def _checks(findings: list[Finding]) -> dict[str, Finding]:
 
 def test_benign_series_premise_and_scripts_pass() -> None:
     assert guard_series(series()) == []
-    assert guard_series(series(canon("zh"), plan("归途", logline="女总裁林婉指导年轻面包师伊隆。",
-                                                  episode_title="面粉与火", beat="伊隆烤焦了第一炉。"))) == []
+    assert (
+        guard_series(
+            series(
+                canon("zh"),
+                plan(
+                    "归途",
+                    logline="女总裁林婉指导年轻面包师伊隆。",
+                    episode_title="面粉与火",
+                    beat="伊隆烤焦了第一炉。",
+                ),
+            )
+        )
+        == []
+    )
     assert guard_premise("A woman CEO mentors a young man who runs a bakery; his name is Elon.") == []
-    family = ["Mei, finish your homework, then we can bake cookies.", "Time for bed, sweetheart.",
-              "My heart beat faster when the oven dinged.", "Let's beat the eggs together."]
+    family = [
+        "Mei, finish your homework, then we can bake cookies.",
+        "Time for bed, sweetheart.",
+        "My heart beat faster when the oven dinged.",
+        "Let's beat the eggs together.",
+    ]
     assert guard_script(script(family), canon()) == []
     period = ["今晚戏台上演孙悟空大闹天宫，小梅一定喜欢。", "望子成龙，是爹娘的心愿。", "商场跳楼价，快去看看。"]
     assert guard_script(script(period), canon("zh")) == []
     assert verdict_of([]) == "approve"
 
 
-@pytest.mark.parametrize(("text", "check", "severity"), [
-    ("Make a video where Taylor Swift's face says our slogan.", "real_person_likeness", "block"),
-    ("用马云的声音给短剧配音。", "real_person_likeness", "block"),
-    ("A drama about Elon Musk's childhood.", "real_person_name", "revise"),
-    ("主角是周杰伦。", "real_person_name", "revise"),
-    ("Use a deepfake of the actress in episode 2.", "deepfake", "block"),
-    ("用AI换脸把女主换成明星。", "deepfake", "block"),
-])
+@pytest.mark.parametrize(
+    ("text", "check", "severity"),
+    [
+        ("Make a video where Taylor Swift's face says our slogan.", "real_person_likeness", "block"),
+        ("用马云的声音给短剧配音。", "real_person_likeness", "block"),
+        ("A drama about Elon Musk's childhood.", "real_person_name", "revise"),
+        ("主角是周杰伦。", "real_person_name", "revise"),
+        ("Use a deepfake of the actress in episode 2.", "deepfake", "block"),
+        ("用AI换脸把女主换成明星。", "deepfake", "block"),
+    ],
+)
 def test_real_person_and_deepfake(text: str, check: str, severity: str) -> None:
     found = _checks(guard_premise(text))[check]
-    assert (found.category, found.severity, found.location, found.reviewer) == ("real_person", severity, "premise",
-                                                                                "ethics")
+    assert (found.category, found.severity, found.location, found.reviewer) == (
+        "real_person",
+        severity,
+        "premise",
+        "ethics",
+    )
     assert found.quote and found.quote in text and found.id == f"{check}:premise:0"
 
 
@@ -113,8 +192,7 @@ def test_fix_hints_name_the_location_and_text() -> None:
     name = _checks(guard_premise("A drama about Elon Musk's childhood."))["real_person_name"]
     assert name.fix == {"action": "replace_text", "location": "premise", "old": "Elon Musk", "new": ""}
     line = _checks(guard_script(script(["Pikachu runs in."], cast=("lin",)), canon()))["copyrighted_character"]
-    assert (line.location, line.fix) == ("s01-l01", {"action": "rewrite_text", "location": "s01-l01",
-                                                     "old": "Pikachu"})
+    assert (line.location, line.fix) == ("s01-l01", {"action": "rewrite_text", "location": "s01-l01", "old": "Pikachu"})
 
 
 def test_minors_in_romance_or_violence() -> None:
@@ -143,8 +221,9 @@ def test_child_role_and_minor_romance_in_bible() -> None:
 def test_sexual_hate_self_harm() -> None:
     assert _checks(guard_premise("An explicit sex scene in the office."))["sexual_content"].severity == "block"
     assert _checks(guard_premise("他们都是劣等民族。"))["hate_speech"].category == "hate"
-    assert _checks(guard_premise("Those people are vermin and should be exterminated."))["hate_speech"].severity \
-        == "block"
+    assert (
+        _checks(guard_premise("Those people are vermin and should be exterminated."))["hate_speech"].severity == "block"
+    )
     assert "hate_speech" not in _checks(guard_premise("The granary was overrun with vermin."))
     method = _checks(guard_premise("Explain how to kill myself in the voice-over."))
     assert method["self_harm_method"].severity == "block" and "self_harm_depiction" not in method

@@ -24,8 +24,11 @@ PREMISE = "A delivery rider is secretly the heir to the logistics empire that fi
 
 def season_input(episodes: int = 3, approval: str = "auto", premise: str = PREMISE) -> SeasonInput:
     return SeasonInput(
-        premise=premise, episodes=episodes, approval="manual" if approval == "manual" else "auto",
-        paywall_episode=2, genre=None,
+        premise=premise,
+        episodes=episodes,
+        approval="manual" if approval == "manual" else "auto",
+        paywall_episode=2,
+        genre=None,
     )
 
 
@@ -113,8 +116,15 @@ async def _first_script(bible: StoryBible, series: SeriesBible) -> Script:
     ctx = make_context(bible)
     brief = series.plan.episodes[0]
     script = await screenwriter.write_script(
-        ctx, brief=brief, canon=bible.canon_at(1), carryover=bible.carryover_at(1), previous_summary="",
-        recall=[], revision=0, previous_draft=None, notes=[],
+        ctx,
+        brief=brief,
+        canon=bible.canon_at(1),
+        carryover=bible.carryover_at(1),
+        previous_summary="",
+        recall=[],
+        revision=0,
+        previous_draft=None,
+        notes=[],
     )
     return script
 
@@ -158,8 +168,12 @@ async def test_manual_gate_pauses_then_approve_and_reject_resume(bible: StoryBib
     assert bible.committed_episodes() == []
 
     first_title = sink.episode[(1, "script")].title  # type: ignore[attr-defined]
-    await graph.ainvoke(Command(resume={"approved": False, "note": "Make the ending darker.", "by": "human"}),
-                        config, context=ctx, durability="sync")
+    await graph.ainvoke(
+        Command(resume={"approved": False, "note": "Make the ending darker.", "by": "human"}),
+        config,
+        context=ctx,
+        durability="sync",
+    )
     review = sink.episode[(1, "review")]
     human = [h for h in review.history if h.reviewer == "human"]  # type: ignore[attr-defined]
     assert human and human[0].caused_by[0].message == "Make the ending darker."
@@ -178,8 +192,9 @@ async def test_rejection_limit_blocks(bible: StoryBible) -> None:
     graph, _ = await run(ctx, season_input(1, approval="manual"), saver=saver)
     config = RunnableConfig(configurable={"thread_id": "t1"}, recursion_limit=500)
     for _ in range(2):
-        result = await graph.ainvoke(Command(resume={"approved": False, "note": "No.", "by": "human"}),
-                                     config, context=ctx, durability="sync")
+        result = await graph.ainvoke(
+            Command(resume={"approved": False, "note": "No.", "by": "human"}), config, context=ctx, durability="sync"
+        )
     assert result["blocked"] is not None
     assert "rejected" in result["blocked"].reason
 

@@ -20,11 +20,16 @@ SECRET = "sk-test-SECRET-9f8e7d6c5b4a"
 PREMISE = "A night-shift nurse discovers the hospital's new owner is the brother she lost at sea."
 
 
-def run_cli(args: list[str], endpoint: str, method: str = "auto", key: str = SECRET) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], endpoint: str, method: str = "auto", key: str = SECRET
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAMAROOM_"))}
     env.update(
-        OPENAI_BASE_URL=endpoint, OPENAI_API_KEY=key, DRAMAROOM_MODEL="sim-writer-1",
-        DRAMAROOM_STRUCTURED_METHOD=method, PYTHONUNBUFFERED="1",
+        OPENAI_BASE_URL=endpoint,
+        OPENAI_API_KEY=key,
+        DRAMAROOM_MODEL="sim-writer-1",
+        DRAMAROOM_STRUCTURED_METHOD=method,
+        PYTHONUNBUFFERED="1",
     )
     return subprocess.run(
         [sys.executable, "-m", "dramaroom", *args], capture_output=True, text=True, env=env, timeout=600, check=False
@@ -34,9 +39,21 @@ def run_cli(args: list[str], endpoint: str, method: str = "auto", key: str = SEC
 def make_series(tmp_path: Path, episodes: int = 2, retries: int = 1) -> Path:
     path = tmp_path / "series"
     subprocess.run(
-        [sys.executable, "-m", "dramaroom", "new", str(path), "--premise", PREMISE, "--episodes", str(episodes),
-         "--seed", "3"],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "dramaroom",
+            "new",
+            str(path),
+            "--premise",
+            PREMISE,
+            "--episodes",
+            str(episodes),
+            "--seed",
+            "3",
+        ],
+        check=True,
+        capture_output=True,
     )
     config = path / "dramaroom.toml"
     text = config.read_text().replace("max_retries = 2", f"max_retries = {retries}")
@@ -70,7 +87,11 @@ def test_season_through_each_structured_output_method(tmp_path: Path, method: st
         assert all(b["response_format"] == {"type": "json_object"} for b in bodies)
         assert all("JSON" in b["messages"][0]["content"] for b in bodies)
     script = json.loads((path / "episodes" / "ep002" / "script.json").read_text())
-    assert script["meta"] == {"generated_by": f"sim-writer-1 @ {endpoint.base_url}", "offline": False, "tool": "dramaroom"}
+    assert script["meta"] == {
+        "generated_by": f"sim-writer-1 @ {endpoint.base_url}",
+        "offline": False,
+        "tool": "dramaroom",
+    }
     assert SECRET.encode() not in every_byte_in(path), "the API key leaked into the workspace"
     with sqlite3.connect(path / "state" / "traces.sqlite") as db:
         calls = db.execute("SELECT role, model, input_tokens, output_tokens FROM events WHERE kind='llm'").fetchall()
@@ -127,7 +148,10 @@ def test_persistent_errors_end_with_one_clear_line(
 
 def _completion_with_content(text: str) -> dict[str, object]:
     return {
-        "id": "x", "object": "chat.completion", "created": 0, "model": "sim-writer-1",
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "sim-writer-1",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }

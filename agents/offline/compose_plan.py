@@ -152,12 +152,7 @@ def _schedule(
         events.append(
             Event(
                 episode,
-                StateChange(
-                    entity_id=secret.id,
-                    field="knows",
-                    value=ids[learner],
-                    note="reveal",
-                ),
+                StateChange(entity_id=secret.id, field="knows", value=ids[learner], note="reveal"),
                 (speaker, learner),
             )
         )
@@ -172,12 +167,7 @@ def _schedule(
         events.append(
             Event(
                 episode,
-                StateChange(
-                    entity_id=prop.id,
-                    field="holder_id",
-                    value=ids[taker],
-                    note="handover",
-                ),
+                StateChange(entity_id=prop.id, field="holder_id", value=ids[taker], note="handover"),
                 (giver, taker),
             )
         )

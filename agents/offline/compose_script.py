@@ -8,22 +8,8 @@ from dataclasses import dataclass, field
 from agents.offline.compose_lines import LineWriter, mentions
 from agents.offline.compose_staging import GONE, pick_wardrobe, scene_times, stage_props, summarise
 from agents.offline.grammar import parse_spoken
-from agents.offline.timing import (
-    ACTION_SHOT_S,
-    DIALOGUE_PAD_S,
-    speaking_seconds,
-    time_of_day,
-)
-from memory.schema import (
-    Canon,
-    Carryover,
-    CharacterStatus,
-    EpisodeBrief,
-    Line,
-    Scene,
-    Script,
-    StateChange,
-)
+from agents.offline.timing import ACTION_SHOT_S, DIALOGUE_PAD_S, speaking_seconds, time_of_day
+from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Line, Scene, Script, StateChange
 
 
 @dataclass(frozen=True)

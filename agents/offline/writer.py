@@ -25,7 +25,7 @@ from agents.offline.compose_script import DraftInput, draft_script
 from agents.offline.compose_shots import compose_shots, revise_shots
 from agents.offline.compose_slips import plant_slip
 from agents.prompting import read_context_block
-from memory.schema import Canon, Carryover, EpisodeBrief, Finding, LlmFindings, Script, ShotList
+from memory.schema import BriefBatch, Canon, Carryover, EpisodeBrief, Finding, LlmFindings, Script, ShotList
 
 MODEL_NAME = "dramaroom-offline-writer"
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -86,8 +86,8 @@ class OfflineWriter(BaseChatModel):
         """Return the structured answer for a context-block payload, or None for a task it cannot do."""
         task = payload.get("task")
         seed = _as_int(payload.get("seed"), self.seed)
-        if task == "plan_season":
-            return plan_season({**payload, "seed": seed})
+        if task in ("plan_season", "plan_briefs"):
+            return self._plan(payload, str(task), seed)
         if task == "write_script":
             return self._script(payload, seed)
         if task == "shot_list":
@@ -96,6 +96,17 @@ class OfflineWriter(BaseChatModel):
             # The deterministic checks run elsewhere; without judgement there is nothing honest to add.
             return LlmFindings(findings=[])
         return None
+
+    def _plan(self, payload: Mapping[str, object], task: str, seed: int) -> BaseModel:
+        # The whole season is composed deterministically from the payload; a range request gets its slice,
+        # so a chunked plan is identical to a plan made in one call.
+        series = plan_season({**payload, "seed": seed})
+        bounds = payload.get("brief_range")
+        first, last = (bounds[0], bounds[1]) if isinstance(bounds, list) and len(bounds) == 2 else (1, 10**6)
+        briefs = [b for b in series.plan.episodes if _as_int(first, 1) <= b.number <= _as_int(last, 10**6)]
+        if task == "plan_briefs":
+            return BriefBatch(episodes=briefs)
+        return series.model_copy(update={"plan": series.plan.model_copy(update={"episodes": briefs})})
 
     def _script(self, payload: Mapping[str, object], seed: int) -> Script:
         brief = EpisodeBrief.model_validate(payload.get("brief"))
@@ -165,11 +176,7 @@ class OfflineWriter(BaseChatModel):
         if tools and isinstance(tools[0], dict):
             name = str(tools[0].get("function", {}).get("name", "")) or str(tools[0].get("name", ""))
         if not name:
-            message = AIMessage(
-                content=body,
-                usage_metadata=usage,
-                response_metadata={"model_name": MODEL_NAME},
-            )
+            message = AIMessage(content=body, usage_metadata=usage, response_metadata={"model_name": MODEL_NAME})
             return ChatResult(generations=[ChatGeneration(message=message)])
         call_id = "offline-" + hashlib.sha256(f"{name}:{body}".encode()).hexdigest()[:16]
         message = AIMessage(

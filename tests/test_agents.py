@@ -1,0 +1,181 @@
+"""Each role agent on its own: what it sends, what it keeps, what it fixes up deterministically."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents import continuity, director, ethics, screenwriter, showrunner
+from agents.llm import RoleModel
+from agents.offline import OfflineWriter
+from agents.scripted import ScriptedModel
+from memory.bible import StoryBible
+from memory.schema import LlmFinding, LlmFindings, Script, SeriesBible
+from tests.conftest import make_context
+
+PREMISE = "A delivery rider is secretly the heir to the logistics empire that fired her father."
+
+
+def scripted_role(model: ScriptedModel) -> RoleModel:
+    return RoleModel(model, label="scripted (test)", offline=True, method="function_calling")
+
+
+async def planned(bible: StoryBible, episodes: int = 3) -> SeriesBible:
+    ctx = make_context(bible)
+    series = await showrunner.plan_series(
+        ctx, premise=PREMISE, episodes=episodes, paywall_episode=2, genre=None, notes=[]
+    )
+    bible.initialise(series)
+    return series
+
+
+async def first_script(bible: StoryBible, series: SeriesBible) -> Script:
+    ctx = make_context(bible)
+    return await screenwriter.write_script(
+        ctx,
+        brief=series.plan.episodes[0],
+        canon=bible.canon_at(1),
+        carryover=bible.carryover_at(1),
+        previous_summary="",
+        recall=[],
+        revision=0,
+        previous_draft=None,
+        notes=[],
+    )
+
+
+async def test_showrunner_plans_long_seasons_in_ranges(bible: StoryBible, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = ScriptedModel(fallback=OfflineWriter(seed=7, slip_rate=0))
+    ctx = make_context(bible, models={"showrunner": scripted_role(model)})
+    chunked = await showrunner.plan_series(ctx, premise=PREMISE, episodes=30, paywall_episode=4, genre=None, notes=[])
+    assert model.calls == ["SeriesBible", "BriefBatch", "BriefBatch"]
+    assert [b.number for b in chunked.plan.episodes] == list(range(1, 31))
+    assert [b.number for b in chunked.plan.episodes if b.is_paywall] == [4]
+    monkeypatch.setattr(showrunner, "PLAN_CHUNK", 100)
+    whole = await showrunner.plan_series(ctx, premise=PREMISE, episodes=30, paywall_episode=4, genre=None, notes=[])
+    assert whole == chunked, "planning in ranges gives the same season as one call"
+
+
+async def test_showrunner_rejects_briefs_naming_unknown_ids(bible: StoryBible) -> None:
+    series = await planned(bible)
+    broken = series.model_copy(deep=True)
+    broken.plan.episodes[1].character_ids.append("nobody_at_all")
+    with pytest.raises(showrunner.PlanError, match="episode 2's brief names ids not in canon: nobody_at_all"):
+        showrunner.normalise_plan(broken, episodes=3, paywall_episode=2)
+    with pytest.raises(showrunner.PlanError, match="the plan has 3 episode briefs, 4 were asked for"):
+        showrunner.normalise_plan(series, episodes=3 + 1, paywall_episode=2)
+
+
+async def test_screenwriter_sees_only_the_canon_its_brief_needs(bible: StoryBible) -> None:
+    series = await planned(bible)
+    brief = series.plan.episodes[0]
+    sliced = screenwriter.canon_slice(bible.canon_at(1), brief)
+    assert {c.id for c in sliced.characters} == set(brief.character_ids)
+    assert {loc.id for loc in sliced.locations} == set(brief.location_ids)
+    model = ScriptedModel(fallback=OfflineWriter(seed=7, slip_rate=0))
+    ctx = make_context(bible, models={"screenwriter": scripted_role(model)})
+    script = await screenwriter.write_script(
+        ctx,
+        brief=brief,
+        canon=bible.canon_at(1),
+        carryover=bible.carryover_at(1),
+        previous_summary="",
+        recall=[],
+        revision=0,
+        previous_draft=None,
+        notes=[],
+    )
+    assert script.episode == 1 and script.target_seconds == 90
+
+
+async def test_continuity_keeps_rules_and_adds_model_findings(bible: StoryBible) -> None:
+    series = await planned(bible)
+    script = await first_script(bible, series)
+    bad = script.model_copy(deep=True)
+    dialogue = next(line for line in bad.lines() if line.kind == "dialogue")
+    dialogue.cue = dialogue.cue + "x"
+    judge = ScriptedModel(fallback=OfflineWriter(seed=7))
+    judge.enqueue(
+        LlmFindings(
+            findings=[LlmFinding(category="characterization", message="Acts against motive.", location=dialogue.id)]
+        )
+    )
+    ctx = make_context(bible, models={"continuity": scripted_role(judge)})
+    review = await continuity.review_script(ctx, bad, bible.canon_at(1), bible.carryover_at(1))
+    assert review.verdict == "revise"
+    assert {(f.check, f.source) for f in review.findings} == {("name_drift", "rule"), ("llm_review", "llm")}
+    assert review.model == "scripted (test)"
+
+
+async def test_ethics_model_cannot_clear_a_rule_finding(bible: StoryBible) -> None:
+    series = await planned(bible)
+    script = await first_script(bible, series)
+    bad = script.model_copy(deep=True)
+    bad.scenes[0].lines[-1].text = "We clone Taylor Swift's voice for the ad."
+    lenient = ScriptedModel(fallback=OfflineWriter(seed=7))
+    lenient.enqueue(LlmFindings(findings=[]))
+    ctx = make_context(bible, models={"ethics": scripted_role(lenient)})
+    review = await ethics.review_script(ctx, bad, bible.canon_at(1))
+    assert review.verdict == "block"
+    assert [f.category for f in review.findings] == ["real_person"]
+
+
+async def test_director_fits_runtime_and_describes_people_from_canon(bible: StoryBible) -> None:
+    series = await planned(bible)
+    script = await first_script(bible, series)
+    ctx = make_context(bible)
+    shots = await director.make_shot_list(
+        ctx, script=script, canon=bible.canon_at(1), revision=0, notes=[], previous=None
+    )
+    assert abs(shots.total_seconds - 90) <= 9
+    lines = {line.id: line for line in script.lines()}
+    covered: dict[str, float] = {}
+    for shot in shots.shots:
+        if shot.line_id in lines and lines[shot.line_id].kind == "dialogue":
+            covered[shot.line_id] = covered.get(shot.line_id, 0) + shot.duration_s
+    for line_id, seconds in covered.items():
+        assert seconds >= director.speaking_seconds(lines[line_id].text, "en"), line_id
+    canon = bible.canon_at(1)
+    seen: dict[tuple[str, str], str] = {}
+    for shot in shots.shots:
+        scene = next(s for s in script.scenes if s.id == shot.scene_id)
+        for person in shot.characters:
+            assert person.wardrobe_id == scene.wardrobe[person.character_id]
+            character = canon.character(person.character_id)
+            assert character is not None
+            description = director.describe_character(character, person.wardrobe_id)
+            assert description in shot.visual_prompt
+            seen.setdefault((person.character_id, person.wardrobe_id), description)
+            assert seen[(person.character_id, person.wardrobe_id)] == description
+
+
+def test_fit_durations_stretches_and_squeezes_to_target() -> None:
+    from memory.schema import Line, Scene, Shot
+
+    scene = Scene(
+        id="s01",
+        location_id="x",
+        time_of_day="night",
+        story_day=1,
+        clock="21:00",
+        character_ids=["a"],
+        lines=[Line(id="s01-l01", kind="dialogue", speaker_id="a", cue="A", text="word " * 13)],
+    )
+    script = Script(episode=1, title="t", target_seconds=30, scenes=[scene], summary="s")
+    shots = [
+        Shot(
+            id=f"s01-sh{i:02d}",
+            scene_id="s01",
+            duration_s=1.0,
+            framing="CU",
+            location_id="x",
+            time_of_day="night",
+            description="d",
+            line_id="s01-l01" if i == 1 else None,
+        )
+        for i in range(1, 9)
+    ]
+    for target in (30.0, 12.0):
+        fitted = director.fit_durations(shots, script, "en", target)
+        assert abs(sum(s.duration_s for s in fitted) - target) <= 0.1 * target
+        assert fitted[0].duration_s >= 13 / 2.6 + director.SPEECH_PAD_S - 0.01
+        assert all(s.duration_s >= director.MIN_SHOT_S for s in fitted)
