@@ -2,98 +2,23 @@
 
 Each check is a small function returning findings; ``check_script`` runs them
 all. Findings carry ConStory categories and machine-readable fix hints that a
-reviser can apply without reading the message.
+reviser can apply without reading the message. This module holds the checks of
+who and what is on the page (cast, names, wardrobe, looks, era terms); the
+checks of story time live in ``continuity_timeline``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from agents.textmatch import (
-    appearance_claims,
-    change_marked,
-    clock_minutes,
-    find_terms,
-    fold,
-    format_clock,
-    modern_terms,
-    names_of,
-    similar_en_names,
-    similar_zh_names,
-)
-from memory.schema import Canon, Carryover, CharacterStatus, Finding, Line, PropState, Scene, Script
-
-# Hour ranges each time of day may start in; overlaps at the edges keep borderline clocks legal.
-_TIME_OF_DAY_HOURS: dict[str, tuple[int, int]] = {
-    "dawn": (4, 6),
-    "morning": (6, 11),
-    "day": (11, 14),
-    "afternoon": (14, 17),
-    "evening": (17, 20),
-    "night": (20, 4),
-}
-_TYPICAL_CLOCK = {
-    "dawn": "05:00",
-    "morning": "08:00",
-    "day": "12:00",
-    "afternoon": "15:00",
-    "evening": "18:00",
-    "night": "21:00",
-}
-_TRANSFER = re.compile(
-    r"\b(give|gives|gave|hand|hands|handed|pass|passes|passed|take|takes|took|grab|grabs|snatch|snatches|steal|steals|"
-    r"stole|receive|receives|pick|picks|return|returns|returned)\b|[给递交拿抢夺偷捡还接]",
-    re.IGNORECASE,
-)
-_SIMULTANEITY_MINUTES = 10
-
-
-def finding(
-    check: str,
-    category: str,
-    location: str,
-    message: str,
-    *,
-    quote: str = "",
-    canon_fact: str = "",
-    fix: dict[str, str] | None = None,
-) -> Finding:
-    """Build a continuity finding; ``numbered`` gives it its final id."""
-    return Finding(
-        id=f"{check}:{location}:0",
-        reviewer="continuity",
-        check=check,
-        category=category,
-        severity="revise",
-        message=message,
-        quote=quote,
-        location=location,
-        canon_fact=canon_fact,
-        fix=fix or {},
-        source="rule",
-    )
-
-
-def numbered(findings: Iterable[Finding]) -> list[Finding]:
-    """Drop duplicate findings and give the rest stable ids ``check:location:n``."""
-    seen: set[tuple[str, str, str, str]] = set()
-    counts: dict[tuple[str, str], int] = {}
-    out: list[Finding] = []
-    for f in findings:
-        key = (f.check, f.location, f.quote, repr(sorted(f.fix.items())))
-        if key in seen:
-            continue
-        seen.add(key)
-        n = counts.get((f.check, f.location), 0)
-        counts[(f.check, f.location)] = n + 1
-        out.append(f.model_copy(update={"id": f"{f.check}:{f.location}:{n}"}))
-    return out
-
-
-def _name(canon: Canon, character_id: str) -> str:
-    ch = canon.character(character_id)
-    return ch.name if ch else character_id
+from agents.appearance_text import appearance_claims, change_marked
+from agents.continuity_findings import character_name, finding, numbered
+from agents.continuity_timeline import check_props, check_secret_knowledge, check_simultaneity, check_timeline
+from agents.era_terms import modern_terms
+from agents.name_lookalikes import similar_en_names, similar_zh_names
+from agents.textmatch import names_of
+from memory.schema import Canon, Carryover, CharacterStatus, Finding, Line, Scene, Script
 
 
 def check_absent_characters(script: Script, canon: Canon) -> list[Finding]:
@@ -221,7 +146,7 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     "unknown_entity",
                     cat,
                     line.id,
-                    f"{_name(canon, sid)} speaks but is not listed in scene {scene.id}; add them to the "
+                    f"{character_name(canon, sid)} speaks but is not listed in scene {scene.id}; add them to the "
                     "scene or give the line to someone present.",
                     quote=line.text,
                     canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
@@ -354,217 +279,6 @@ def check_appearance(script: Script, canon: Canon) -> list[Finding]:
                             "old": claim.quote,
                             "new": claim.replacement,
                         },
-                    )
-                )
-    return out
-
-
-def check_props(script: Script, canon: Canon) -> list[Finding]:
-    """Flag destroyed or lost props in use, and holders that change with no transfer."""
-    out: list[Finding] = []
-    restored = {
-        c.entity_id for c in script.state_changes if c.field == "prop_state" and c.value in ("intact", "damaged")
-    }
-    moved_to = {(c.entity_id, c.value) for c in script.state_changes if c.field == "holder_id"}
-    holder = {p.id: p.holder_id for p in canon.props}
-    gone = [p for p in canon.props if p.state in (PropState.DESTROYED, PropState.LOST) and p.id not in restored]
-    for scene in script.scenes:
-        for use in scene.props:
-            prop = canon.prop(use.prop_id)
-            if prop is None:
-                continue
-            if prop in gone and not scene.flashback:
-                out.append(
-                    finding(
-                        "prop_state",
-                        "factual_detail",
-                        scene.id,
-                        f"The {prop.name} is {prop.state.value} in canon but is used in {scene.id}; drop it "
-                        "or show how it comes back.",
-                        quote=use.action or prop.name,
-                        canon_fact=f"The {prop.name} is {prop.state.value}",
-                        fix={"action": "drop_prop", "scene_id": scene.id, "prop_id": prop.id},
-                    )
-                )
-            current = holder.get(prop.id)
-            new = use.holder_id
-            if new is None or new == current or scene.flashback:
-                continue
-            # An unheld prop can be picked up; a held one needs a visible or declared transfer.
-            if current is None or (prop.id, new) in moved_to or _TRANSFER.search(use.action):
-                holder[prop.id] = new
-                continue
-            out.append(
-                finding(
-                    "prop_holder",
-                    "factual_detail",
-                    scene.id,
-                    f"{_name(canon, new)} holds the {prop.name}, but {_name(canon, current)} has it and "
-                    "no transfer is shown; fix the holder or show the hand-over.",
-                    quote=use.action or prop.name,
-                    canon_fact=f"The {prop.name} is held by {_name(canon, current)}",
-                    fix={"action": "set_prop_holder", "scene_id": scene.id, "prop_id": prop.id, "value": current},
-                )
-            )
-        if scene.flashback:
-            continue
-        for line in scene.lines:
-            # Dialogue may talk about a lost prop; only stage directions put it on screen.
-            if line.kind != "action":
-                continue
-            for prop in gone:
-                hits = find_terms(fold(line.text), [prop.name, *prop.aliases])
-                if hits and not any(u.prop_id == prop.id for u in scene.props):
-                    out.append(
-                        finding(
-                            "prop_state",
-                            "factual_detail",
-                            line.id,
-                            f"The {prop.name} is {prop.state.value} in canon but appears on screen; drop it "
-                            "or show how it comes back.",
-                            quote=hits[0].quote,
-                            canon_fact=f"The {prop.name} is {prop.state.value}",
-                            fix={"action": "drop_prop", "line_id": line.id, "prop_id": prop.id},
-                        )
-                    )
-    return out
-
-
-def _tod_ok(time_of_day: str, minutes: int) -> bool:
-    start, end = _TIME_OF_DAY_HOURS[time_of_day]
-    hour = minutes // 60
-    return start <= hour <= end if start <= end else hour >= start or hour <= end
-
-
-def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
-    """Flag scenes that run backwards in story time or whose clock contradicts the time of day."""
-    out: list[Finding] = []
-    day, clock = carryover.last_story_day, clock_minutes(carryover.last_clock) if carryover.last_clock else None
-    for scene in script.scenes:
-        minutes = clock_minutes(scene.clock)
-        if minutes is None:
-            out.append(
-                finding(
-                    "timeline_order",
-                    "timeline_plot",
-                    scene.id,
-                    f"Clock '{scene.clock}' is not a 24h HH:MM time; set one.",
-                    quote=scene.clock,
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": _TYPICAL_CLOCK[scene.time_of_day]},
-                )
-            )
-        elif not _tod_ok(scene.time_of_day, minutes):
-            out.append(
-                finding(
-                    "timeline_order",
-                    "timeline_plot",
-                    scene.id,
-                    f"Clock {scene.clock} does not fit time of day '{scene.time_of_day}'; align them.",
-                    quote=f"{scene.time_of_day} {scene.clock}",
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": _TYPICAL_CLOCK[scene.time_of_day]},
-                )
-            )
-        if scene.flashback:
-            continue
-        if scene.story_day < day:
-            out.append(
-                finding(
-                    "timeline_order",
-                    "timeline_plot",
-                    scene.id,
-                    f"Scene {scene.id} is on story day {scene.story_day}, before day {day} already "
-                    "reached; move it forward or mark it a flashback.",
-                    quote=f"day {scene.story_day}",
-                    canon_fact=f"The story has reached day {day}",
-                    fix={"action": "set_story_day", "scene_id": scene.id, "value": str(day)},
-                )
-            )
-            continue
-        if scene.story_day == day and minutes is not None and clock is not None and minutes < clock:
-            out.append(
-                finding(
-                    "timeline_order",
-                    "timeline_plot",
-                    scene.id,
-                    f"Scene {scene.id} starts at {scene.clock}, earlier than {format_clock(clock)} on the "
-                    "same story day; move the clock on or mark it a flashback.",
-                    quote=scene.clock,
-                    canon_fact=f"Day {day} has already reached {format_clock(clock)}",
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": format_clock(clock)},
-                )
-            )
-            continue
-        day, clock = scene.story_day, minutes if minutes is not None else clock
-    return out
-
-
-def check_secret_knowledge(script: Script, canon: Canon) -> list[Finding]:
-    """Flag lines where a character reveals a secret they cannot know yet."""
-    out: list[Finding] = []
-    knowers = {s.id: set(s.known_by) for s in canon.secrets}
-    # A declared 'knows' change lets the character learn off screen during this episode.
-    for change in script.state_changes:
-        if change.field == "knows" and change.entity_id in knowers:
-            knowers[change.entity_id].add(change.value)
-    for scene in script.scenes:
-        for line in scene.lines:
-            speaker = line.speaker_id
-            if line.kind != "dialogue" or not speaker:
-                continue
-            folded = fold(line.text)
-            for secret in canon.secrets:
-                tagged = secret.id in line.reveals
-                keywords = [k for k in secret.keywords if k.strip()]
-                spoken = bool(keywords) and all(find_terms(folded, [k]) for k in keywords)
-                if not (tagged or spoken):
-                    continue
-                if speaker in knowers[secret.id]:
-                    knowers[secret.id].update(scene.character_ids)
-                    continue
-                names = ", ".join(_name(canon, c) for c in sorted(knowers[secret.id])) or "no one"
-                out.append(
-                    finding(
-                        "secret_knowledge",
-                        "characterization",
-                        line.id,
-                        f"{_name(canon, speaker)} reveals '{secret.description}' before learning it; cut "
-                        "the reveal or show them learning it first.",
-                        quote=line.text,
-                        canon_fact=f"At this point only {names} know: {secret.description}",
-                        fix={"action": "drop_reveal", "line_id": line.id, "secret_id": secret.id},
-                    )
-                )
-    return out
-
-
-def check_simultaneity(script: Script, canon: Canon) -> list[Finding]:
-    """Flag a character in two places at the same story time."""
-    out: list[Finding] = []
-    scenes = [s for s in script.scenes if not s.flashback]
-    for i, later in enumerate(scenes):
-        later_min = clock_minutes(later.clock)
-        for earlier in scenes[:i]:
-            earlier_min = clock_minutes(earlier.clock)
-            if (
-                later_min is None
-                or earlier_min is None
-                or earlier.story_day != later.story_day
-                or earlier.location_id == later.location_id
-                or abs(later_min - earlier_min) > _SIMULTANEITY_MINUTES
-            ):
-                continue
-            for cid in [c for c in later.character_ids if c in earlier.character_ids]:
-                out.append(
-                    finding(
-                        "simultaneity",
-                        "timeline_plot",
-                        later.id,
-                        f"{_name(canon, cid)} is at {earlier.location_id} ({earlier.id}) and "
-                        f"{later.location_id} ({later.id}) at the same time; move {later.id}'s clock.",
-                        quote=f"{earlier.clock} / {later.clock}",
-                        canon_fact=f"{_name(canon, cid)} is at {earlier.location_id} at {earlier.clock} "
-                        f"on day {earlier.story_day}",
-                        fix={"action": "set_clock", "scene_id": later.id, "value": format_clock(earlier_min + 30)},
                     )
                 )
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.continuity_checks import finding, numbered
+from agents.continuity_findings import finding, numbered
 from memory.schema import Canon, CharacterStatus, Finding, Scene, Script, ShotList
 
 RUNTIME_TOLERANCE = 0.10

@@ -50,7 +50,14 @@ def paywall_for(episodes: int, fraction: float) -> int:
 
 
 async def plan_series(
-    ctx: RoomContext, *, premise: str, episodes: int, paywall_episode: int, genre: str | None, notes: list[Finding]
+    ctx: RoomContext,
+    *,
+    premise: str,
+    episodes: int,
+    paywall_episode: int,
+    genre: str | None,
+    notes: list[Finding],
+    tone: str | None = None,
 ) -> SeriesBible:
     """Ask the showrunner model for canon and a season plan, range by range, then make the plan well-formed."""
     system = PLAN_SYSTEM.format(
@@ -66,6 +73,7 @@ async def plan_series(
         "seed": ctx.seed + len(notes),
         "paywall_episode": paywall_episode,
         "genre": genre,
+        "tone": tone,
     }
     model = ctx.model("showrunner")
     last = min(episodes, PLAN_CHUNK)

@@ -167,6 +167,7 @@ def format_clock(minutes: int) -> str:
     minutes %= 24 * 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
+
 def names_of(character: Character) -> list[str]:
     """Return a character's canon name followed by its aliases."""
     return [character.name, *character.aliases]

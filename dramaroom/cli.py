@@ -23,6 +23,7 @@ from dramaroom.production import RunResult, run_season
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
+from memory.schema import GENRES
 
 app = typer.Typer(
     name="dramaroom",
@@ -94,6 +95,7 @@ def new(
     seed: Annotated[int, typer.Option(help="Seed for the offline writer; same seed, same season.")] = 0,
     target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.")] = 90,
     genre: Annotated[str, typer.Option(help="Optional genre hint, e.g. revenge, romance, period.")] = "",
+    tone: Annotated[str, typer.Option(help="Optional tone, e.g. 'tense, bittersweet'.")] = "",
 ) -> None:
     """Create a series workspace from a premise."""
     if premise_file is not None:
@@ -106,6 +108,8 @@ def new(
         raise UserError(f"--episodes must be between 1 and {MAX_EPISODES}, got {episodes}")
     if not 20 <= target_seconds <= 300:
         raise UserError(f"--target-seconds must be between 20 and 300, got {target_seconds}")
+    if genre and genre not in GENRES:
+        raise UserError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}, or leave it out")
     lang: Literal["en", "zh"] = "zh" if language == "zh" else "en"
     section = SeriesSection(
         premise=validate_premise(premise),
@@ -113,6 +117,7 @@ def new(
         episodes=episodes,
         target_seconds=target_seconds,
         genre=genre,
+        tone=tone,
         seed=seed,
     )
     ws = Workspace.create(series, SeriesConfig(series=section))

@@ -27,7 +27,8 @@ class SeriesSection(_Section):
     language: Language = "en"
     episodes: int = Field(default=6, ge=1, le=MAX_EPISODES)
     target_seconds: int = Field(default=90, ge=20, le=300)
-    genre: str = ""
+    genre: str = Field(default="", description="identity_reveal, revenge, rebirth, romance, family, workplace, period.")
+    tone: str = Field(default="", description="Tone in a few words, e.g. 'tense, bittersweet'.")
     seed: int = 0
     paywall_episode: int = Field(default=0, ge=0, description="0 places it about 12 % in.")
 

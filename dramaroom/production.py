@@ -221,6 +221,7 @@ def _season_input(ws: Workspace, approval: ApprovalMode) -> SeasonInput:
         approval=approval,
         paywall_episode=min(paywall, series.episodes),
         genre=series.genre or None,
+        tone=series.tone or None,
     )
 
 

@@ -30,6 +30,7 @@ async def plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
         episodes=state["episodes"],
         paywall_episode=state["paywall_episode"],
         genre=state.get("genre"),
+        tone=state.get("tone"),
         notes=notes,
     )
     return {"series": series, "plan_revision": revision, "planned": False}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -69,6 +69,7 @@ class SeasonInput(TypedDict):
     approval: Literal["auto", "manual"]
     paywall_episode: int
     genre: str | None
+    tone: NotRequired[str | None]
 
 
 class SeasonState(SeasonInput, total=False):

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Language = Literal["en", "zh"]
+GENRES: tuple[str, ...] = ("identity_reveal", "revenge", "rebirth", "romance", "family", "workplace", "period")
 TimeOfDay = Literal["dawn", "morning", "day", "afternoon", "evening", "night"]
 Framing = Literal["ECU", "CU", "MCU", "MS", "MWS", "WS", "EWS", "OTS", "POV", "INSERT", "TWO"]
 Angle = Literal["eye", "high", "low", "dutch", "overhead"]

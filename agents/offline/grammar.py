@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from memory.schema import GENRES as GENRES  # the composers take the genre list from here
+
 PHASES: tuple[str, str, str, str] = ("qi", "cheng", "zhuan", "he")
-GENRES: tuple[str, ...] = ("identity_reveal", "revenge", "rebirth", "romance", "family", "workplace", "period")
 
 # A hook or cliffhanger: (speaker role key, text). An empty speaker makes it an action line.
 Beat = tuple[str, str]

@@ -101,6 +101,9 @@ class OfflineWriter(BaseChatModel):
         # The whole season is composed deterministically from the payload; a range request gets its slice,
         # so a chunked plan is identical to a plan made in one call.
         series = plan_season({**payload, "seed": seed})
+        tone = payload.get("tone")
+        if isinstance(tone, str) and tone.strip():
+            series = series.model_copy(update={"canon": series.canon.model_copy(update={"tone": tone.strip()})})
         bounds = payload.get("brief_range")
         first, last = (bounds[0], bounds[1]) if isinstance(bounds, list) and len(bounds) == 2 else (1, 10**6)
         briefs = [b for b in series.plan.episodes if _as_int(first, 1) <= b.number <= _as_int(last, 10**6)]

@@ -1,0 +1,45 @@
+"""Building continuity findings and giving them their final ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agents.findings import with_ids
+from memory.schema import Canon, Finding
+
+
+def finding(
+    check: str,
+    category: str,
+    location: str,
+    message: str,
+    *,
+    quote: str = "",
+    canon_fact: str = "",
+    fix: dict[str, str] | None = None,
+) -> Finding:
+    """Build a continuity finding; ``numbered`` gives it its final id."""
+    return Finding(
+        id=f"{check}:{location}:0",
+        reviewer="continuity",
+        check=check,
+        category=category,
+        severity="revise",
+        message=message,
+        quote=quote,
+        location=location,
+        canon_fact=canon_fact,
+        fix=fix or {},
+        source="rule",
+    )
+
+
+def numbered(findings: Iterable[Finding]) -> list[Finding]:
+    """Drop duplicate findings and give the rest stable ids ``check:location:n``."""
+    return with_ids(findings, lambda f: (f.check, f.location, f.quote, repr(sorted(f.fix.items()))))
+
+
+def character_name(canon: Canon, character_id: str) -> str:
+    """Return a character's canon name, or the id itself when canon does not know it."""
+    ch = canon.character(character_id)
+    return ch.name if ch else character_id

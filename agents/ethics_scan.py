@@ -1,0 +1,310 @@
+"""The ethics guards that read one piece of text at a time.
+
+Each guard takes a unit of text (a premise, a title, a beat, a line) folded for
+matching and returns its findings; ``scan`` runs them all on every unit. The
+guards are pure functions of the text: nothing in the text can switch one off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from agents import ethics_lexicon as lex
+from agents.textmatch import Folded, Hit, find_terms, fold, has_cjk, regex_hits
+from memory.schema import Finding, Severity
+
+SAFE_MESSAGING = (
+    "Show the person's pain and the help they find, never the method; add a crisis-helpline end card "
+    "(e.g. 988 in the US, 12356 in China)."
+)
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of text a guard reads, with where it lives."""
+
+    location: str
+    text: str
+    is_title: bool = False
+
+
+def finding(
+    check: str,
+    category: str,
+    severity: Severity,
+    unit: Unit,
+    message: str,
+    quote: str,
+    fix: dict[str, str] | None = None,
+) -> Finding:
+    """Build an ethics finding; by default its fix asks to rewrite the quoted text."""
+    return Finding(
+        id=f"{check}:{unit.location}:0",
+        reviewer="ethics",
+        check=check,
+        category=category,
+        severity=severity,
+        message=message,
+        quote=quote,
+        location=unit.location,
+        fix=fix if fix is not None else {"action": "rewrite_text", "location": unit.location, "old": quote},
+        source="rule",
+    )
+
+
+def lexicon_hits(folded: Folded, terms: Sequence[str]) -> list[Hit]:
+    """Find a lexicon's terms outside their excluded phrases, keeping only the longest of nested hits."""
+    hits = find_terms(folded, terms, lex.EXCLUSIONS)
+    # "AI换脸" also holds "换脸": one occurrence, one finding.
+    return [h for h in hits if not any(o.start <= h.start and h.end <= o.end and o != h for o in hits)]
+
+
+def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
+    out: list[Finding] = []
+    for hit in lexicon_hits(folded, lex.DEEPFAKE):
+        out.append(
+            finding(
+                "deepfake",
+                "real_person",
+                "block",
+                unit,
+                f"'{hit.quote}' asks for face or voice synthesis of a person; deep-synthesis rules need "
+                "the person's separate consent, so drop it.",
+                hit.quote,
+            )
+        )
+    cues = lexicon_hits(folded, lex.LIKENESS_CUES)
+    for hit in lexicon_hits(folded, lex.REAL_PEOPLE):
+        if cues:
+            out.append(
+                finding(
+                    "real_person_likeness",
+                    "real_person",
+                    "block",
+                    unit,
+                    f"'{hit.quote}' is a real person, and the text uses their likeness or voice "
+                    f"('{cues[0].quote}'); that needs their consent, so cut it.",
+                    hit.quote,
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "real_person_name",
+                    "real_person",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' is a real public figure; fictionalise the name.",
+                    hit.quote,
+                    {"action": "replace_text", "location": unit.location, "old": hit.quote, "new": ""},
+                )
+            )
+    return out
+
+
+def _minor_text(unit: Unit, folded: Folded) -> list[Finding]:
+    out: list[Finding] = []
+    for m in _SENTENCE.finditer(folded.text):
+        sentence = fold(folded.quote(m.start(), m.end()))
+        young = regex_hits(sentence, lex.MINOR_AGE_PATTERNS) + lexicon_hits(sentence, lex.MINOR_MARKERS)
+        bad = lexicon_hits(sentence, lex.ROMANCE_VIOLENCE) + lexicon_hits(sentence, lex.SEXUAL)
+        if young and bad:
+            out.append(
+                finding(
+                    "minor_content",
+                    "minors",
+                    "block",
+                    unit,
+                    f"A minor ('{young[0].quote}') is paired with '{bad[0].quote}'; minors must not be in "
+                    "romance, sexual or violent content, so age the character up or cut it.",
+                    sentence.source.strip(),
+                )
+            )
+    return out
+
+
+def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
+    out: list[Finding] = []
+    for hit in lexicon_hits(folded, lex.SEXUAL):
+        out.append(
+            finding(
+                "sexual_content",
+                "sexual",
+                "block",
+                unit,
+                f"'{hit.quote}' is explicit sexual content; cut it or imply the moment off screen.",
+                hit.quote,
+            )
+        )
+    for hit in lexicon_hits(folded, lex.HATE):
+        out.append(
+            finding(
+                "hate_speech",
+                "hate",
+                "block",
+                unit,
+                f"'{hit.quote}' dehumanises a group of people; remove it.",
+                hit.quote,
+            )
+        )
+    methods = lexicon_hits(folded, lex.SELF_HARM_METHOD)
+    for hit in methods:
+        out.append(
+            finding(
+                "self_harm_method",
+                "self_harm",
+                "block",
+                unit,
+                f"'{hit.quote}' asks for or gives a self-harm method; remove it. {SAFE_MESSAGING}",
+                hit.quote,
+            )
+        )
+    for hit in lexicon_hits(folded, lex.SELF_HARM_DEPICTION):
+        if not any(m.start <= hit.start < m.end for m in methods):
+            out.append(
+                finding(
+                    "self_harm_depiction",
+                    "self_harm",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' depicts suicide or self-harm; follow safe-messaging guidance. {SAFE_MESSAGING}",
+                    hit.quote,
+                )
+            )
+    for hit in lexicon_hits(folded, lex.COPYRIGHTED):
+        out.append(
+            finding(
+                "copyrighted_character",
+                "copyright",
+                "block",
+                unit,
+                f"'{hit.quote}' is a copyrighted character; replace it with an original one.",
+                hit.quote,
+            )
+        )
+    return out
+
+
+def _style_guards(unit: Unit, folded: Folded) -> list[Finding]:
+    out: list[Finding] = []
+    latin_cue = bool(lexicon_hits(folded, lex.STYLE_CUES))
+    for hit in lexicon_hits(folded, lex.LIVING_ARTISTS):
+        zh_cue = has_cjk(hit.quote) and lex.ZH_STYLE_AFTER.match(folded.text[hit.end :]) is not None
+        if latin_cue or zh_cue:
+            out.append(
+                finding(
+                    "living_artist_style",
+                    "living_artist",
+                    "revise",
+                    unit,
+                    f"Imitating the style of the living artist '{hit.quote}' is high risk; describe the "
+                    "look in your own words instead.",
+                    hit.quote,
+                )
+            )
+    artists = {a.casefold() for a in lex.LIVING_ARTISTS} | set(lex.PUBLIC_DOMAIN_ARTISTS)
+    for m in lex.STYLE_OF_PATTERN.finditer(unit.text):
+        name = m.group(1).strip().rstrip(".")
+        if not any(a in name.casefold() for a in artists):
+            out.append(
+                finding(
+                    "style_of_name",
+                    "living_artist",
+                    "revise",
+                    unit,
+                    f"'in the style of {name}' may imitate a living artist; describe the look instead.",
+                    m.group().strip(),
+                )
+            )
+    return out
+
+
+def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
+    out: list[Finding] = []
+    if unit.is_title:
+        for hit in lexicon_hits(folded, lex.BOSS_TITLE):
+            out.append(
+                finding(
+                    "boss_title",
+                    "stereotype",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' in a title is barred by NRTA guidance; retitle without it.",
+                    hit.quote,
+                )
+            )
+        for hit in lexicon_hits(folded, lex.CLICKBAIT_TITLE):
+            out.append(
+                finding(
+                    "clickbait_title",
+                    "nrta",
+                    "revise",
+                    unit,
+                    f"'{hit.quote}' makes the title vulgar or clickbait; retitle plainly.",
+                    hit.quote,
+                )
+            )
+    cinderella, rescuer = lexicon_hits(folded, lex.CINDERELLA), lexicon_hits(folded, lex.RICH_RESCUER)
+    if cinderella and rescuer:
+        out.append(
+            finding(
+                "cinderella_rescue",
+                "stereotype",
+                "revise",
+                unit,
+                f"'{cinderella[0].quote}' rescued by '{rescuer[0].quote}' is the stereotype NRTA warns "
+                "about; give the heroine her own agency.",
+                cinderella[0].quote,
+            )
+        )
+    for hit in lexicon_hits(folded, lex.MONEY_WORSHIP):
+        out.append(
+            finding(
+                "money_worship",
+                "stereotype",
+                "revise",
+                unit,
+                f"'{hit.quote}' makes money or social climbing the payoff; change the goal.",
+                hit.quote,
+            )
+        )
+    for hit in lexicon_hits(folded, lex.DISTORTED_CLASSICS):
+        out.append(
+            finding(
+                "distorted_classic",
+                "nrta",
+                "revise",
+                unit,
+                f"'{hit.quote}' signals an AI-distorted classic, which NRTA guidance bars; adapt "
+                "respectfully or invent an original story.",
+                hit.quote,
+            )
+        )
+    for hit in regex_hits(folded, lex.INJECTION_PATTERNS):
+        out.append(
+            finding(
+                "prompt_injection",
+                "prompt_injection",
+                "revise",
+                unit,
+                f"'{hit.quote}' tries to instruct the reviewers; it was recorded and ignored, and every "
+                "guard still ran. Remove it.",
+                hit.quote,
+            )
+        )
+    return out
+
+
+def scan(units: Iterable[Unit]) -> list[Finding]:
+    """Run every text guard on every non-empty unit."""
+    out: list[Finding] = []
+    for unit in units:
+        if not unit.text.strip():
+            continue
+        folded = fold(unit.text)
+        out += _real_person(unit, folded) + _minor_text(unit, folded) + _lexicon_guards(unit, folded)
+        out += _style_guards(unit, folded) + _stereotype_guards(unit, folded)
+    return out
