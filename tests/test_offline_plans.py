@@ -115,3 +115,23 @@ def test_same_seed_same_plan_and_different_seeds_differ() -> None:
     assert len(casts) == 4 and len(titles) >= 2
     beats = {tuple(e.key_beats[0] for e in b.plan.episodes) for b in [first, *others]}
     assert len(beats) == 4
+
+
+@pytest.mark.parametrize(
+    ("premise", "language", "name", "job"),
+    [
+        ("外卖员林晚其实是物流集团的真正继承人，她要查清父亲被开除的真相。", "zh", "林晚", "外卖员"),
+        ("名叫苏念的护士发现院长是她失散的哥哥。", "zh", "苏念", "护士"),
+        ("A delivery rider named Maya Chen is secretly the heir.", "en", "Maya Chen", "delivery rider"),
+        ("Lin, a courier, finds a letter.", "en", "Lin ", "courier"),
+    ],
+)
+def test_the_lead_keeps_the_name_the_premise_gives(premise: str, language: str, name: str, job: str) -> None:
+    from agents.offline.compose_plan import plan_season as compose
+
+    series = compose({"premise": premise, "language": language, "episodes": 4, "seed": 3, "paywall_episode": 2})
+    lead = series.canon.characters[0]
+    assert lead.name.startswith(name) and lead.occupation == job
+    assert lead.id.isascii() and lead.id == lead.id.lower()
+    others = [c.name for c in series.canon.characters[1:]]
+    assert all(not other.startswith(name.strip()) for other in others)

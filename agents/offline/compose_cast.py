@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from agents.offline.grammar import Genre, Lexicon, PropT, SecretT, Slot, fields, fill, split_occupation
+from agents.offline.premise_names import HeroName, surname_id
 from memory.schema import (
     Appearance,
     Canon,
@@ -87,7 +88,7 @@ def _genders(rng: random.Random, slots: list[Slot]) -> list[str]:
 
 
 def _names(
-    rng: random.Random, lex: Lexicon, genre: Genre, slots: list[Slot], genders: list[str]
+    rng: random.Random, lex: Lexicon, genre: Genre, slots: list[Slot], genders: list[str], hero: HeroName | None
 ) -> list[tuple[str, str, str]]:
     """Return (full name, ascii id, given name) per slot, all distinct."""
     period = genre.technology == "pre_industrial"
@@ -98,15 +99,25 @@ def _names(
     rng.shuffle(female)
     rng.shuffle(male)
     kin = _KIN.get(genre.key, frozenset())
-    family_surname = surnames.pop()
+    if hero is not None:
+        # Nobody else may share the lead's given name, and the lead's family shares the lead's surname.
+        female = [f for f in female if f[0] != hero.given]
+        male = [m for m in male if m[0] != hero.given]
+        surnames = [s for s in surnames if s[0] != hero.surname]
+    family_surname = (hero.surname, surname_id(hero)) if hero and hero.surname and "hero" in kin else surnames.pop()
     out: list[tuple[str, str, str]] = []
     for slot, gender in zip(slots, genders, strict=True):
         given, given_id, _ = (female if gender == "female" else male).pop()
-        surname, surname_id = family_surname if slot.key in kin else surnames.pop()
+        surname, surname_id_ = family_surname if slot.key in kin else surnames.pop()
+        if slot.key == "hero" and hero is not None:
+            if hero.surname:
+                out.append((hero.name, hero.id, hero.given))
+                continue
+            given, given_id = hero.given, hero.id
         if lex.language == "zh":
-            out.append((surname + given, f"{surname_id}_{given_id}", given))
+            out.append((surname + given, f"{surname_id_}_{given_id}", given))
         else:
-            out.append((f"{given} {surname}", f"{given_id}_{surname_id}", given))
+            out.append((f"{given} {surname}", f"{given_id}_{surname_id_}", given))
     return out
 
 
@@ -146,11 +157,13 @@ def _wardrobe(rng: random.Random, lex: Lexicon, genre: Genre, palette: list[str]
     return sets
 
 
-def build_cast(rng: random.Random, lex: Lexicon, genre: Genre, job: str) -> list[CastMember]:
-    """Create 5-7 distinct characters filling the genre's slots."""
+def build_cast(
+    rng: random.Random, lex: Lexicon, genre: Genre, job: str, hero: HeroName | None = None
+) -> list[CastMember]:
+    """Create 5-7 distinct characters filling the genre's slots; the premise's named lead keeps their name."""
     slots = _pick_slots(rng, genre)
     genders = _genders(rng, slots)
-    names = _names(rng, lex, genre, slots, genders)
+    names = _names(rng, lex, genre, slots, genders, hero)
     colors = list(lex.colors)
     rng.shuffle(colors)
     voices = [(p, r) for p in _PITCHES for r in _RATES]

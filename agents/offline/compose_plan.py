@@ -18,6 +18,7 @@ from agents.offline.compose_cast import (
     role_names,
 )
 from agents.offline.grammar import GENRES, Genre, PropT, SecretT, fields, fill, lexicon
+from agents.offline.premise_names import hero_name
 from memory.schema import Canon, Prop, SeasonPlan, Secret, SeriesBible, StateChange
 
 # Checked in order: the more specific genres first, family last because 家 and "family" appear everywhere.
@@ -34,7 +35,25 @@ _GENRE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revenge", ("revenge", "betray", "betrayed", "avenge", "framed", "复仇", "背叛", "报仇", "陷害")),
     ("workplace", ("office", "company", "boss", "startup", "职场", "公司", "上司", "老板")),
     ("romance", ("love", "marriage", "romance", "恋", "爱情", "婚")),
-    ("family", ("family", "mother", "father", "grandmother", "家", "母亲", "父亲", "奶奶")),
+    (
+        "family",
+        (
+            "family",
+            "mother",
+            "father",
+            "grandmother",
+            "brother",
+            "sister",
+            "家",
+            "母亲",
+            "父亲",
+            "奶奶",
+            "哥哥",
+            "姐姐",
+            "失散",
+            "亲生",
+        ),
+    ),
 )
 _EN_OCCUPATION = re.compile(
     r"^\s*(?:a|an|the)\s+([a-z][a-z\- ]{1,40}?)\s+(?:is|who|was|discovers|finds|learns|must|has|gets|wakes|returns|"
@@ -87,10 +106,12 @@ def premise_occupation(premise: str, language: str) -> str:
             return ""
         job = found.group(1).split("的")[-1]
         return job if len(job) >= 2 else ""
-    found = _EN_OCCUPATION.match(text)
+    # "Lin, a courier, finds …" and "A rider named Maya …": the name is not part of the job.
+    found = _EN_OCCUPATION.match(re.sub(r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s+", "", text).replace(",", ""))
     if not found:
         return ""
-    words = [w for w in found.group(1).lower().split() if w not in _EN_ADJECTIVES]
+    job = re.split(r"\s+(?:named|called)\s+", found.group(1))[0]
+    words = [w for w in job.lower().split() if w not in _EN_ADJECTIVES]
     return " ".join(words) if 0 < len(words) <= 4 else ""
 
 
@@ -204,7 +225,9 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     genre = lex.genres[genre_key]
     rng = random.Random(f"{seed}:plan_season:{genre_key}:{language}:{episodes}:{premise}")
 
-    members = build_cast(rng, lex, genre, premise_occupation(premise, language))
+    job = premise_occupation(premise, language)
+    job_end = premise.strip().find(job) + len(job) if job else 0
+    members = build_cast(rng, lex, genre, job, hero_name(premise, language, job_end))
     names = role_names(members)
     job = members[0].character.occupation
     article = "an" if job[:1].lower() in "aeiou" else "a"
