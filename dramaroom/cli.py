@@ -168,7 +168,8 @@ def _report(ws: Workspace, result: RunResult, started: float) -> None:
         out.print(f'reject:  dramaroom approve {ws.root} --episode {n} --reject --note "what to change"')
         return
     if result.status == "blocked":
-        raise UserError(f"stopped: {result.reason}", code=4)
+        where = "the premise in dramaroom.toml" if "premise or plan" in result.reason else "the premise or the plan"
+        raise UserError(f"stopped: {result.reason} Change {where} and run `dramaroom produce` again.", code=4)
     committed = [o.episode for o in result.outcomes if o.status == "committed"]
     out.print(
         f"[green]done[/]: {len(committed)} episode(s) written this run in {elapsed:.1f} s; see {ws.root / 'episodes'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 
@@ -22,7 +23,7 @@ def _models_of(*modules: ModuleType) -> list[tuple[str, str]]:
         (module.__name__, name)
         for module in modules
         for name, value in vars(module).items()
-        if inspect.isclass(value) and issubclass(value, BaseModel) and value.__module__ == module.__name__
+        if inspect.isclass(value) and issubclass(value, BaseModel | Enum) and value.__module__ == module.__name__
     ]
 
 

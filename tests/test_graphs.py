@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -213,3 +214,15 @@ async def test_episode_n_sees_canon_changes_of_earlier_episodes(bible: StoryBibl
         if change.entity_id in absent and change.field == "status":
             for script in later:
                 assert all(change.entity_id not in s.character_ids for s in script.scenes)  # type: ignore[attr-defined]
+
+
+def test_checkpoints_restore_every_state_type_without_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    from graphs.checkpoint import state_serializer
+    from memory.schema import CharacterStatus, Review
+
+    serde = state_serializer()
+    value = {"status": CharacterStatus.DEAD, "review": Review(reviewer="ethics", verdict="approve")}
+    with caplog.at_level("WARNING"):
+        restored = serde.loads_typed(serde.dumps_typed(value))
+    assert restored == value
+    assert not [r for r in caplog.records if "deserializ" in r.getMessage().lower()]
