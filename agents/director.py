@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agents.pacing import split_long_shots
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from agents.screenwriter import format_notes
@@ -93,7 +94,7 @@ def visual_prompt(shot: Shot, canon: Canon) -> str:
         canon.world.era,
         PROMPT_STYLE,
     ]
-    return ". ".join(p for p in parts if p)
+    return ". ".join(p.rstrip(". ") for p in parts if p)
 
 
 def fit_durations(shots: list[Shot], script: Script, language: Language, target: float) -> list[Shot]:
@@ -131,7 +132,10 @@ def fit_durations(shots: list[Shot], script: Script, language: Language, target:
 
 
 def finalise(draft: ShotList, script: Script, canon: Canon, language: Language, target: int) -> ShotList:
-    """Fill wardrobe and prompts from canon and fit durations; the model chooses the shots."""
+    """Fill wardrobe from the scene, fit the runtime, cut for pace, then build prompts from canon.
+
+    The model chooses the shots; everything that must not drift is done here, the same way every time.
+    """
     scenes = {scene.id: scene for scene in script.scenes}
     shots: list[Shot] = []
     for shot in draft.shots:
@@ -143,10 +147,10 @@ def finalise(draft: ShotList, script: Script, canon: Canon, language: Language, 
             )
             for sc in shot.characters
         ]
-        shot = shot.model_copy(update={"characters": characters})
-        shots.append(shot.model_copy(update={"visual_prompt": visual_prompt(shot, canon)}))
-    fitted = fit_durations(shots, script, language, float(target))
-    return ShotList(episode=script.episode, target_seconds=target, shots=fitted)
+        shots.append(shot.model_copy(update={"characters": characters}))
+    paced = split_long_shots(fit_durations(shots, script, language, float(target)), script, canon)
+    final = [shot.model_copy(update={"visual_prompt": visual_prompt(shot, canon)}) for shot in paced]
+    return ShotList(episode=script.episode, target_seconds=target, shots=final)
 
 
 async def make_shot_list(

@@ -127,6 +127,11 @@ async def test_director_fits_runtime_and_describes_people_from_canon(bible: Stor
         ctx, script=script, canon=bible.canon_at(1), revision=0, notes=[], previous=None
     )
     assert abs(shots.total_seconds - 90) <= 9
+    # Micro-drama pacing: no shot outstays 3.5 s, the episode still ends on its cliffhanger line.
+    assert max(s.duration_s for s in shots.shots) <= 3.5
+    assert shots.total_seconds / len(shots.shots) <= 3.0
+    assert shots.shots[-1].line_id == script.lines()[-1].id
+    assert len({s.id for s in shots.shots}) == len(shots.shots)
     lines = {line.id: line for line in script.lines()}
     covered: dict[str, float] = {}
     for shot in shots.shots:

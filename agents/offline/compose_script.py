@@ -43,8 +43,8 @@ class _Events:
 
 
 def line_count(target_seconds: int) -> int:
-    """Scale 10-20 lines to the runtime: about 14 at 90 seconds."""
-    return min(20, max(10, round(14 * target_seconds / 90)))
+    """Scale 10-20 lines to the runtime: about 18 at 90 seconds, so talk fills most of the screen time."""
+    return min(20, max(10, round(18 * target_seconds / 90)))
 
 
 def _events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> _Events:
