@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-series
 DEMO_ZH_DIR ?= demo-series-zh
 
-.PHONY: install demo demo-zh test lint typecheck clean
+.PHONY: install demo demo-zh test bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,12 +18,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# A 6-episode English season on the offline stack, start to finish.
+# A 6-episode English season on the offline stack, start to finish, with episode 1 rendered and exported.
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR)
 	$(BIN)/dramaroom new $(DEMO_DIR) --episodes 6 --language en --seed 7 \
-	  --premise "A delivery rider is secretly the heir to the logistics empire that fired her father."
+	  --premise "A delivery rider named Maya Chen is secretly the heir to the logistics empire that fired her father."
 	$(BIN)/dramaroom produce $(DEMO_DIR)
+	$(BIN)/dramaroom render $(DEMO_DIR) --episode 1
+	$(BIN)/dramaroom export $(DEMO_DIR) --episode 1 --zip
 	$(BIN)/dramaroom status $(DEMO_DIR)
 
 demo-zh: $(STAMP)
@@ -31,10 +33,17 @@ demo-zh: $(STAMP)
 	$(BIN)/dramaroom new $(DEMO_ZH_DIR) --episodes 6 --language zh --seed 7 \
 	  --premise "外卖员林晚其实是物流集团的真正继承人，她要查清父亲被开除的真相。"
 	$(BIN)/dramaroom produce $(DEMO_ZH_DIR)
+	$(BIN)/dramaroom render $(DEMO_ZH_DIR) --episode 1
 	$(BIN)/dramaroom status $(DEMO_ZH_DIR)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Benchmarks print ratios measured side by side in one run; figures go in docs/measurements.md.
+bench: $(STAMP)
+	$(BIN)/python -m evals.context_growth --episodes 30 --at 1,10,30
+	$(BIN)/python -m evals.render_benchmark --seconds 60 --repeat 2
+	$(BIN)/python -m benchmarks.incremental_render --seconds 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

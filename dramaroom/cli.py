@@ -20,6 +20,7 @@ from dramaroom import reports
 from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
+from dramaroom.rendering import export_episode, render_with_progress
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
@@ -196,12 +197,46 @@ def produce(
     approve: Annotated[
         str, typer.Option("--approve", help="auto: approve every episode; manual: pause at each gate.")
     ] = "auto",
+    render_too: Annotated[bool, typer.Option("--render", help="Render every committed episode afterwards.")] = False,
 ) -> None:
     """Plan, write, review and shot-list every episode; continues where a previous run stopped."""
     if approve not in ("auto", "manual"):
         raise UserError(f"--approve must be auto or manual, got {approve!r}")
     ws = Workspace.open(series)
     _produce(ws, "manual" if approve == "manual" else "auto", f"produce --approve {approve}")
+    if render_too:
+        render(series, episode=None)
+
+
+@app.command()
+def render(
+    series: SeriesArg,
+    episode: Annotated[int | None, typer.Option(help="Render one episode (default: every committed one).")] = None,
+) -> None:
+    """Render committed episodes to labelled 1080x1920 MP4s with subtitles, timeline and screenplay exports."""
+    ws = Workspace.open(series)
+    with ws.writing():
+        results = render_with_progress(ws, [episode] if episode else None)
+    for item in results:
+        r = item.result
+        out.print(
+            f"ep{item.episode:03d}: {r.video} - {r.runtime_s:.1f} s (target {r.target_s} s, "
+            f"{r.runtime_s / r.target_s:.0%}), {len(r.timeline)} shots, "
+            f"cache {r.cache_hits} reused / {r.cache_misses} made"
+        )
+
+
+@app.command()
+def export(
+    series: SeriesArg,
+    episode: Annotated[int, typer.Option(help="The rendered episode to bundle.")],
+    zip_it: Annotated[bool, typer.Option("--zip", help="Write one zip instead of a folder.")] = False,
+) -> None:
+    """Bundle an episode's MP4, subtitles, timeline, screenplay and shot list for an editor."""
+    ws = Workspace.open(series)
+    with ws.writing():
+        path = export_episode(ws, episode, zip_it=zip_it)
+    out.print(f"exported episode {episode}: {path}")
 
 
 @app.command()

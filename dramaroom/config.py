@@ -54,10 +54,32 @@ class ModelsSection(_Section):
     )
 
 
+class RenderSection(_Section):
+    image: str = Field(default="storyboard", description="storyboard (offline) or diffusers, or a plugin.")
+    voice: str = Field(default="espeak", description="espeak (offline) or edge-tts (needs the internet).")
+    music: str = Field(default="procedural", description="Music bed and sound cues backend.")
+    music_bed: bool = True
+    annotate: bool = Field(default=True, description="Storyboard panel annotations.")
+    fps: Literal[24, 30] = 24
+    model_path: str = Field(default="", description="diffusers: a local model folder (model_index.json).")
+    device: str = Field(default="", description="diffusers: cuda or cpu; empty picks CUDA when present.")
+    steps: int = Field(default=20, ge=1, le=200)
+    guidance: float = Field(default=6.0, ge=0, le=30, description="diffusers: 0 for SD-Turbo.")
+    strength: float = Field(default=0.55, gt=0, le=1, description="diffusers img2img strength over the storyboard.")
+    width: int = Field(default=576, ge=64, le=2048, multiple_of=8)
+    height: int = Field(default=1024, ge=64, le=4096, multiple_of=8)
+    storyboard_guide: bool = Field(default=True, description="diffusers: follow the storyboard frame's composition.")
+    references: str = Field(default="", description="Folder of <character_id>.png reference images (IP-Adapter).")
+    edge_timeout_s: float = Field(default=10.0, gt=0)
+    label_seconds: float = Field(default=3.0, ge=2.0, le=10.0, description="Visible AI label at the start, >= 2 s.")
+    filing_number: str = Field(default="", description="Distribution filing number for the opening credits.")
+
+
 class SeriesConfig(_Section):
     series: SeriesSection
     room: RoomSection = Field(default_factory=RoomSection)
     models: ModelsSection = Field(default_factory=ModelsSection)
+    render: RenderSection = Field(default_factory=RenderSection)
     embeddings: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
 

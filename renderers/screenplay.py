@@ -1,8 +1,21 @@
-"""Fountain screenplay export: plain text that screenwriting tools (and screenplain) open."""
+"""Screenplay exports: Fountain text, Final Draft XML and a paginated PDF, in English or Chinese."""
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from memory.schema import Canon, Line, Script
+from renderers.protocols import RenderError
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
 
 EMOTION_WORDS_ZH = {
     "calm": "平静",
@@ -68,3 +81,201 @@ def to_fountain(script: Script, canon: Canon, *, credit: str) -> str:
             out += _line(line, canon.language == "zh")
     out += ["> CUT TO BLACK.", ""]
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ FDX and PDF
+
+SCREENPLAIN_HINT = "screenplay export needs screenplain: pip install 'screenplain>=0.11'"
+# Characters a line must not start with (Chinese line-breaking rules): they hang at the end of the line before.
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’…—·,.;:?!)")
+_TOKEN = re.compile(
+    r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+"
+)
+# US Letter at 300 dpi, saved bilevel (CCITT G4: a few KB a page, crisp in print); indents in inches.
+_DPI = 300
+_PAGE = (int(8.5 * _DPI), 11 * _DPI)
+_LINE_PX = _DPI // 6  # 12 pt: six lines an inch
+_TOP, _BOTTOM = _DPI, 10 * _DPI
+_INDENT = {"heading": 1.5, "action": 1.5, "character": 3.7, "parenthetical": 3.1, "dialogue": 2.5, "transition": 1.5}
+_WIDTH = {"heading": 6.0, "action": 6.0, "character": 3.3, "parenthetical": 2.3, "dialogue": 3.5, "transition": 6.0}
+
+
+def _parse(fountain_text: str) -> Any:
+    """Parse Fountain with screenplain (untyped, so the screenplay is Any)."""
+    try:
+        from screenplain.parsers import fountain
+    except ImportError as exc:
+        raise RenderError(SCREENPLAIN_HINT) from exc
+    return fountain.parse(io.StringIO(fountain_text))
+
+
+def to_fdx(fountain_text: str) -> str:
+    """Convert Fountain to Final Draft XML (.fdx); CJK cues must carry Fountain's '@' to be read as cues."""
+    from screenplain.export.fdx import to_fdx as write_fdx
+
+    out = io.StringIO()
+    write_fdx(_parse(fountain_text), out)
+    return out.getvalue()
+
+
+def to_pdf(fountain_text: str, out: Path) -> Path:
+    """Write a paginated screenplay PDF: screenplain's for Latin scripts when ReportLab is present, else drawn pages.
+
+    screenplain's PDF is set in Courier, which has no Chinese glyphs, and needs ReportLab;
+    Chinese scripts (and Latin ones without ReportLab) are laid out here and drawn with Pillow.
+    """
+    screenplay = _parse(fountain_text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".pdf", dir=out.parent)
+    os.close(fd)
+    try:
+        if _has_cjk(fountain_text) or not _write_screenplain_pdf(screenplay, Path(tmp)):
+            _write_drawn_pdf(screenplay, Path(tmp), cjk=_has_cjk(fountain_text))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _write_screenplain_pdf(screenplay: Any, out: Path) -> bool:
+    """Write screenplain's PDF; return False when ReportLab (its PDF dependency) is missing."""
+    try:
+        from screenplain.export.pdf import to_pdf as write_pdf
+    except ImportError:
+        return False
+    write_pdf(screenplay, str(out))
+    return True
+
+
+def _wrap(text: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """Break text into lines no wider than width: between words for Latin, between characters for CJK."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(text):
+        if not line and token.isspace():
+            continue
+        if not line or measure(line + token) <= width or token[0] in _NO_LINE_START:
+            line += token
+            continue
+        lines.append(line.rstrip())
+        line = "" if token.isspace() else token
+        while measure(line) > width and len(line) > 1:  # a word longer than the line: break it anywhere
+            cut = max(1, max(i for i in range(1, len(line) + 1) if measure(line[:i]) <= width or i == 1))
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _blocks(screenplay: Any, measure: Callable[[str], float]) -> list[list[tuple[str, str]]]:
+    """Turn screenplain paragraphs into blocks of (element, line) kept together on a page where they fit."""
+    from screenplain.types import Action, Dialog, DualDialog, PageBreak, Slug, Transition
+
+    def wrapped(kind: str, text: str) -> list[tuple[str, str]]:
+        return [(kind, line) for line in _wrap(text, measure, _WIDTH[kind] * _DPI)]
+
+    def dialog(para: Any) -> list[tuple[str, str]]:
+        rows = [("character", str(para.character))]
+        for is_parenthetical, text in para.blocks:
+            rows += wrapped("parenthetical" if is_parenthetical else "dialogue", str(text))
+        return rows
+
+    blocks: list[list[tuple[str, str]]] = []
+    for para in screenplay:
+        if isinstance(para, Slug):
+            number = f"  [{para.scene_number}]" if para.scene_number else ""
+            blocks.append(wrapped("heading", str(para.line) + number))
+        elif isinstance(para, Dialog):
+            blocks.append(dialog(para))
+        elif isinstance(para, DualDialog):  # drawn one after the other: side by side needs more width than CJK has
+            blocks += [dialog(para.left), dialog(para.right)]
+        elif isinstance(para, Action):
+            blocks.append([row for line in para.lines for row in wrapped("action", str(line))])
+        elif isinstance(para, Transition):
+            blocks.append([("transition", str(para.line))])
+        elif isinstance(para, PageBreak):
+            blocks.append([])
+    return blocks
+
+
+def _write_drawn_pdf(screenplay: Any, out: Path, *, cjk: bool) -> None:
+    """Lay out title page and body in screenplay format, draw each page with Pillow, save as a multi-page PDF."""
+    from PIL import Image, ImageDraw
+
+    regular, bold = _pdf_fonts(cjk)
+    pages: list[Image.Image] = []
+
+    def new_page() -> ImageDraw.ImageDraw:
+        pages.append(Image.new("L", _PAGE, 255))
+        draw = ImageDraw.Draw(pages[-1])
+        if len(pages) > 1 or not title:
+            number = f"{len(pages) - (1 if title else 0)}."
+            draw.text((_PAGE[0] - _DPI - regular.getlength(number), _DPI // 2), number, font=regular, fill=0)
+        return draw
+
+    title = {str(key): [str(v) for v in values] for key, values in screenplay.title_page.items()}
+    if title:
+        draw = new_page()
+        y = int(_PAGE[1] * 0.35)
+        for key in ("Title", "Credit", "Author", "Source"):
+            for value in title.get(key, []):
+                face = bold if key == "Title" else regular
+                draw.text(((_PAGE[0] - face.getlength(value)) / 2, y), value, font=face, fill=0)
+                y += _LINE_PX * 2
+        y = _BOTTOM - _LINE_PX * len(title.get("Notes", []) + title.get("Contact", []))
+        for value in title.get("Notes", []) + title.get("Contact", []):
+            draw.text((_INDENT["action"] * _DPI, y), value, font=regular, fill=0)
+            y += _LINE_PX
+    draw = new_page()
+    y = _TOP
+    for block in _blocks(screenplay, regular.getlength):
+        height = (len(block) + 1) * _LINE_PX
+        if not block or (y > _TOP and y + height > _BOTTOM and height <= _BOTTOM - _TOP):
+            draw, y = new_page(), _TOP
+        for kind, line in block:
+            if y + _LINE_PX > _BOTTOM:
+                draw, y = new_page(), _TOP
+            face = bold if kind == "heading" else regular
+            x = _INDENT[kind] * _DPI
+            if kind == "transition":
+                x = (_INDENT[kind] + _WIDTH[kind]) * _DPI - face.getlength(line)
+            draw.text((x, y), line, font=face, fill=0)
+            y += _LINE_PX
+        y += _LINE_PX
+    first, *rest = (
+        page.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE) for page in pages
+    )
+    first.save(
+        out,
+        format="PDF",
+        save_all=True,
+        append_images=rest,
+        resolution=float(_DPI),
+        title=" ".join(title.get("Title", [])) or out.stem,
+        author=" ".join(title.get("Author", [])),
+        subject="AI-generated screenplay",
+        creator="dramaroom",
+    )
+
+
+def _pdf_fonts(cjk: bool) -> tuple[FreeTypeFont, FreeTypeFont]:
+    """Return (regular, bold) faces: Courier Prime (screenplain's own) for Latin, a free CJK font for Chinese."""
+    from PIL import ImageFont
+
+    from renderers import fonts
+
+    size = _LINE_PX
+    if cjk:
+        # CJK glyphs fill the whole em: a smaller size leaves leading between the six lines an inch.
+        size = round(_LINE_PX * 0.8)
+        return fonts.font(size, "zh"), fonts.font(size, "zh", bold=True)
+    spec = importlib.util.find_spec("screenplain")
+    folder = Path(next(iter(spec.submodule_search_locations or []), "")) if spec else None
+    courier = folder / "export" / "courier_prime" if folder else None
+    if courier is not None and (courier / "Courier Prime.ttf").is_file():
+        regular = ImageFont.truetype(str(courier / "Courier Prime.ttf"), size)
+        heavy = courier / "Courier Prime Bold.ttf"
+        return regular, ImageFont.truetype(str(heavy), size) if heavy.is_file() else regular
+    return fonts.font(size, "en"), fonts.font(size, "en", bold=True)

@@ -1,0 +1,204 @@
+"""Render committed episodes of a workspace to labelled MP4s and editor exports."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dramaroom.config import RenderSection
+from dramaroom.errors import UserError
+from dramaroom.workspace import Workspace, write_atomic
+from graphs.episode import EpisodeReview
+from memory.schema import Script, ShotList
+from renderers.bundle import bundle
+from renderers.cache import RenderCache
+from renderers.episode import RenderJob, RenderResult, render_episode, write_manifest
+from renderers.protocols import LabelSpec, RenderError
+from renderers.registry import Backends, RenderSettings, backends_for
+from renderers.screenplay import to_fdx, to_pdf
+from renderers.timeline_export import export_otio
+
+Progress = Callable[[str, int, int], None]
+EXPORT_FILES = [
+    "episode.mp4",
+    "episode.srt",
+    "timeline.otio",
+    "script.fountain",
+    "script.fdx",
+    "script.pdf",
+    "shotlist.csv",
+    "contact_sheet.png",
+    "render.json",
+]
+
+
+@dataclass(frozen=True)
+class EpisodeRender:
+    """One rendered episode, for the CLI's report."""
+
+    episode: int
+    result: RenderResult
+
+
+def settings_from(section: RenderSection, root: Path) -> RenderSettings:
+    """Turn the [render] config section into backend settings, resolving paths against the workspace."""
+    return RenderSettings(
+        image=section.image,
+        voice=section.voice,
+        music=section.music,
+        assembly="ffmpeg",
+        annotate=section.annotate,
+        fps=section.fps,
+        music_bed=section.music_bed,
+        model_path=_resolve(section.model_path, root),
+        device=section.device or None,
+        steps=section.steps,
+        guidance=section.guidance,
+        strength=section.strength,
+        width=section.width,
+        height=section.height,
+        storyboard_guide=section.storyboard_guide,
+        references=_resolve(section.references, root),
+        edge_timeout_s=section.edge_timeout_s,
+    )
+
+
+def _resolve(value: str, root: Path) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def committed(ws: Workspace) -> list[int]:
+    """Return the episodes whose review says they were committed."""
+    done = []
+    for path in sorted((ws.root / "episodes").glob("ep*/review.json")):
+        review = ws.load_artifact(path, EpisodeReview)
+        if review.outcome is not None and review.outcome.status == "committed":
+            done.append(review.episode)
+    return done
+
+
+def labels_for(ws: Workspace, episode: int, script: Script) -> LabelSpec:
+    """Return the AI-content labels for an episode: visible text, corner mark, implicit metadata ids."""
+    zh = ws.config.series.language == "zh"
+    digest = hashlib.sha256(script.model_dump_json().encode("utf-8")).hexdigest()[:12]
+    return LabelSpec(
+        text="AI生成" if zh else "AI-generated · AI生成",
+        seconds=max(2.0, ws.config.render.label_seconds),
+        corner="AI",
+        producer="dramaroom",
+        produce_id=f"{ws.root.name}-ep{episode:03d}-{digest}",
+        filing_number=ws.config.render.filing_number,
+    )
+
+
+def render_workspace(
+    ws: Workspace, episodes: list[int] | None, *, progress: Progress, on_episode: Callable[[int], None]
+) -> list[EpisodeRender]:
+    """Render the given (or all committed) episodes with the configured backends."""
+    available = committed(ws)
+    wanted = episodes or available
+    missing = [n for n in wanted if n not in available]
+    if missing:
+        raise UserError(f"episode {missing[0]} has no approved shot list yet: run `dramaroom produce {ws.root}` first")
+    if not wanted:
+        raise UserError(f"no episode is committed yet: run `dramaroom produce {ws.root}` first")
+    try:
+        backends = backends_for(settings_from(ws.config.render, ws.root))
+    except RenderError as exc:
+        raise UserError(str(exc)) from exc
+    canon = ws.canon()
+    cache = RenderCache(ws.root / "renders" / "cache")
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write to {cache.root}: {exc.strerror}; make the workspace writable", code=1) from exc
+    out: list[EpisodeRender] = []
+    for number in wanted:
+        on_episode(number)
+        folder = ws.episode_dir(number)
+        script = ws.load_artifact(folder / "script.json", Script)
+        shots = ws.load_artifact(folder / "shotlist.json", ShotList)
+        job = RenderJob(
+            script=script,
+            shots=shots,
+            canon=canon,
+            folder=folder,
+            cache=cache,
+            labels=labels_for(ws, number, script),
+            seed=ws.config.series.seed,
+            fps=ws.config.render.fps,
+            references=_resolve(ws.config.render.references, ws.root),
+        )
+        try:
+            result = render_episode(job, backends, progress)
+            _exports(folder, result, job, backends)
+        except RenderError as exc:
+            raise UserError(f"episode {number}: {exc}", code=1) from exc
+        except OSError as exc:
+            where = exc.filename or ws.root
+            raise UserError(f"cannot write to {where}: {exc.strerror}; make the workspace writable", code=1) from exc
+        out.append(EpisodeRender(number, result))
+    return out
+
+
+def _exports(folder: Path, result: RenderResult, job: RenderJob, backends: Backends) -> None:
+    fountain = (folder / "script.fountain").read_text(encoding="utf-8")
+    write_atomic(folder / "script.fdx", to_fdx(fountain))
+    to_pdf(fountain, folder / "script.pdf")
+    export_otio(
+        result.timeline, episode=job.script.episode, title=job.script.title, fps=job.fps, out=folder / "timeline.otio"
+    )
+    write_manifest(result, folder / "render.json", backends, job.labels)
+
+
+def export_episode(ws: Workspace, episode: int, *, zip_it: bool) -> Path:
+    """Bundle an episode's rendered media and exports into exports/epNNN (or a zip)."""
+    folder = ws.episode_dir(episode)
+    absent = [name for name in EXPORT_FILES if not (folder / name).exists()]
+    if absent:
+        raise UserError(
+            f"episode {episode} is missing {', '.join(absent)}: "
+            f"run `dramaroom render {ws.root} --episode {episode}` first"
+        )
+    target = ws.root / "exports" / folder.name
+    target.mkdir(parents=True, exist_ok=True)
+    for name in EXPORT_FILES:
+        data = (folder / name).read_bytes()
+        (target / name).write_bytes(data)
+    return bundle(target, target.with_suffix(".zip") if zip_it else None)
+
+
+def render_with_progress(ws: Workspace, episodes: list[int] | None) -> list[EpisodeRender]:
+    """Render with Rich progress bars: one for episodes, one for the current stage's steps."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    )
+    total = len(episodes or committed(ws))
+    with bars:
+        season = bars.add_task("episodes", total=total)
+        stage = bars.add_task("", total=1, visible=False)
+        started = [False]
+
+        def on_episode(number: int) -> None:
+            if started[0]:
+                bars.advance(season)
+            started[0] = True
+            bars.update(stage, description=f"ep{number:03d}", visible=True)
+
+        def progress(name: str, done: int, count: int) -> None:
+            bars.update(stage, description=name, completed=done, total=max(count, 1))
+
+        results = render_workspace(ws, episodes, progress=progress, on_episode=on_episode)
+        bars.update(season, completed=total)
+    return results

@@ -1,0 +1,191 @@
+"""Rendering through the CLI: labelled MP4s, exports that open in real tools, the cache, bad input."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import imageio_ffmpeg
+import opentimelineio as otio
+import pytest
+
+from renderers.labels import read_mp4_aigc, read_png_aigc
+from renderers.subtitles import parse_srt
+
+pytestmark = pytest.mark.slow
+
+PREMISE = "A delivery rider named Maya Chen is secretly the heir to the logistics empire that fired her father."
+
+
+def offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAMAROOM_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def dramaroom(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "dramaroom", *args],
+        capture_output=True,
+        text=True,
+        env=offline_env(),
+        timeout=900,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"dramaroom {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def probe(path: Path) -> str:
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    )
+    return result.stderr
+
+
+def duration(info: str) -> float:
+    found = re.search(r"Duration: (\d+):(\d+):([\d.]+)", info)
+    assert found, info
+    h, m, s = found.groups()
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("render") / "series"
+    dramaroom("new", str(path), "--premise", PREMISE, "--episodes", "2", "--seed", "7", "--target-seconds", "45")
+    dramaroom("produce", str(path), "--render")
+    return path
+
+
+def test_rendered_episode_has_every_file_and_every_label(rendered: Path) -> None:
+    folder = rendered / "episodes" / "ep001"
+    for name in [
+        "episode.mp4",
+        "episode.srt",
+        "timeline.otio",
+        "script.fountain",
+        "script.fdx",
+        "script.pdf",
+        "shotlist.csv",
+        "contact_sheet.png",
+        "render.json",
+    ]:
+        assert (folder / name).stat().st_size > 0, name
+    info = probe(folder / "episode.mp4")
+    assert "1080x1920" in info and "h264" in info and "aac" in info
+    manifest = json.loads((folder / "render.json").read_text())
+    assert abs(duration(info) - manifest["runtime_s"]) < 1.5
+    meta = read_mp4_aigc(folder / "episode.mp4")
+    assert meta is not None and meta["Label"] == "1" and meta["ContentProducer"] == "dramaroom"
+    for png in [folder / "contact_sheet.png", *sorted((folder / "media" / "frames").glob("*.png"))[:3]]:
+        png_meta = read_png_aigc(png)
+        assert png_meta is not None and png_meta["Label"] == "1", png
+    cues = parse_srt((folder / "episode.srt").read_text(encoding="utf-8"))
+    script = json.loads((folder / "script.json").read_text())
+    spoken = [line["text"] for scene in script["scenes"] for line in scene["lines"] if line["kind"] == "dialogue"]
+    assert len(cues) == len(spoken)
+    assert all(b.start >= a.end - 0.01 for a, b in itertools.pairwise(cues)), "subtitles never overlap"
+    timeline = otio.adapters.read_from_file(str(folder / "timeline.otio"))
+    video = timeline.video_tracks()[0]
+    assert abs(video.duration().to_seconds() - manifest["runtime_s"]) < 0.1
+    assert "<FinalDraft" in (folder / "script.fdx").read_text(encoding="utf-8")
+    assert (folder / "script.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_export_bundles_one_zip(rendered: Path) -> None:
+    result = dramaroom("export", str(rendered), "--episode", "1", "--zip")
+    archive = rendered / "exports" / "ep001.zip"
+    assert str(archive) in result.stdout
+    with zipfile.ZipFile(archive) as bundle:
+        names = {Path(n).name for n in bundle.namelist()}
+    assert {"episode.mp4", "episode.srt", "timeline.otio", "script.fdx", "README.txt"} <= names
+
+
+def test_editing_one_shot_re_renders_only_that_shot(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(rendered, series)
+    shotlist = series / "episodes" / "ep002" / "shotlist.json"
+    data = json.loads(shotlist.read_text())
+    data["shots"][3]["description"] += " Rain streaks the window."
+    shotlist.write_text(json.dumps(data, ensure_ascii=False))
+    result = dramaroom("render", str(series), "--episode", "2")
+    made = int(re.search(r"(\d+) made", result.stdout).group(1))  # type: ignore[union-attr]
+    assert made == 1, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda d: d["shots"][0]["characters"].append({"character_id": "ghost", "wardrobe_id": "x"}), "not in canon"),
+        (lambda d: d["shots"][0].update(location_id="moon_base"), "not a canon location"),
+        (lambda d: d["shots"][0].update(duration_s=999), "duration_s"),
+    ],
+)
+def test_bad_shot_lists_fail_with_one_line_and_no_mp4(
+    rendered: Path, tmp_path: Path, edit: object, needle: str
+) -> None:
+    series = tmp_path / "bad"
+    shutil.copytree(rendered, series)
+    folder = series / "episodes" / "ep002"
+    (folder / "episode.mp4").unlink()
+    data = json.loads((folder / "shotlist.json").read_text())
+    edit(data)  # type: ignore[operator]
+    (folder / "shotlist.json").write_text(json.dumps(data))
+    result = dramaroom("render", str(series), "--episode", "2", check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and needle in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(folder.glob("*.mp4"))
+
+
+def test_missing_model_folder_and_unreachable_voices_are_clear(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "cfg"
+    shutil.copytree(rendered, series)
+    config = series / "dramaroom.toml"
+    original = config.read_text()
+    config.write_text(
+        original.replace('image = "storyboard"', 'image = "diffusers"').replace(
+            'model_path = ""', 'model_path = "/nonexistent/sd-turbo"'
+        )
+    )
+    result = dramaroom("render", str(series), "--episode", "1", check=False)
+    assert result.returncode != 0 and "/nonexistent/sd-turbo" in result.stderr and "Traceback" not in result.stderr
+    config.write_text(
+        original.replace('voice = "espeak"', 'voice = "edge-tts"').replace(
+            "edge_timeout_s = 10.0", "edge_timeout_s = 3.0"
+        )
+    )
+    shutil.rmtree(series / "renders")
+    result = dramaroom("render", str(series), "--episode", "1", check=False)
+    assert result.returncode != 0 and "edge-tts" in result.stderr and "espeak" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_folder(rendered: Path, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        # root ignores permission bits; make the output path unusable by putting a file where a folder must be.
+        series = tmp_path / "ro"
+        shutil.copytree(rendered, series)
+        shutil.rmtree(series / "renders")
+        (series / "renders").write_text("not a folder")
+    else:
+        series = tmp_path / "ro"
+        shutil.copytree(rendered, series)
+        shutil.rmtree(series / "renders")
+        (series / "episodes" / "ep001").chmod(0o500)
+    result = dramaroom("render", str(series), "--episode", "1", check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
