@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agents.room import RoomEvent
-from dramaroom import reports
+from dramaroom import reports, traces_cli
 from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
@@ -205,16 +205,23 @@ def produce(
     ws = Workspace.open(series)
     _produce(ws, "manual" if approve == "manual" else "auto", f"produce --approve {approve}")
     if render_too:
-        render(series, episode=None)
+        render(series, episode=None, image=None, voice=None, model_path=None)
 
 
 @app.command()
 def render(
     series: SeriesArg,
     episode: Annotated[int | None, typer.Option(help="Render one episode (default: every committed one).")] = None,
+    image: Annotated[str | None, typer.Option(help="Image backend for this run: storyboard, diffusers, …")] = None,
+    voice: Annotated[str | None, typer.Option(help="Voice backend for this run: espeak, edge-tts, …")] = None,
+    model_path: Annotated[str | None, typer.Option(help="diffusers: a local model folder for this run.")] = None,
 ) -> None:
     """Render committed episodes to labelled 1080x1920 MP4s with subtitles, timeline and screenplay exports."""
     ws = Workspace.open(series)
+    overrides = {k: v for k, v in {"image": image, "voice": voice, "model_path": model_path}.items() if v is not None}
+    if overrides:
+        # Flags win over dramaroom.toml for this run only; the file is left as the user wrote it.
+        ws.config = ws.config.model_copy(update={"render": ws.config.render.model_copy(update=overrides)})
     with ws.writing():
         results = render_with_progress(ws, [episode] if episode else None)
     for item in results:
@@ -257,6 +264,7 @@ def approve(
 
 app.command()(reports.status)
 app.command()(reports.review)
+app.add_typer(traces_cli.app, name="traces")
 
 
 def main() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +9,8 @@ from PIL import Image, ImageDraw
 
 from memory.schema import Language, Shot
 from renderers.fonts import font
-from renderers.protocols import HEIGHT, WIDTH, RenderError
+from renderers.pngfile import save_png
+from renderers.protocols import HEIGHT, WIDTH
 from renderers.storyboard_caption import INK, MUTED, PAPER, line_height, text_language, wrap
 
 _THUMB_W = 240
@@ -61,13 +60,4 @@ def contact_sheet(
         seconds = f"{shot.duration_s:.1f}秒" if language == "zh" else f"{shot.duration_s:.1f}s"
         label = wrap(f"{shot.id}  {shot.framing}  {seconds}", label_face, _THUMB_W, 1)
         draw.text((x, y + _THUMB_H + _GAP // 4), label[0] if label else "", font=label_face, fill=INK)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        sheet.save(tmp, format="PNG", compress_level=3)
-        os.replace(tmp, out)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise RenderError(f"cannot write contact sheet {out}: {exc}; choose a writable output folder") from exc
-    return out
+    return save_png(sheet, out, what="contact sheet", compress_level=3)

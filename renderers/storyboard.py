@@ -7,9 +7,7 @@ an optional caption strip at the top and bottom margins names the shot.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import random
 import re
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from memory.schema import Canon, Shot
 from renderers.identity import RGB, colour_words, identity, wardrobe_colors, wardrobe_cut
+from renderers.pngfile import save_png
 from renderers.protocols import HEIGHT, WIDTH, ImageCapabilities, RenderError, ShotImageRequest
 from renderers.storyboard_caption import annotate_frame
 from renderers.storyboard_draw import Actor, Facing, figure, shade, topdown
@@ -278,15 +277,5 @@ class StoryboardBackend:
         movement_glyph(draw, request.shot.movement, WIDTH, HEIGHT)
         if self.annotate:
             annotate_frame(picture, request)
-        out = request.out
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            # No metadata: the same request must give byte-identical files.
-            picture.save(tmp, format="PNG", compress_level=1)
-            os.replace(tmp, out)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise RenderError(f"cannot write storyboard frame {out}: {exc}; choose a writable output folder") from exc
-        return out
+        # No metadata: the same request must give byte-identical files.
+        return save_png(picture, request.out, what="storyboard frame")

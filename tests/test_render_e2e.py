@@ -162,6 +162,14 @@ def test_missing_model_folder_and_unreachable_voices_are_clear(rendered: Path, t
     )
     result = dramaroom("render", str(series), "--episode", "1", check=False)
     assert result.returncode != 0 and "/nonexistent/sd-turbo" in result.stderr and "Traceback" not in result.stderr
+    config.write_text(original)
+    flagged = dramaroom(
+        "render", str(series), "--episode", "1", "--image", "diffusers", "--model-path", "/no/model", check=False
+    )
+    assert flagged.returncode != 0 and "/no/model" in flagged.stderr, "CLI flags select the backend for one run"
+    unknown = dramaroom("render", str(series), "--episode", "1", "--voice", "kazoo", check=False)
+    assert unknown.returncode != 0 and "unknown voice backend 'kazoo': choose one of espeak, edge-tts" in unknown.stderr
+    assert config.read_text() == original
     config.write_text(
         original.replace('voice = "espeak"', 'voice = "edge-tts"').replace(
             "edge_timeout_s = 10.0", "edge_timeout_s = 3.0"
