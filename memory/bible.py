@@ -30,51 +30,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memory.bible_text import (
-    Doc,
-    change_doc,
-    contains_variants,
-    entity_docs,
-    event_doc,
-    keyword_overlap,
-    keyword_terms,
-    scene_doc,
-    summary_doc,
-)
+from memory.bible_text import Doc, change_doc, entity_docs, event_doc, scene_doc, summary_doc
 from memory.canon_fold import carryover_from, fold_episodes, timeline_events
 from memory.embeddings import EmbeddingConfig, configure_offline, embedding_function, model_fingerprint
+from memory.recall import Recollection, hybrid_recall, order_key, to_recollection
 from memory.schema import Canon, Carryover, Script, SeasonPlan, Secret, SeriesBible, StateChange, TimelineEvent
 
 __all__ = ["Recollection", "StoryBible"]
 
 _RECORDS, _MEMORY = "records", "memory"
 _CANON_ID, _PLAN_ID, _EMBEDDING_ID = "series:canon", "series:plan", "meta:embedding"
-KEYWORD_WEIGHT = 0.5
-"""How much full keyword overlap lowers a hit's distance in hybrid recall."""
-_MISS_DISTANCE = 1.0
-"""Distance assumed for a keyword hit the vector search did not return (cosine: unrelated)."""
 
 Where = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Recollection:
-    """One remembered document: which episode, what kind, its text, how close, where from.
-
-    ``episode`` is 0 for base-canon documents. ``distance``: lower is closer;
-    cosine distance from vector search, less a keyword bonus that can take it
-    below zero; 0.0 for structured lookups.
-    """
-
-    episode: int
-    kind: str
-    text: str
-    distance: float
-    ref: str
 
 
 def _hash(text: str) -> str:
@@ -359,41 +329,18 @@ class StoryBible:
             kinds: Only these kinds: summary, scene, event, change, character,
                 location, prop, secret, rule.
         """
-        memory = self._memory()
         clauses = [self._visible(before_episode)]
         if kinds:
             clauses.append({"kind": {"$in": list(kinds)}})
-        where = _and(*clauses)
-        total = memory.count()
-        if k <= 0 or total == 0 or not query.strip():
-            return []
-        found: dict[str, tuple[str, dict[str, Any], float]] = {}
-        hits = memory.query(query_texts=[query], n_results=min(total, max(4 * k, 20)), where=where)
-        for i, doc_id in enumerate(hits["ids"][0]):
-            found[doc_id] = (hits["documents"][0][i], hits["metadatas"][0][i], float(hits["distances"][0][i]))
-        terms = keyword_terms(query)
-        if terms:
-            variants = [{"$contains": v} for v in contains_variants(terms)]
-            where_document = variants[0] if len(variants) == 1 else {"$or": variants}
-            extra = memory.get(
-                where=where, where_document=where_document, limit=200, include=["documents", "metadatas"]
-            )
-            for i, doc_id in enumerate(extra["ids"]):
-                found.setdefault(doc_id, (extra["documents"][i], extra["metadatas"][i], _MISS_DISTANCE))
-        scored = [
-            (distance - KEYWORD_WEIGHT * keyword_overlap(terms, text), text, meta)
-            for text, meta, distance in found.values()
-        ]
-        scored.sort(key=lambda item: (item[0], int(item[2]["episode"]), str(item[2]["ref"])))
-        return [_recollection(meta, text, round(d, 4)) for d, text, meta in scored[:k]]
+        return hybrid_recall(self._memory(), query, _and(*clauses), k)
 
     def recall_entity(self, entity_id: str, *, before_episode: int | None = None, k: int = 10) -> list[Recollection]:
         """Return the latest k documents about an entity, oldest first, by metadata alone."""
         got = self._memory().get(
             where=_and({f"e:{entity_id}": True}, self._visible(before_episode)), include=["documents", "metadatas"]
         )
-        rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=_order)
-        return [_recollection(meta, text, 0.0) for text, meta in rows[-k:]] if k > 0 else []
+        rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=order_key)
+        return [to_recollection(meta, text, 0.0) for text, meta in rows[-k:]] if k > 0 else []
 
     def scenes_at(self, location_id: str) -> list[Recollection]:
         """Return every committed scene at a location, in story order."""
@@ -401,8 +348,8 @@ class StoryBible:
             where=_and({"kind": "scene"}, {"location_id": location_id}, self._visible(None)),
             include=["documents", "metadatas"],
         )
-        rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=_order)
-        return [_recollection(meta, text, 0.0) for text, meta in rows]
+        rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=order_key)
+        return [to_recollection(meta, text, 0.0) for text, meta in rows]
 
     def history(self, entity_id: str) -> list[tuple[int, StateChange]]:
         """Return committed changes to an entity, or naming it as their value, in order."""
@@ -420,17 +367,3 @@ class StoryBible:
             )
             for m in metas
         ]
-
-
-def _order(row: tuple[str, dict[str, Any]]) -> tuple[int, int, int, str]:
-    """Sort key for documents: episode, then scene/summary/event/change, then position."""
-    meta = row[1]
-    rank = {"summary": 0, "scene": 1, "event": 2, "change": 3}.get(str(meta["kind"]), -1)
-    return int(meta["episode"]), rank, int(meta.get("seq", 0)), str(meta["ref"])
-
-
-def _recollection(meta: dict[str, Any], text: str, distance: float) -> Recollection:
-    """Build a Recollection from a memory document."""
-    return Recollection(
-        episode=int(meta["episode"]), kind=str(meta["kind"]), text=text, distance=distance, ref=str(meta["ref"])
-    )
