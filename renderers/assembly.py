@@ -1,10 +1,9 @@
 """Episode assembly by driving the bundled ffmpeg directly: camera moves, labels, burned subtitles, ducked mix.
 
-One ffmpeg process runs one filter graph: every still becomes a zoompan motion clip, the clips are
-joined by the concat filter, then the label plate, corner mark, subtitles and black tail are applied and
-the result is encoded once. A concat demuxer of pre-encoded segments would encode every frame twice
-(segments, then again for overlays and subtitles) or need the overlays split per segment; x264 is the
-bottleneck (zoompan alone runs at ~500 fps), so a single encode is the faster design.
+Each shot becomes its own video segment (renderers.segments): its zoompan motion plus the label plate,
+corner mark and subtitles that fall inside its window, encoded with shared x264 settings and cached by
+content. One last ffmpeg run joins the segments and a black tail by stream copy and muxes the freshly
+mixed audio, so after one shot's edit only that shot is encoded again.
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -28,6 +27,8 @@ from renderers.labels import aigc_json, aigc_metadata, corner_mark, ffmpeg_exe, 
 from renderers.mixdown import MIX_RATE, mix
 from renderers.music import ai_audio_cue
 from renderers.protocols import AssemblyCapabilities, AssemblyPlan, LabelSpec, RenderError, TimedShot
+from renderers.segments import Encoder, Segment, concat_list, last_error, make_segments, window_srt
+from renderers.subtitles import Cue, parse_srt
 
 MAX_SHOT_S = 30.0
 MIN_LABEL_S = 2.0
@@ -36,7 +37,6 @@ PAN_ZOOM = 1.12  # pans and tilts need room beyond the frame to move across
 SHAKE_ZOOM = 1.06
 SUPERSAMPLE = 2  # zoompan crops on whole input pixels; a 2x source keeps slow moves from stepping
 SUBTITLE_MARGIN_SHARE = 0.2  # bottom of the lower third, above the platforms' caption/UI band
-_GENERIC_ERRORS = ("conversion failed", "error while filtering", "exiting", "nothing was written")
 
 
 def motion(movement: str, frames: int, fps: int) -> tuple[str, str, str] | None:
@@ -90,7 +90,7 @@ def subtitle_em(width: int) -> int:
 
 
 def subtitle_filter(plan: AssemblyPlan, family: str) -> str:
-    """Return the libass filter for the SRT copied as subs.srt, fonts linked as ./fonts, in frame pixels."""
+    """Return the libass filter for the SRT written as subs.srt, fonts linked as ./fonts, in frame pixels."""
     w, h = plan.width, plan.height
     size = subtitle_em(w)
     # libass (like VSFilter) sizes a font by its line height (ascent + descent), not its em.
@@ -114,15 +114,6 @@ def subtitle_filter(plan: AssemblyPlan, family: str) -> str:
         ]
     )
     return f"subtitles=filename=subs.srt:fontsdir=fonts:charenc=UTF-8:force_style='{style}'"
-
-
-def _last_error(stderr: str) -> str:
-    """Return ffmpeg's most specific error line (the last one that is not a generic summary)."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if not line.lower().startswith(_GENERIC_ERRORS):
-            return line[:300]
-    return lines[-1][:300] if lines else "ffmpeg failed without a message"
 
 
 def check_writable(folder: Path) -> None:
@@ -183,7 +174,7 @@ def _layer(image: Image.Image, path: Path) -> tuple[int, int]:
 
 
 class FfmpegAssembly:
-    """Assemble episodes with one ffmpeg filter graph and a numpy audio mix."""
+    """Assemble episodes from cached per-shot segments joined by stream copy, and a numpy audio mix."""
 
     name = "ffmpeg"
     capabilities = AssemblyCapabilities(camera_moves=True, burned_subtitles=True, ducking=True)
@@ -208,10 +199,12 @@ class FfmpegAssembly:
         return out
 
     def _run(self, plan: AssemblyPlan, counts: list[int], tmp: Path, partial: Path) -> None:
-        """Build the layers and the mix in tmp, then run ffmpeg once."""
+        """Build the layers and the mix in tmp, make the missing segments, then join them with the audio."""
         fps, w, h = plan.fps, plan.width, plan.height
-        starts = [sum(counts[:i]) / fps for i in range(len(counts))]
+        firsts = [sum(counts[:i]) for i in range(len(counts))]
+        starts = [first / fps for first in firsts]
         picture_s = sum(counts) / fps
+        tail_frames = max(0, round(max(0.0, plan.black_tail) * fps))
         total_s = picture_s + max(0.0, plan.black_tail)
         digest = content_hash(plan)
         labels: LabelSpec = plan.labels
@@ -221,49 +214,50 @@ class FfmpegAssembly:
         corner_xy = _layer(corner_mark(labels, w, h), tmp / "corner.png")
         audio = self._mix(plan, starts, total_s, tmp)
 
+        cues: list[Cue] = []
+        if plan.subtitles is not None:
+            cues = sorted(parse_srt(Path(plan.subtitles).read_text(encoding="utf-8-sig")), key=lambda c: c.start)
+        subs = subtitle_filter(plan, libass_family(plan.language)) if cues else ""
+        # Frames n with n / fps < label seconds carry the label plate, counted on the whole picture.
+        label_frames = math.ceil(max(MIN_LABEL_S, labels.seconds) * fps - 1e-6)
+        segments: list[Segment] = []
+        for i, item in enumerate(plan.shots):
+            files = [Path(item.frame), tmp / "corner.png"]
+            chains = [shot_filter(0, item.shot.movement, counts[i], plan)]
+            last = "v0"
+            if firsts[i] < label_frames:
+                files.append(tmp / "label.png")
+                on = f":enable='lt(n,{label_frames - firsts[i]})'" if firsts[i] + counts[i] > label_frames else ""
+                chains.append(f"[v0][2:v]overlay=x={label_xy[0]}:y={label_xy[1]}{on}[lab]")
+                last = "lab"
+            chains.append(f"[{last}][1:v]overlay=x={corner_xy[0]}:y={corner_xy[1]}[mark]")
+            srt = window_srt(cues, firsts[i], counts[i], fps)
+            chains.append(f"[mark]{subs},format=yuv420p[out]" if srt else "[mark]format=yuv420p[out]")
+            segments.append(Segment(f"shot {item.shot.id}", tuple(files), ";".join(chains), counts[i], srt))
+        if tail_frames:
+            # The cliffhanger cuts to black: no picture, no overlays, sound (music tail) carries on.
+            black = f"color=c=black:s={w}x{h}:r={fps},format=yuv420p[out]"
+            segments.append(Segment("the black tail", (), black, tail_frames))
+        encoder = Encoder(fps, w, h, self.preset, self.crf)
+        folder = Path(plan.segment_cache) if plan.segment_cache is not None else tmp / "segments"
+        paths = make_segments(segments, encoder, folder, tmp, fonts_dir(plan.language) if cues else None)
+        listing = concat_list(paths, tmp / "segments.txt")
+
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-        for item in plan.shots:
-            # A '%' in a frame's name must not turn it into an image-sequence pattern.
-            args += ["-f", "image2", "-pattern_type", "none", "-i", str(Path(item.frame).resolve())]
-        n = len(plan.shots)
-        args += ["-i", "label.png", "-i", "corner.png", "-i", str(audio)]
-        chains = [shot_filter(i, item.shot.movement, counts[i], plan) for i, item in enumerate(plan.shots)]
-        chains.append("".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[cat]")
-        label_s = max(MIN_LABEL_S, labels.seconds)
-        chains.append(f"[cat][{n}:v]overlay=x={label_xy[0]}:y={label_xy[1]}:enable='lt(t,{label_s:.3f})'[lab]")
-        chains.append(f"[lab][{n + 1}:v]overlay=x={corner_xy[0]}:y={corner_xy[1]}:enable='lt(t,{picture_s:.3f})'[mark]")
-        last = "mark"
-        if plan.subtitles is not None and Path(plan.subtitles).read_text(encoding="utf-8-sig").strip():
-            shutil.copyfile(plan.subtitles, tmp / "subs.srt")
-            self._link_fonts(plan, tmp)
-            chains.append(f"[mark]{subtitle_filter(plan, libass_family(plan.language))}[subs]")
-            last = "subs"
-        # The cliffhanger cuts to black: no picture, no overlays, sound (music tail) carries on.
-        tail = f"tpad=stop_mode=add:stop_duration={max(0.0, plan.black_tail):.3f}:color=black,"
-        chains.append(f"[{last}]{tail}format=yuv420p[out]")
-        args += ["-filter_complex", ";".join(chains), "-map", "[out]", "-map", f"{n + 2}:a"]
-        args += ["-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), "-pix_fmt", "yuv420p"]
-        args += ["-r", str(fps), "-c:a", "aac", "-b:a", "128k", "-ar", str(MIX_RATE), "-ac", "2"]
+        args += ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio)]
+        args += ["-map", "0:v", "-map", "1:a", "-c:v", "copy"]
+        args += ["-c:a", "aac", "-b:a", "128k", "-ar", str(MIX_RATE), "-ac", "2"]
         args += ["-t", f"{total_s:.3f}", "-movflags", "+faststart+use_metadata_tags"]
         meta = json.dumps(aigc_metadata(labels, digest), ensure_ascii=False, separators=(",", ":"))
         args += ["-metadata", f"AIGC={meta}", "-metadata", f"comment={aigc_json(labels, digest)}"]
         args += ["-f", "mp4", str(partial.resolve())]
         try:
-            result = subprocess.run(args, cwd=tmp, capture_output=True, timeout=120 + 20 * total_s, check=False)
+            result = subprocess.run(args, cwd=tmp, capture_output=True, timeout=120 + 2 * total_s, check=False)
         except subprocess.TimeoutExpired as exc:
-            raise RenderError(f"ffmpeg took longer than {exc.timeout:.0f} s; try a faster preset") from exc
+            raise RenderError(f"ffmpeg took longer than {exc.timeout:.0f} s to join the segments") from exc
         if result.returncode != 0 or not partial.is_file():
-            line = _last_error(result.stderr.decode("utf-8", "replace"))
+            line = last_error(result.stderr.decode("utf-8", "replace"))
             raise RenderError(f"ffmpeg could not assemble {plan.out.name}: {line}")
-
-    @staticmethod
-    def _link_fonts(plan: AssemblyPlan, tmp: Path) -> None:
-        """Expose the language's font folder as ./fonts so the filter graph needs no path escaping."""
-        source = fonts_dir(plan.language)
-        try:
-            os.symlink(source, tmp / "fonts", target_is_directory=True)
-        except OSError:
-            shutil.copytree(source, tmp / "fonts")
 
     @staticmethod
     def _mix(plan: AssemblyPlan, starts: list[float], total_s: float, tmp: Path) -> Path:

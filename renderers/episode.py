@@ -234,6 +234,7 @@ def render_episode(job: RenderJob, backends: Backends, progress: Progress = _qui
             fps=job.fps,
             music=bed,
             subtitles=srt,
+            segment_cache=job.cache.root / "segments",
         )
     )
     progress("assembly", 1, 1)

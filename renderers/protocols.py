@@ -155,6 +155,7 @@ class AssemblyPlan:
     music: Path | None = None
     subtitles: Path | None = None  # SRT to burn in
     black_tail: float = 0.8  # cut to black on the cliffhanger
+    segment_cache: Path | None = None  # where encoded shot segments are kept; None: a temporary folder
 
 
 @dataclass(frozen=True)

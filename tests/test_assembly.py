@@ -217,3 +217,23 @@ def test_ffmpeg_failure_leaves_no_partial(tmp_path: Path) -> None:
         FfmpegAssembly(preset="ultrafast").assemble(_plan(tmp_path, shots))
     assert "\n" not in str(caught.value) and "ffmpeg" in str(caught.value)
     assert not list((tmp_path / "out").glob("*"))
+
+
+def test_second_assembly_encodes_only_the_changed_shot(tmp_path: Path) -> None:
+    cache = tmp_path / "segments"
+    shots = _timeline(tmp_path)
+    first = FfmpegAssembly(preset="ultrafast").assemble(replace(_plan(tmp_path, shots), segment_cache=cache))
+    before = {path: path.stat().st_mtime_ns for path in cache.rglob("*.mp4")}
+    assert len(before) == len(shots) + 1  # one segment per shot and the black tail
+    shots[1] = replace(shots[1], frame=_frame(tmp_path / "edited.png", 200))
+    out = tmp_path / "out" / "ep2.mp4"
+    again = FfmpegAssembly(preset="ultrafast").assemble(replace(_plan(tmp_path, shots, out=out), segment_cache=cache))
+    after = {path: path.stat().st_mtime_ns for path in cache.rglob("*.mp4")}
+    assert len(set(after) - set(before)) == 1
+    assert all(after[path] == mtime for path, mtime in before.items())
+    assert not list(cache.rglob("*partial*"))
+    # The joined picture keeps every frame: 3 shots of 48 frames and a 19-frame black tail.
+    for video in (first, again):
+        cmd = [ffmpeg_exe(), "-hide_banner", "-i", str(video), "-map", "0:v", "-c", "copy", "-f", "null", "-"]
+        log = subprocess.run(cmd, capture_output=True, timeout=30, check=False).stderr.decode("utf-8", "replace")
+        assert re.findall(r"frame=\s*(\d+)", log)[-1] == str(3 * 48 + round(0.8 * FPS))
