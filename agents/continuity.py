@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from agents.continuity_checks import check_script
 from agents.continuity_shots import check_shots
-from agents.reviewing import llm_findings, verdict_for
+from agents.findings import verdict_of
+from agents.reviewing import llm_findings
 from agents.room import RoomContext
 from memory.schema import Canon, Carryover, Review, Script, ShotList
 
@@ -40,11 +41,11 @@ async def review_script(ctx: RoomContext, script: Script, canon: Canon, carryove
     )
     findings = rule_findings + judged
     return Review(
-        reviewer="continuity", verdict=verdict_for(findings), findings=findings, model=ctx.model("continuity").label
+        reviewer="continuity", verdict=verdict_of(findings), findings=findings, model=ctx.model("continuity").label
     )
 
 
 def review_shots(shots: ShotList, script: Script, canon: Canon) -> Review:
     """Check a shot list against its script and canon with the deterministic rules."""
     findings = check_shots(shots, script, canon)
-    return Review(reviewer="continuity", verdict=verdict_for(findings), findings=findings, model="rules-only")
+    return Review(reviewer="continuity", verdict=verdict_of(findings), findings=findings, model="rules-only")

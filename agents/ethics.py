@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from agents.ethics_guards import guard_premise, guard_script, guard_series
-from agents.reviewing import llm_findings, verdict_for
+from agents.findings import verdict_of
+from agents.reviewing import llm_findings
 from agents.room import RoomContext
 from memory.schema import Canon, Finding, Review, Script, SeriesBible
 
@@ -41,7 +42,7 @@ async def review_script(ctx: RoomContext, script: Script, canon: Canon) -> Revie
         node="review_ethics",
     )
     findings = rule_findings + judged
-    return Review(reviewer="ethics", verdict=verdict_for(findings), findings=findings, model=ctx.model("ethics").label)
+    return Review(reviewer="ethics", verdict=verdict_of(findings), findings=findings, model=ctx.model("ethics").label)
 
 
 def review_series(premise: str, series: SeriesBible | None) -> Review:
@@ -50,4 +51,4 @@ def review_series(premise: str, series: SeriesBible | None) -> Review:
     findings: list[Finding] = [f.model_copy(update={"location": "premise"}) for f in guard_premise(premise)]
     if series is not None:
         findings += guard_series(series)
-    return Review(reviewer="ethics", verdict=verdict_for(findings), findings=findings, model="rules-only")
+    return Review(reviewer="ethics", verdict=verdict_of(findings), findings=findings, model="rules-only")

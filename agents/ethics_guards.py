@@ -9,13 +9,14 @@ that need canon (ages, relationships, roles).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from agents import ethics_lexicon as lex
 from agents.ethics_scan import Unit, finding, lexicon_hits, scan
+from agents.findings import verdict_of as verdict_of  # part of this module's API
 from agents.findings import with_ids
 from agents.textmatch import find_terms, fold
-from memory.schema import Canon, Character, Finding, Script, SeriesBible, Verdict
+from memory.schema import Canon, Character, Finding, Script, SeriesBible
 
 
 def _numbered(findings: Iterable[Finding]) -> list[Finding]:
@@ -183,11 +184,3 @@ def guard_script(script: Script, canon: Canon) -> list[Finding]:
                     )
                 )
     return _numbered(scan(units) + minors_in_scene + _minor_mentions([Unit("summary", script.summary)], canon))
-
-
-def verdict_of(findings: Sequence[Finding]) -> Verdict:
-    """Return block if any finding blocks, revise if any asks for revision, else approve."""
-    severities = {f.severity for f in findings}
-    if "block" in severities:
-        return "block"
-    return "revise" if "revise" in severities else "approve"

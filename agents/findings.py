@@ -1,10 +1,10 @@
-"""Rule findings shared by the continuity checks and the ethics guards: dropping repeats, numbering the rest."""
+"""Findings shared by both reviewers: dropping repeats, numbering the rest, and the verdict they add up to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
-from memory.schema import Finding
+from memory.schema import Finding, Verdict
 
 
 def with_ids(findings: Iterable[Finding], same: Callable[[Finding], Hashable]) -> list[Finding]:
@@ -21,3 +21,11 @@ def with_ids(findings: Iterable[Finding], same: Callable[[Finding], Hashable]) -
         counts[(f.check, f.location)] = n + 1
         out.append(f.model_copy(update={"id": f"{f.check}:{f.location}:{n}"}))
     return out
+
+
+def verdict_of(findings: Sequence[Finding]) -> Verdict:
+    """Return block if any finding blocks, revise if any asks for revision, else approve."""
+    severities = {f.severity for f in findings}
+    if "block" in severities:
+        return "block"
+    return "revise" if "revise" in severities else "approve"

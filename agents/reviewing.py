@@ -6,7 +6,7 @@ from typing import Literal
 
 from agents.prompting import Task, context_block
 from agents.room import Role, RoomContext, call_config
-from memory.schema import Canon, Finding, LlmFindings, Script, Verdict
+from memory.schema import Canon, Finding, LlmFindings, Script
 
 Reviewer = Literal["continuity", "ethics"]
 
@@ -51,11 +51,3 @@ async def llm_findings(
         )
         for index, found in enumerate(answer.findings, start=1)
     ]
-
-
-def verdict_for(findings: list[Finding]) -> Verdict:
-    """Block on any blocking finding, ask for a revision on any other actionable one."""
-    severities = {f.severity for f in findings}
-    if "block" in severities:
-        return "block"
-    return "revise" if "revise" in severities else "approve"

@@ -6,7 +6,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents import ethics, showrunner
-from agents.reviewing import verdict_for
+from agents.findings import verdict_of
 from agents.room import RoomContext, RoomEvent
 from graphs.episode import build_episode_graph
 from graphs.routing import after_episode, after_plan_review, after_schedule
@@ -48,7 +48,7 @@ async def review_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Upda
     # A premise cannot be re-planned away, so only its blocking findings stop the season;
     # its lesser ones (an injection attempt) are kept on record.
     deciding = [f for f in review.findings if f.severity == "block" or f.location != "premise"]
-    verdict = verdict_for(deciding)
+    verdict = verdict_of(deciding)
     ctx.artifacts.save_series("plan_review", review)
     ctx.on_event(RoomEvent("verdict", f"plan ethics: {verdict} ({len(review.findings)} findings)", node="review_plan"))
     return {"plan_review": review, "plan_verdict": verdict}
