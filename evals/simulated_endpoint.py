@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import threading
 import time
 from collections import deque
@@ -20,14 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import cast
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
 from agents.offline.writer import OfflineWriter, estimate_tokens
 from agents.prompting import read_context_block
+from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message
 from memory import schema as domain
-
-JsonObject = dict[str, object]
 
 # json_object requests carry no schema name, so the context block's task picks one.
 TASK_SCHEMAS: dict[str, str] = {
@@ -37,8 +35,6 @@ TASK_SCHEMAS: dict[str, str] = {
     "review_continuity": "LlmFindings",
     "review_ethics": "LlmFindings",
 }
-MODEL_ID = "dramaroom-offline-writer"
-_PIECE = re.compile(r"\S+\s*")
 
 
 @dataclass
@@ -75,31 +71,6 @@ class _ApiError(Exception):
     def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.reply = _Reply(status, error_body(message, param=param, code=code), {})
-
-
-def error_body(message: str, *, param: str | None = None, code: str | None = None) -> JsonObject:
-    """Return an OpenAI-shaped error body."""
-    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
-
-
-def chat_completion(
-    model: str = MODEL_ID, *, content: str | None = None, tool_calls: list[JsonObject] | None = None
-) -> JsonObject:
-    """Return an OpenAI-shaped chat.completion body, for scripted replies."""
-    message: JsonObject = {"role": "assistant", "content": content}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    completion_tokens = estimate_tokens(content or json.dumps(tool_calls or []))
-    return {
-        "id": f"chatcmpl-sim-{time.monotonic_ns()}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if tool_calls else "stop"}
-        ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": completion_tokens, "total_tokens": completion_tokens},
-    }
 
 
 class SimulatedEndpoint:
@@ -236,7 +207,7 @@ class SimulatedEndpoint:
         options = request.get("stream_options")
         with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         time.sleep(behaviour.base_latency_s)
-        _send_stream(handler, _chunks(head, message, finish, usage if with_usage else None), behaviour)
+        _send_stream(handler, stream_chunks(head, message, finish, usage if with_usage else None), behaviour)
 
     def _answer(self, request: JsonObject) -> tuple[JsonObject, str, int]:
         """Return the assistant message, finish reason and prompt tokens for a request."""
@@ -250,7 +221,7 @@ class SimulatedEndpoint:
             raise _ApiError(400, "response_format json_schema is not supported", param="response_format")
         if (tools or request.get("tool_choice")) and not self.behaviour.supports_tools:
             raise _ApiError(400, "tools and tool_choice are not supported by this model", param="tools")
-        messages = [_to_message(m) for m in raw_messages if isinstance(m, dict)]
+        messages = [to_message(m) for m in raw_messages if isinstance(m, dict)]
         prompt_tokens = estimate_tokens("\n".join(m.text for m in messages))
         writer = OfflineWriter(seed=self._seed, slip_rate=self.behaviour.slip_rate)
         if isinstance(tools, list) and tools:
@@ -339,54 +310,6 @@ def _tool_name(tools: list[object], choice: object) -> str:
     return str(function["name"])
 
 
-def _text(content: object) -> str:
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return "" if content is None else str(content)
-
-
-def _to_message(raw: Mapping[str, object]) -> BaseMessage:
-    role, content = raw.get("role"), _text(raw.get("content"))
-    if role in ("system", "developer"):
-        return SystemMessage(content=content)
-    if role == "tool":
-        return ToolMessage(content=content, tool_call_id=str(raw.get("tool_call_id") or ""))
-    if role != "assistant":
-        return HumanMessage(content=content)
-    calls: list[ToolCall] = []
-    raw_calls = raw.get("tool_calls")
-    for call in raw_calls if isinstance(raw_calls, list) else []:
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict):
-            continue
-        try:
-            args = json.loads(str(function.get("arguments") or "{}"))
-        except json.JSONDecodeError:
-            content += str(function.get("arguments"))
-            continue
-        if isinstance(args, dict):
-            calls.append(ToolCall(name=str(function.get("name")), args=args, id=str(call.get("id") or "")))
-    return AIMessage(content=content, tool_calls=calls)
-
-
-def _chunks(head: JsonObject, message: JsonObject, finish: str, usage: JsonObject | None) -> Iterator[JsonObject]:
-    """Yield the chat.completion.chunk objects of a streamed answer."""
-    base = {**head, "object": "chat.completion.chunk"}
-
-    def chunk(delta: JsonObject, finish_reason: str | None = None) -> JsonObject:
-        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
-
-    yield chunk({"role": "assistant", "content": ""})
-    for piece in _PIECE.findall(str(message.get("content") or "")):
-        yield chunk({"content": piece})
-    calls = message.get("tool_calls")
-    for index, call in enumerate(calls if isinstance(calls, list) else []):
-        yield chunk({"tool_calls": [{"index": index, **call}]})
-    yield chunk({}, finish)
-    if usage is not None:
-        yield {**base, "choices": [], "usage": usage}
-
-
 def _send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[JsonObject], behaviour: EndpointBehaviour) -> None:
     # No Content-Length on a stream, so the connection closes at the end instead of chunked encoding.
     handler.close_connection = True
@@ -422,3 +345,6 @@ def _send(handler: BaseHTTPRequestHandler, reply: _Reply) -> None:
         handler.wfile.write(data)
     except (BrokenPipeError, ConnectionResetError):
         return
+
+
+__all__ = ["EndpointBehaviour", "SimulatedEndpoint", "chat_completion", "error_body"]

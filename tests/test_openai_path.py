@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint
+from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint, chat_completion
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +135,7 @@ def test_persistent_errors_end_with_one_clear_line(
     path = make_series(tmp_path, episodes=1, retries=1)
     for _ in range(12):
         if status == 200:
-            endpoint.enqueue(200, _completion_with_content(str(body)))
+            endpoint.enqueue(200, chat_completion("sim-writer-1", content=str(body)))
         else:
             endpoint.enqueue(status, body, {"retry-after-ms": "1"})  # type: ignore[arg-type]
     result = run_cli(["produce", str(path)], endpoint.base_url, "json_schema")
@@ -144,17 +144,6 @@ def test_persistent_errors_end_with_one_clear_line(
     assert len(errors) == 1 and needle in errors[0], result.stderr
     assert "Traceback" not in result.stderr
     assert (path / "dramaroom.toml").exists()
-
-
-def _completion_with_content(text: str) -> dict[str, object]:
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "sim-writer-1",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
 
 
 def test_wrong_key_and_unreachable_endpoint(tmp_path: Path, endpoint: SimulatedEndpoint) -> None:
