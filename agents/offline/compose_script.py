@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter, mentions
-from agents.offline.compose_staging import GONE, pick_wardrobe, scene_times, stage_props, summarise
+from agents.offline.compose_staging import pick_wardrobe, planned_events, scene_times, stage_props, summarise
 from agents.offline.grammar import parse_spoken
 from agents.offline.timing import ACTION_SHOT_S, DIALOGUE_PAD_S, speaking_seconds, time_of_day
 from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Line, Scene, Script, StateChange
@@ -34,39 +34,9 @@ class _Slot:
     reveals: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Events:
-    reveal: tuple[str, str, str] | None = None  # secret id, speaker id, learner id
-    handover: tuple[str, str, str] | None = None  # prop id, giver id, taker id
-    exits: list[tuple[str, str]] = field(default_factory=list)  # character id, new status
-    other: list[StateChange] = field(default_factory=list)
-
-
 def line_count(target_seconds: int) -> int:
     """Scale 10-20 lines to the runtime: about 18 at 90 seconds, so talk fills most of the screen time."""
     return min(20, max(10, round(18 * target_seconds / 90)))
-
-
-def _events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> _Events:
-    found = _Events()
-    for change in brief.planned_changes:
-        if change.field == "knows" and found.reveal is None:
-            secret = canon.secret(change.entity_id)
-            if secret is None or change.value not in present:
-                continue
-            speaker = next((k for k in secret.known_by if k in present and k != change.value), None)
-            if speaker is not None:
-                found.reveal = (secret.id, speaker, change.value)
-        elif change.field == "holder_id" and found.handover is None:
-            prop = canon.prop(change.entity_id)
-            if prop is None or prop.state in GONE or prop.holder_id not in present or change.value not in present:
-                continue
-            found.handover = (prop.id, prop.holder_id or "", change.value)
-        elif change.field == "status" and change.entity_id in present:
-            found.exits.append((change.entity_id, change.value))
-        elif change.field in ("wardrobe", "prop_state"):
-            found.other.append(change)
-    return found
 
 
 class _Drafter:
@@ -83,7 +53,7 @@ class _Drafter:
         self.present = present
         hero = self.writer.roles.get("hero")
         self.hero = hero.id if hero is not None and hero.id in present else present[0]
-        self.events = _events(data.canon, data.brief, present)
+        self.events = planned_events(data.canon, data.brief, present)
         self.phase = 0
 
     # --------------------------------------------------------------- planning

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter
 from agents.offline.grammar import fill, parse_spoken
@@ -113,3 +114,36 @@ def summarise(writer: LineWriter, brief: EpisodeBrief) -> str:
         cliff = re.sub(r"[。！？](?=.)", "，", cliff.strip())
         cliff = cliff if cliff.endswith(("。", "！", "？", "—")) else cliff + "。"
     return fill(writer.lex.summary_frame, {"qi": brief.key_beats[0], "zhuan": brief.key_beats[2], "cliff": cliff})
+
+
+@dataclass
+class PlannedEvents:
+    """The brief's planned canon changes this episode can show on stage."""
+
+    reveal: tuple[str, str, str] | None = None  # secret id, speaker id, learner id
+    handover: tuple[str, str, str] | None = None  # prop id, giver id, taker id
+    exits: list[tuple[str, str]] = field(default_factory=list)  # character id, new status
+    other: list[StateChange] = field(default_factory=list)
+
+
+def planned_events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> PlannedEvents:
+    """Pick which planned changes the cast present can act out: a reveal, a handover, exits."""
+    found = PlannedEvents()
+    for change in brief.planned_changes:
+        if change.field == "knows" and found.reveal is None:
+            secret = canon.secret(change.entity_id)
+            if secret is None or change.value not in present:
+                continue
+            speaker = next((k for k in secret.known_by if k in present and k != change.value), None)
+            if speaker is not None:
+                found.reveal = (secret.id, speaker, change.value)
+        elif change.field == "holder_id" and found.handover is None:
+            prop = canon.prop(change.entity_id)
+            if prop is None or prop.state in GONE or prop.holder_id not in present or change.value not in present:
+                continue
+            found.handover = (prop.id, prop.holder_id or "", change.value)
+        elif change.field == "status" and change.entity_id in present:
+            found.exits.append((change.entity_id, change.value))
+        elif change.field in ("wardrobe", "prop_state"):
+            found.other.append(change)
+    return found

@@ -1,125 +1,21 @@
-"""English story grammar: language-wide pools (pure data; genres live in grammar_en_genres)."""
+"""English story grammar: language-wide pools (pure data; names in grammar_en_names, genres in grammar_en_*)."""
 
 from __future__ import annotations
 
 from agents.offline.grammar import Lexicon
 from agents.offline.grammar_en_family import GENRE as _FAMILY
 from agents.offline.grammar_en_identity_reveal import GENRE as _IDENTITY_REVEAL
+from agents.offline.grammar_en_names import FEMALE as _FEMALE
+from agents.offline.grammar_en_names import MALE as _MALE
+from agents.offline.grammar_en_names import PERIOD_FEMALE as _PERIOD_FEMALE
+from agents.offline.grammar_en_names import PERIOD_MALE as _PERIOD_MALE
+from agents.offline.grammar_en_names import PERIOD_SURNAMES as _PERIOD_SURNAMES
+from agents.offline.grammar_en_names import SURNAMES as _SURNAMES
 from agents.offline.grammar_en_period import GENRE as _PERIOD
 from agents.offline.grammar_en_rebirth import GENRE as _REBIRTH
 from agents.offline.grammar_en_revenge import GENRE as _REVENGE
 from agents.offline.grammar_en_romance import GENRE as _ROMANCE
 from agents.offline.grammar_en_workplace import GENRE as _WORKPLACE
-
-# Names are (name, id part, one-letter misspelling used only for a deliberate first-draft slip).
-_FEMALE = (
-    ("Maya", "maya", "Maia"),
-    ("Priya", "priya", "Preya"),
-    ("Nadia", "nadia", "Nadja"),
-    ("Rosa", "rosa", "Rossa"),
-    ("Tessa", "tessa", "Tesa"),
-    ("Imani", "imani", "Imany"),
-    ("June", "june", "Jun"),
-    ("Hana", "hana", "Hanna"),
-    ("Lucia", "lucia", "Lucya"),
-    ("Grace", "grace", "Grase"),
-    ("Ines", "ines", "Inez"),
-    ("Wren", "wren", "Wrenn"),
-    ("Dana", "dana", "Dena"),
-    ("Farah", "farah", "Fara"),
-    ("Mei", "mei", "May"),
-    ("Olive", "olive", "Oliv"),
-    ("Ruth", "ruth", "Ruthe"),
-    ("Zara", "zara", "Sara"),
-    ("Camila", "camila", "Camilla"),
-    ("Bea", "bea", "Bee"),
-)
-_MALE = (
-    ("Marcus", "marcus", "Markus"),
-    ("Theo", "theo", "Teo"),
-    ("Daniel", "daniel", "Danial"),
-    ("Omar", "omar", "Omer"),
-    ("Felix", "felix", "Feliks"),
-    ("Jonah", "jonah", "Jona"),
-    ("Ravi", "ravi", "Ravy"),
-    ("Hugo", "hugo", "Hugh"),
-    ("Samuel", "samuel", "Samual"),
-    ("Kenji", "kenji", "Kenjy"),
-    ("Elliot", "elliot", "Eliot"),
-    ("Tomas", "tomas", "Thomas"),
-    ("Caleb", "caleb", "Kaleb"),
-    ("Idris", "idris", "Idriss"),
-    ("Leo", "leo", "Leon"),
-    ("Victor", "victor", "Viktor"),
-    ("Andre", "andre", "Andrey"),
-    ("Silas", "silas", "Sylas"),
-    ("Nikhil", "nikhil", "Nikil"),
-    ("Peter", "peter", "Petr"),
-)
-_SURNAMES = (
-    ("Okafor", "okafor"),
-    ("Reyes", "reyes"),
-    ("Bennett", "bennett"),
-    ("Calloway", "calloway"),
-    ("Hart", "hart"),
-    ("Kowalski", "kowalski"),
-    ("Nguyen", "nguyen"),
-    ("Patel", "patel"),
-    ("Moreno", "moreno"),
-    ("Sato", "sato"),
-    ("Whitlock", "whitlock"),
-    ("Delgado", "delgado"),
-    ("Brennan", "brennan"),
-    ("Lindqvist", "lindqvist"),
-    ("Osei", "osei"),
-    ("Fairbairn", "fairbairn"),
-    ("Haddad", "haddad"),
-    ("Marsh", "marsh"),
-    ("Quinlan", "quinlan"),
-    ("Ferreira", "ferreira"),
-    ("Achterberg", "achterberg"),
-    ("Doyle", "doyle"),
-    ("Yamada", "yamada"),
-    ("Mensah", "mensah"),
-)
-_PERIOD_FEMALE = (
-    ("Beatrice", "beatrice", "Beatrise"),
-    ("Rosalind", "rosalind", "Rosalynd"),
-    ("Agnes", "agnes", "Agness"),
-    ("Cecily", "cecily", "Cecilie"),
-    ("Isolde", "isolde", "Isolda"),
-    ("Margery", "margery", "Marjory"),
-    ("Honora", "honora", "Honara"),
-    ("Maud", "maud", "Maude"),
-    ("Anwen", "anwen", "Anwenn"),
-    ("Elspeth", "elspeth", "Elsbeth"),
-)
-_PERIOD_MALE = (
-    ("Edmund", "edmund", "Edmond"),
-    ("Ambrose", "ambrose", "Ambrosse"),
-    ("Tobias", "tobias", "Tobyas"),
-    ("Gideon", "gideon", "Gidion"),
-    ("Crispin", "crispin", "Crispen"),
-    ("Aldous", "aldous", "Aldus"),
-    ("Rowan", "rowan", "Rowen"),
-    ("Lucan", "lucan", "Lukan"),
-    ("Osric", "osric", "Osrik"),
-    ("Bastian", "bastian", "Bastien"),
-)
-_PERIOD_SURNAMES = (
-    ("Ashcombe", "ashcombe"),
-    ("Harrow", "harrow"),
-    ("Vane", "vane"),
-    ("Thorne", "thorne"),
-    ("Blackmere", "blackmere"),
-    ("Hollis", "hollis"),
-    ("Stavely", "stavely"),
-    ("Marlowe", "marlowe"),
-    ("Greaves", "greaves"),
-    ("Penrose", "penrose"),
-    ("Wystan", "wystan"),
-    ("Corbin", "corbin"),
-)
 
 _DIALOGUE: dict[str, tuple[str, ...]] = {
     "neutral": (
