@@ -112,6 +112,15 @@ class RoleModel:
     def __repr__(self) -> str:
         return f"RoleModel(label={self.label!r}, method={self._method!r}, offline={self.offline})"
 
+    @property
+    def chat_model(self) -> BaseChatModel:
+        """The underlying chat model, for free-form conversation with tools."""
+        return self._chat
+
+    def explain(self, exc: openai.OpenAIError) -> LlmError:
+        """Translate an openai SDK error from a direct call into one actionable line."""
+        return self._error(exc)
+
     async def structured(self, schema: type[T], *, system: str, user: str, config: RunnableConfig | None = None) -> T:
         """Ask for one `schema` object, degrading the method and re-asking as needed."""
         while True:

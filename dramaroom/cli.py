@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agents.room import RoomEvent
-from dramaroom import reports, traces_cli
+from dramaroom import chat_cli, reports, traces_cli
 from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
@@ -264,6 +264,7 @@ def approve(
 
 app.command()(reports.status)
 app.command()(reports.review)
+app.command()(chat_cli.chat)
 app.add_typer(traces_cli.app, name="traces")
 
 

@@ -72,6 +72,21 @@ def to_message(raw: Mapping[str, object]) -> BaseMessage:
     return AIMessage(content=content, tool_calls=calls)
 
 
+def wire_message(message: AIMessage) -> JsonObject:
+    """Turn an AI message into the assistant message of a chat.completion body."""
+    body: JsonObject = {"role": "assistant", "content": message.text or None}
+    if message.tool_calls:
+        body["tool_calls"] = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)},
+            }
+            for call in message.tool_calls
+        ]
+    return body
+
+
 def stream_chunks(head: JsonObject, message: JsonObject, finish: str, usage: JsonObject | None) -> Iterator[JsonObject]:
     """Yield the chat.completion.chunk objects of a streamed answer."""
     base = {**head, "object": "chat.completion.chunk"}

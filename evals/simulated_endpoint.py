@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from agents.offline.writer import OfflineWriter, estimate_tokens
 from agents.prompting import read_context_block
-from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message
+from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message, wire_message
 from memory import schema as domain
 
 # json_object requests carry no schema name, so the context block's task picks one.
@@ -44,6 +44,8 @@ class EndpointBehaviour:
     base_latency_s: float = 0.0
     per_token_latency_s: float = 0.0
     max_concurrency: int = 8
+    # Benchmarks shrink every sleep by this factor; stats keep the unscaled simulated latency.
+    time_scale: float = 1.0
     supports_json_schema: bool = True
     supports_tools: bool = True
     api_key: str | None = None
@@ -174,7 +176,7 @@ class SimulatedEndpoint:
             return
         if scripted is not None:
             self._count(0, 0, 0.0)
-            _send(handler, scripted)
+            _send_scripted(handler, scripted, bool(request.get("stream")), self.behaviour)
             return
         try:
             with self._slots:
@@ -200,13 +202,13 @@ class SimulatedEndpoint:
         latency = behaviour.base_latency_s + behaviour.per_token_latency_s * completion_tokens
         self._count(prompt_tokens, completion_tokens, latency)
         if not request.get("stream"):
-            time.sleep(latency)
+            time.sleep(latency * behaviour.time_scale)
             choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
             _send(handler, _Reply(200, {**head, "object": "chat.completion", "choices": [choice], "usage": usage}, {}))
             return
         options = request.get("stream_options")
         with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        time.sleep(behaviour.base_latency_s)
+        time.sleep(behaviour.base_latency_s * behaviour.time_scale)
         _send_stream(handler, stream_chunks(head, message, finish, usage if with_usage else None), behaviour)
 
     def _answer(self, request: JsonObject) -> tuple[JsonObject, str, int]:
@@ -224,6 +226,10 @@ class SimulatedEndpoint:
         messages = [to_message(m) for m in raw_messages if isinstance(m, dict)]
         prompt_tokens = estimate_tokens("\n".join(m.text for m in messages))
         writer = OfflineWriter(seed=self._seed, slip_rate=self.behaviour.slip_rate)
+        if (read_context_block(messages) or {}).get("task") == "chat":
+            # The showrunner's conversation: the offline showrunner picks a tool or replies, as a chat model would.
+            answer = writer.invoke(messages, tools=tools if isinstance(tools, list) else [])
+            return wire_message(answer), "tool_calls" if answer.tool_calls else "stop", prompt_tokens
         if isinstance(tools, list) and tools:
             name = _tool_name(tools, request.get("tool_choice"))
             arguments = _structured(writer, name, messages)
@@ -310,6 +316,20 @@ def _tool_name(tools: list[object], choice: object) -> str:
     return str(function["name"])
 
 
+def _send_scripted(handler: BaseHTTPRequestHandler, reply: _Reply, stream: bool, behaviour: EndpointBehaviour) -> None:
+    """Send a scripted reply; a successful completion asked for as a stream goes out as one."""
+    body = reply.body
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not (stream and reply.status == 200 and isinstance(body, dict) and isinstance(choices, list) and choices):
+        _send(handler, reply)
+        return
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    raw = choice.get("message")
+    message: JsonObject = raw if isinstance(raw, dict) else {}
+    head: JsonObject = {k: body[k] for k in ("id", "created", "model") if k in body}
+    _send_stream(handler, stream_chunks(head, message, str(choice.get("finish_reason") or "stop"), None), behaviour)
+
+
 def _send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[JsonObject], behaviour: EndpointBehaviour) -> None:
     # No Content-Length on a stream, so the connection closes at the end instead of chunked encoding.
     handler.close_connection = True
@@ -323,7 +343,7 @@ def _send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[JsonObject], 
             delta = cast(list[JsonObject], item.get("choices") or [{}])[0].get("delta")
             if isinstance(delta, dict) and delta:
                 text = str(delta.get("content") or "") or json.dumps(delta.get("tool_calls") or "")
-                time.sleep(behaviour.per_token_latency_s * estimate_tokens(text))
+                time.sleep(behaviour.per_token_latency_s * behaviour.time_scale * estimate_tokens(text))
             handler.wfile.write(f"data: {json.dumps(item, ensure_ascii=False)}\n\n".encode())
             handler.wfile.flush()
         handler.wfile.write(b"data: [DONE]\n\n")

@@ -156,12 +156,9 @@ class StoryBible:
 
     def initialise(self, series: SeriesBible) -> None:
         """Store base canon and plan and their recallable docs, replacing any earlier ones."""
-        memory = self._memory()  # first: an embedder that fails to load must leave nothing half-written
-        self._put_record(_CANON_ID, series.canon.model_dump_json(), kind="canon", episode=0)
+        self._memory()  # first: an embedder that fails to load must leave nothing half-written
         self._put_record(_PLAN_ID, series.plan.model_dump_json(), kind="plan", episode=0)
-        memory.delete(where={"episode": 0})
-        self._add_docs(entity_docs(series.canon))
-        self._canons.clear()
+        self.revise_canon(series.canon)
 
     def has_series(self) -> bool:
         """Say whether initialise has stored a series."""
@@ -193,6 +190,14 @@ class StoryBible:
         if record is None:
             raise LookupError(f"story bible at {self.path} has no season plan; call initialise first")
         return SeasonPlan.model_validate_json(record[0])
+
+    def revise_canon(self, canon: Canon) -> None:
+        """Replace base canon (a retcon): re-index its entity docs; committed episodes stay as they are."""
+        memory = self._memory()
+        self._put_record(_CANON_ID, canon.model_dump_json(), kind="canon", episode=0)
+        memory.delete(where={"episode": 0})
+        self._add_docs(entity_docs(canon))
+        self._canons.clear()
 
     def save_plan(self, plan: SeasonPlan) -> None:
         """Replace the season plan."""

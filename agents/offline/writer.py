@@ -7,18 +7,19 @@ import json
 import math
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
+from agents.offline.chat import reply as chat_reply
 from agents.offline.compose_plan import plan_season
 from agents.offline.compose_revise import revise_script
 from agents.offline.compose_script import DraftInput, draft_script
@@ -156,6 +157,8 @@ class OfflineWriter(BaseChatModel):
         input_tokens = estimate_tokens(prompt)
         payload = read_context_block(messages)
         task = str(payload.get("task")) if payload else ""
+        if payload is not None and task == "chat":
+            return self._chat(messages, payload, input_tokens)
         try:
             result = self.compose(payload) if payload is not None else None
         except (ValidationError, ValueError, KeyError, TypeError) as error:
@@ -199,6 +202,47 @@ class OfflineWriter(BaseChatModel):
     ) -> ChatResult:
         return self._generate(messages, stop=stop, **kwargs)
 
+    def _chat(self, messages: list[BaseMessage], payload: Mapping[str, object], input_tokens: int) -> ChatResult:
+        message = chat_reply(messages, payload)
+        body = message.text or json.dumps([c["args"] for c in message.tool_calls], ensure_ascii=False)
+        output_tokens = estimate_tokens(body)
+        message.usage_metadata = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
+        }
+        message.response_metadata = {"model_name": MODEL_NAME}
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        # Text streams word by word, as a served model's would; a tool call arrives whole.
+        message = self._generate(messages, stop=stop, **kwargs).generations[0].message
+        assert isinstance(message, AIMessage)
+        for chunk in _chunks(message):
+            if run_manager is not None and chunk.text:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        message = self._generate(messages, stop=stop, **kwargs).generations[0].message
+        assert isinstance(message, AIMessage)
+        for chunk in _chunks(message):
+            if run_manager is not None and chunk.text:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
     def _text(self, text: str, input_tokens: int) -> ChatResult:
         output_tokens = estimate_tokens(text)
         message = AIMessage(
@@ -211,3 +255,24 @@ class OfflineWriter(BaseChatModel):
             response_metadata={"model_name": MODEL_NAME},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
+    """Split a finished answer into stream chunks: text piece by piece, tool calls in one chunk."""
+    meta = {"response_metadata": message.response_metadata}
+    if message.tool_calls:
+        calls = [
+            {"name": c["name"], "args": json.dumps(c["args"], ensure_ascii=False), "id": c["id"], "index": i}
+            for i, c in enumerate(message.tool_calls)
+        ]
+        chunk = AIMessageChunk(content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata, **meta)
+        yield ChatGenerationChunk(message=chunk)
+        return
+    pieces = _PIECE.findall(message.text) or [""]
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        usage = message.usage_metadata if last else None
+        yield ChatGenerationChunk(message=AIMessageChunk(content=piece, usage_metadata=usage, **(meta if last else {})))

@@ -1,0 +1,329 @@
+"""The offline showrunner in conversation: clear requests become tool calls, tool results become replies.
+
+It understands a fixed set of plain requests in English and Chinese (the same
+actions as the tools) and says so honestly when it does not understand one;
+it never invents an answer. With an endpoint configured a real model does
+this job through the same graph and tools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agents.showrunner_chat import read_result, summarise_results
+
+Args = dict[str, object]
+Intent = tuple[str, Args]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One request shape: a pattern and how its match becomes a tool call (or a text reply)."""
+
+    pattern: re.Pattern[str]
+    build: Callable[[re.Match[str]], Intent | str]
+
+
+def _rx(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+_EP = r"(?:episode\s*|ep\.?\s*|#)?(\d{1,4})"
+_END = r"\s*[?.!。？！]*\s*$"
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", text.strip(" \t\"'“”‘’.,:;?!。？！，：；"), flags=re.IGNORECASE).strip()
+
+
+def _note(text: str | None) -> str:
+    return (text or "").strip(" \t:,-–—\"'“”")
+
+
+def _decide(approve: bool) -> Callable[[re.Match[str]], Intent | str]:
+    def build(m: re.Match[str]) -> Intent | str:
+        note = _note(m.group(2))
+        if not approve and not note:
+            n = m.group(1)
+            return (
+                f"To reject episode {n} I need a note saying what to change, e.g. 'reject episode {n}: cut the speech'."
+            )
+        return "decide_episode", {"episode": int(m.group(1)), "approve": approve, "note": note}
+
+    return build
+
+
+def _new_character(m: re.Match[str]) -> Intent:
+    name, rest = _clean(m.group(1)), (m.group(2) or "")
+    changes: dict[str, str] = {"name": name}
+    age = re.search(r"(\d{1,3})[- ]year[- ]old|(\d{1,3})\s*岁", rest)
+    if age:
+        changes["age"] = age.group(1) or age.group(2)
+    if re.search(r"\b(female|woman|girl|she)\b|女", rest, re.IGNORECASE):
+        changes["gender"] = "female"
+    elif re.search(r"\b(male|man|boy|he)\b|男", rest, re.IGNORECASE):
+        changes["gender"] = "male"
+    job = re.sub(
+        r"\b(?:an?|\d{1,3}[- ]year[- ]old|female|male|woman|man|girl|boy|who is|is)\b", " ", rest, flags=re.IGNORECASE
+    )
+    job = re.sub(r"\d{1,3}\s*岁|[男女]性?|的", " ", job)
+    if job.strip(" ,，"):
+        changes["occupation"] = " ".join(job.split()).strip(" ,，")
+    return "change_canon", {"action": "add_character", "changes": changes, "reason": "added in chat"}
+
+
+def _new_place(kind: str) -> Callable[[re.Match[str]], Intent]:
+    def build(m: re.Match[str]) -> Intent:
+        changes = {"name": _clean(m.group(1))}
+        if m.group(2) and m.group(2).strip():
+            changes["description"] = m.group(2).strip()
+        return "change_canon", {"action": f"add_{kind}", "changes": changes, "reason": "added in chat"}
+
+    return build
+
+
+def _status_retcon(m: re.Match[str]) -> Intent:
+    word = m.group(2).lower()
+    status = "dead" if word in ("dead", "死了", "去世了", "过世了") else word
+    return "change_canon", {
+        "action": "revise_character",
+        "target": _clean(m.group(1)),
+        "changes": {"status": status},
+        "reason": "retcon in chat",
+    }
+
+
+def _look(m: re.Match[str]) -> Intent:
+    field = {"eye": "eyes", "眼睛": "eyes", "头发": "hair"}.get(m.group(2).lower(), m.group(2).lower())
+    value = re.sub(r"\s*(?:eyes?|hair)$|色的$|色$", "", _clean(m.group(3)))
+    return "change_canon", {
+        "action": "revise_character",
+        "target": _clean(m.group(1)),
+        "changes": {field: value},
+        "reason": "retcon in chat",
+    }
+
+
+def _rename(m: re.Match[str]) -> Intent:
+    return "change_canon", {
+        "action": "revise_character",
+        "target": _clean(m.group(1)),
+        "changes": {"name": _clean(m.group(2))},
+        "reason": "renamed in chat",
+    }
+
+
+def _episode_or_none(text: str | None) -> int | None:
+    return int(text) if text else None
+
+
+RULES: tuple[Rule, ...] = (
+    # production
+    Rule(
+        _rx(rf"^(?:please\s+)?approve\s+{_EP}\b\s*(?:[:,;-]|with\s+(?:the\s+)?note|note|saying|because)?\s*(.*)$"),
+        _decide(True),
+    ),
+    Rule(
+        _rx(
+            rf"^(?:please\s+)?(?:reject|send\s+back)\s+{_EP}\b\s*(?:[:,;-]|with\s+(?:the\s+)?note|note|saying|because)?\s*(.*)$"
+        ),
+        _decide(False),
+    ),
+    Rule(_rx(r"(?:批准|通过)第?(\d+)集[，,：:。\s]*(.*)$"), _decide(True)),
+    Rule(_rx(r"(?:驳回|退回|打回)第?(\d+)集[，,：:。\s]*(.*)$"), _decide(False)),
+    Rule(
+        _rx(rf"\b(?:re-?review|review|re-?check)\s+{_EP}\b"), lambda m: ("review_episode", {"episode": int(m.group(1))})
+    ),
+    Rule(_rx(r"(?:重新)?审(?:核|查|阅)第?(\d+)集"), lambda m: ("review_episode", {"episode": int(m.group(1))})),
+    Rule(_rx(rf"\brender\s+{_EP}\b"), lambda m: ("render_episode", {"episode": int(m.group(1))})),
+    Rule(_rx(r"渲染第?(\d+)集"), lambda m: ("render_episode", {"episode": int(m.group(1))})),
+    # plan
+    Rule(
+        _rx(rf"\b(?:move|put|set|shift)\s+(?:the\s+)?paywall\s+(?:to|at|on)\s+{_EP}\b"),
+        lambda m: ("revise_plan", {"action": "move_paywall", "episode": int(m.group(1))}),
+    ),
+    Rule(
+        _rx(r"付费(?:点|集|墙)?(?:移|挪|改|放|设)(?:到|在|为)第?(\d+)集"),
+        lambda m: ("revise_plan", {"action": "move_paywall", "episode": int(m.group(1))}),
+    ),
+    Rule(
+        _rx(
+            rf"\badd\s+(?:a\s+)?(?:plot\s+)?twist\s+(?:at|in|to|for)\s+{_EP}\b"
+            r"\s*[:,;-]?\s*(?:where|in which|:)?\s*(.*)$"
+        ),
+        lambda m: ("revise_plan", {"action": "add_twist", "episode": int(m.group(1)), "text": _note(m.group(2))}),
+    ),
+    Rule(
+        _rx(r"在第?(\d+)集(?:加|增加|添加)(?:一个)?(?:反转|转折)[：:，,]?\s*(.*)$"),
+        lambda m: ("revise_plan", {"action": "add_twist", "episode": int(m.group(1)), "text": _note(m.group(2))}),
+    ),
+    Rule(
+        _rx(
+            r"\bmake\s+(.+?)\s+(?:more\s+|a\s+bit\s+more\s+)?(sympathetic|likeable|likable|menacing|ruthless|vulnerable|tragic)\b"
+        ),
+        lambda m: (
+            "revise_plan",
+            {"action": "recharacterise", "character": _clean(m.group(1)), "text": m.group(2).lower()},
+        ),
+    ),
+    Rule(
+        _rx(r"让(.+?)(?:更|变得|更加)?(值得同情|可怜|讨喜|有人情味)"),
+        lambda m: ("revise_plan", {"action": "recharacterise", "character": _clean(m.group(1)), "text": "sympathetic"}),
+    ),
+    # canon changes
+    Rule(
+        _rx(r"\badd\s+(?:a\s+)?(?:new\s+)?character\s*(?:named|called|:)?\s*([^,]+?)\s*(?:,\s*(.*))?$"), _new_character
+    ),
+    Rule(_rx(r"(?:添加|加|新增)(?:一个)?(?:新)?角色[：:，,\s]*([^，,]+)(?:[，,](.*))?$"), _new_character),
+    Rule(
+        _rx(r"\badd\s+(?:a\s+)?(?:new\s+)?(?:location|place|set)\s*(?:named|called|:)?\s*([^,]+?)\s*(?:,\s*(.*))?$"),
+        _new_place("location"),
+    ),
+    Rule(_rx(r"(?:添加|加|新增)(?:一个)?(?:新)?地点[：:，,\s]*([^，,]+)(?:[，,](.*))?$"), _new_place("location")),
+    Rule(
+        _rx(r"\badd\s+(?:a\s+)?(?:new\s+)?prop\s*(?:named|called|:)?\s*([^,]+?)\s*(?:,\s*(.*))?$"), _new_place("prop")
+    ),
+    Rule(
+        _rx(r"\badd\s+(?:a\s+)?(?:new\s+)?(?:world\s+)?rule\s*[:,-]?\s*(.+)$"),
+        lambda m: ("change_canon", {"action": "add_rule", "rule": m.group(1).strip(), "reason": "added in chat"}),
+    ),
+    Rule(
+        _rx(r"(?:添加|加|新增)(?:一条)?(?:世界)?规则[：:，,\s]*(.+)$"),
+        lambda m: ("change_canon", {"action": "add_rule", "rule": m.group(1).strip(), "reason": "added in chat"}),
+    ),
+    Rule(_rx(r"\brename\s+(.+?)\s+(?:to|as)\s+(.+?)" + _END), _rename),
+    Rule(_rx(r"把(.+?)改名(?:为|叫|成)(.+?)" + _END), _rename),
+    Rule(
+        _rx(r"(?:change|make|set)\s+(.+?)['’]s\s+(eyes|eye|hair|build|features)\s+(?:to\s+|be\s+)?(.+?)" + _END), _look
+    ),
+    Rule(
+        _rx(
+            r"(?:retcon\s*[:,-]?\s*)?(.+?)['’]s\s+(eyes|hair)\s+(?:are|is|were|was)\s+(?:actually\s+|really\s+|always\s+)?(.+?)"
+            + _END
+        ),
+        _look,
+    ),
+    Rule(_rx(r"(.+?)的(眼睛|头发)(?:其实|一直)?是(.+?)" + _END), _look),
+    Rule(
+        _rx(
+            r"^(?:retcon\s*[:,-]?\s*)?(.+?)\s+(?:was|is|has been|had been|has always been|was always)\s+"
+            r"(?:already\s+|actually\s+)?(dead|alive|absent)\b"
+        ),
+        _status_retcon,
+    ),
+    Rule(
+        _rx(r"^(?:追溯|改设定|设定)?[：:\s]*(.+?)(?:其实|早就|一开始就|从一开始就)(?:已经)?(死了|去世了|过世了)"),
+        _status_retcon,
+    ),
+    # questions
+    Rule(
+        _rx(rf"\bwhat\s+does\s+(.+?)\s+know\b(?:.*?{_EP})?"),
+        lambda m: ("character_knowledge", {"character": _clean(m.group(1)), "episode": _episode_or_none(m.group(2))}),
+    ),
+    Rule(
+        _rx(r"(.+?)(?:在|到)第(\d+)集(?:结束时|末|为止)?知道(?:些)?什么"),
+        lambda m: ("character_knowledge", {"character": _clean(m.group(1)), "episode": int(m.group(2))}),
+    ),
+    Rule(
+        _rx(r"(.+?)(?:现在)?知道(?:些)?什么"),
+        lambda m: ("character_knowledge", {"character": _clean(m.group(1)), "episode": None}),
+    ),
+    Rule(
+        _rx(
+            rf"\bwho\s+(?:has|holds|is\s+holding|owns|has\s+got)\s+(.+?)(?:\s+(?:now|currently|by|at|after|in)\b(?:.*?{_EP})?)?"
+            + _END
+        ),
+        lambda m: ("prop_holder", {"prop": _clean(m.group(1)), "episode": _episode_or_none(m.group(2))}),
+    ),
+    Rule(
+        _rx(r"\bwhere\s+is\s+(.+?)(?:\s+now)?" + _END),
+        lambda m: ("prop_holder", {"prop": _clean(m.group(1)), "episode": None}),
+    ),
+    Rule(
+        _rx(r"谁(?:拿着|持有|有|手里有)(.+?)" + _END),
+        lambda m: ("prop_holder", {"prop": _clean(m.group(1)), "episode": None}),
+    ),
+    Rule(
+        _rx(r"(.+?)(?:现在)?在谁(?:手里|手上|那里|那儿)"),
+        lambda m: ("prop_holder", {"prop": _clean(m.group(1)), "episode": None}),
+    ),
+    Rule(
+        _rx(
+            r"\b(?:every|all|list|show)\s+(?:the\s+)?(?:produced\s+)?scenes?\s+(?:at|in|set\s+(?:at|in))\s+(.+?)" + _END
+        ),
+        lambda m: ("scenes_at", {"location": _clean(m.group(1))}),
+    ),
+    Rule(
+        _rx(r"(?:所有)?(?:在)?(.+?)的(?:所有)?(?:场景|场戏|戏)"),
+        lambda m: ("scenes_at", {"location": _clean(m.group(1))}),
+    ),
+    Rule(
+        _rx(r"^(?:tell\s+me\s+about|who\s+is|who's|describe)\s+(.+?)" + _END),
+        lambda m: ("describe", {"entity": _clean(m.group(1))}),
+    ),
+    Rule(_rx(r"^(?:介绍一下|说说|讲讲)(.+?)" + _END), lambda m: ("describe", {"entity": _clean(m.group(1))})),
+    Rule(_rx(r"^(.+?)是谁" + _END), lambda m: ("describe", {"entity": _clean(m.group(1))})),
+    # production, loosely worded: after the specific shapes so "write" in a question never starts a run
+    Rule(
+        _rx(r"\b(?:status|where\s+are\s+we|how\s+far|progress|what(?:'s|\s+is)\s+(?:pending|waiting))\b"),
+        lambda m: ("status", {}),
+    ),
+    Rule(_rx(r"(?:状态|进度|进展)"), lambda m: ("status", {})),
+    Rule(_rx(r"\b(?:cost|spent|spend|how\s+much|tokens?|price)\b"), lambda m: ("cost", {})),
+    Rule(_rx(r"(?:花费|成本|费用|多少钱)"), lambda m: ("cost", {})),
+    Rule(
+        _rx(
+            r"\b(produce|start\s+production|keep\s+going|carry\s+on|continue|write\s+(?:the\s+)?(?:next|remaining|rest))\b"
+        ),
+        lambda m: ("produce", {"approval": "auto" if re.search(r"\bauto", m.string, re.IGNORECASE) else "manual"}),
+    ),
+    Rule(_rx(r"(?:开始制作|继续制作|继续写|写下一集|开工)"), lambda m: ("produce", {"approval": "manual"})),
+)
+
+_QUESTION = _rx(r"[?？]\s*$|^(?:who|what|where|when|why|how|which|does|did|is|are|was)\b|(?:吗|什么|谁|哪|怎么)")
+
+CANNOT = (
+    "The offline showrunner did not understand “{text}”. It follows clear requests such as "
+    "'what does Lin know by episode 3?', 'who holds the jade pendant?', 'every scene at the hospital', "
+    "'retcon: Zhou was dead from the start', 'move the paywall to episode 4' or 'approve episode 2' "
+    "(type /help for the full list). For free conversation, configure a model endpoint (OPENAI_BASE_URL)."
+)
+CANNOT_ZH = (
+    "离线制片人没听懂「{text}」。它能处理明确的请求，例如「林晚在第3集知道什么」「谁拿着玉佩」「医院的所有场景」"
+    "「把付费点移到第4集」「批准第2集」（输入 /help 查看全部）。如需自由对话，请配置模型端点（OPENAI_BASE_URL）。"
+)
+
+
+def understand(text: str) -> Intent | str:
+    """Return the tool call a plain request asks for, or the text to answer with."""
+    request = " ".join(text.split())
+    for rule in RULES:
+        match = rule.pattern.search(request)
+        if match:
+            return rule.build(match)
+    if _QUESTION.search(request):
+        return "ask_canon", {"question": request}
+    template = CANNOT_ZH if re.search(r"[\u4e00-\u9fff]", request) else CANNOT
+    return template.format(text=request[:120])
+
+
+def reply(messages: Sequence[BaseMessage], payload: Mapping[str, object]) -> AIMessage:
+    """Answer the conversation: a tool call for a new request, a summary once the tools have run."""
+    last = messages[-1] if messages else None
+    if isinstance(last, ToolMessage):
+        start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+        results = [read_result(m.text) for m in messages[start:] if isinstance(m, ToolMessage)]
+        return AIMessage(content=summarise_results(results))
+    text = last.text if isinstance(last, HumanMessage) else ""
+    intent = understand(text)
+    if isinstance(intent, str):
+        return AIMessage(content=intent)
+    name, args = intent
+    history = "\n".join(m.text for m in messages)
+    call_id = "offline-chat-" + hashlib.sha256(f"{len(messages)}:{history}".encode()).hexdigest()[:16]
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}])

@@ -1,0 +1,288 @@
+"""The showrunner in conversation: its prompt, the tools it may call, slash commands, tool results.
+
+The chat graph binds these tool schemas to the showrunner's model; the front
+door supplies the implementations (they touch the workspace). Every tool
+answers with a `ToolResult` as JSON, so a real model reads the same facts the
+offline showrunner summarises, sources included.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.prompting import context_block
+
+SHOWRUNNER_CHAT_SYSTEM = """You are the showrunner of the vertical micro-drama series described in the context block.
+You talk with the series' writer-producer. Answer from canon, never from memory: call a tool to look facts
+up and cite the sources it returns (episode and scene ids, or "base canon"). To change canon, the season plan or
+production, call the matching tool and then say in one or two sentences what changed. A canon change that
+contradicts produced episodes is checked by the continuity editor and waits for the user's confirmation; say so.
+If a request is unclear, ask one short question instead of guessing. Reply in the series language.
+{context}"""
+
+HELP_TEXT = """Ask in plain words, or use a command:
+  /status                 where the season is, what waits for approval
+  /cost                   calls, tokens and estimated money so far
+  /produce [auto]         write the next episodes (pauses at each approval gate unless 'auto')
+  /approve N [note]       approve the episode waiting at the gate
+  /reject N note          send it back to the screenwriter with a note
+  /review N               re-run continuity and ethics on an edited episode
+  /render N               render episode N to MP4
+  /help                   this list
+  /quit                   leave (the conversation is kept; `--new` starts another)
+Plain requests the offline showrunner understands, for example:
+  what does Lin know by episode 3?      who holds the jade pendant?
+  every scene at the hospital           tell me about Maya
+  retcon: Uncle Zhou was dead from the start
+  change Maya's eyes to green           rename Maya Chen to Maya Lin
+  add a character named Ada, a 30-year-old female nurse
+  add a location: the old pier          add a rule: nobody lies on the pier
+  move the paywall to episode 4         add a twist at episode 5: the will is forged
+  make the antagonist sympathetic       approve episode 3 / reject episode 3: cut the speech"""
+
+
+# ------------------------------------------------------------------ tool arguments
+
+
+class AskCanon(BaseModel):
+    """Search canon and produced episodes for anything; use for open questions."""
+
+    question: str = Field(description="The question, in the user's words.")
+
+
+class CharacterKnowledge(BaseModel):
+    """List the secrets a character knows by the end of an episode, with where each was learned."""
+
+    character: str = Field(description="Character id or name.")
+    episode: int | None = Field(default=None, description="Episode number; omit for 'now' (the last produced).")
+
+
+class PropHolder(BaseModel):
+    """Say who holds a prop and in what state, by an episode, and since when."""
+
+    prop: str = Field(description="Prop id or name.")
+    episode: int | None = Field(default=None, description="Episode number; omit for 'now'.")
+
+
+class ScenesAt(BaseModel):
+    """List every produced scene at a location, in story order."""
+
+    location: str = Field(description="Location id or name.")
+
+
+class Describe(BaseModel):
+    """Describe a character, location or prop as canon has it now, with its history."""
+
+    entity: str = Field(description="Id or name of a character, location or prop.")
+
+
+EditAction = Literal[
+    "add_character", "revise_character", "add_location", "revise_location", "add_prop", "revise_prop", "add_rule"
+]
+
+
+class ChangeCanon(BaseModel):
+    """Add or revise a character, place, prop or world rule, or retcon a fact of base canon."""
+
+    action: EditAction = Field(description="What kind of change.")
+    target: str = Field(default="", description="Id or name of the entity to revise (revise_* only).")
+    changes: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Field -> new value. Characters: name, aliases (comma list), age, gender, role, occupation, status "
+            "(alive/absent/dead), hair, eyes, build, features, traits (comma list). Locations: name, description, "
+            "interior (true/false). Props: name, description, holder (character id/name or none), state "
+            "(intact/damaged/destroyed/lost). For add_*: at least name."
+        ),
+    )
+    rule: str = Field(default="", description="The world rule to add (add_rule only).")
+    reason: str = Field(default="", description="Why, in a few words; kept in the canon change log.")
+
+
+PlanAction = Literal["move_paywall", "add_twist", "revise_brief", "recharacterise"]
+
+
+class RevisePlan(BaseModel):
+    """Revise the season plan for episodes not produced yet."""
+
+    action: PlanAction = Field(description="move_paywall, add_twist, revise_brief or recharacterise.")
+    episode: int | None = Field(default=None, description="The episode concerned (not for recharacterise).")
+    text: str = Field(
+        default="", description="The twist, the new value for revise_brief, or the direction for recharacterise."
+    )
+    field: str = Field(
+        default="", description="revise_brief: title, opening_hook, cliffhanger, core_conflict, beat1..beat4."
+    )
+    character: str = Field(default="", description="recharacterise: character id or name, or a role (antagonist).")
+
+
+class Produce(BaseModel):
+    """Write, review and shot-list the next episodes of the season."""
+
+    approval: Literal["manual", "auto"] = Field(
+        default="manual", description="manual pauses at each episode's approval gate; auto approves clean episodes."
+    )
+
+
+class Decide(BaseModel):
+    """Approve or reject the episode waiting at the approval gate, then carry on producing."""
+
+    episode: int = Field(description="The episode waiting for approval.")
+    approve: bool = Field(description="True to approve, False to send it back.")
+    note: str = Field(default="", description="What to change (required to reject) or a remark.")
+
+
+class EpisodeNumber(BaseModel):
+    """Name one produced episode."""
+
+    episode: int = Field(description="Episode number.")
+
+
+class NoArgs(BaseModel):
+    """Take no arguments."""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool the showrunner may call: its name, what it does, its arguments."""
+
+    name: str
+    description: str
+    args: type[BaseModel]
+
+
+TOOL_SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec("ask_canon", "Search canon and produced episodes; cite the sources returned.", AskCanon),
+    ToolSpec(
+        "character_knowledge", "What a character knows by an episode, and where they learned it.", CharacterKnowledge
+    ),
+    ToolSpec("prop_holder", "Who holds a prop (and its state) by an episode, and since when.", PropHolder),
+    ToolSpec("scenes_at", "Every produced scene at a location.", ScenesAt),
+    ToolSpec("describe", "A character, location or prop as canon has it now, with its history.", Describe),
+    ToolSpec("change_canon", "Add or revise canon or retcon a fact; checked against produced episodes.", ChangeCanon),
+    ToolSpec("revise_plan", "Revise the season plan for unproduced episodes.", RevisePlan),
+    ToolSpec("produce", "Write the next episodes; pauses at approval gates in manual mode.", Produce),
+    ToolSpec("decide_episode", "Approve or reject the episode waiting at the gate.", Decide),
+    ToolSpec("review_episode", "Re-run continuity and ethics on an episode after a hand edit.", EpisodeNumber),
+    ToolSpec("render_episode", "Render a produced episode to a labelled vertical MP4.", EpisodeNumber),
+    ToolSpec("status", "Where the season is: produced, waiting for approval, blocked.", NoArgs),
+    ToolSpec("cost", "Model calls, tokens and estimated money so far.", NoArgs),
+)
+TOOL_NAMES = frozenset(spec.name for spec in TOOL_SPECS)
+# Applying a confirmed canon change is the graph's job, never the model's: it has no schema to call.
+APPLY_CANON_CHANGE = "apply_canon_change"
+
+
+def tool_spec(name: str) -> ToolSpec:
+    """Return the spec of a tool by name."""
+    for spec in TOOL_SPECS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+class Confirmation(BaseModel):
+    """A question the user must answer yes to before a tool's change is applied."""
+
+    question: str
+    tool: str = Field(description="The tool the graph calls on 'yes'.")
+    args: dict[str, str] = Field(default_factory=dict)
+
+
+class ToolResult(BaseModel):
+    """What every tool answers."""
+
+    ok: bool = True
+    summary: str = Field(description="What happened or what was found, for the user; cites sources.")
+    sources: list[str] = Field(default_factory=list, description="Where each fact comes from.")
+    confirm: Confirmation | None = None
+
+    def as_text(self) -> str:
+        """Serialise for a ToolMessage."""
+        return self.model_dump_json(exclude_none=True)
+
+
+def read_result(text: str) -> ToolResult:
+    """Parse a ToolMessage's content back into a ToolResult; plain text becomes its summary."""
+    try:
+        return ToolResult.model_validate_json(text)
+    except ValidationError:
+        return ToolResult(ok=True, summary=text)
+
+
+def chat_system_prompt(snapshot: dict[str, object]) -> str:
+    """Return the showrunner's system prompt for the series as it stands."""
+    return SHOWRUNNER_CHAT_SYSTEM.format(context=context_block("chat", snapshot))
+
+
+def summarise_results(results: list[ToolResult]) -> str:
+    """Compose a reply from tool results, for the offline showrunner and for slash commands."""
+    parts: list[str] = []
+    for result in results:
+        text = result.summary.strip()
+        if result.sources and not any(s in text for s in result.sources):
+            text += "\nSources: " + "; ".join(result.sources)
+        parts.append(text)
+    return "\n\n".join(parts) if parts else "Nothing to report."
+
+
+# ------------------------------------------------------------------ slash commands
+
+
+@dataclass(frozen=True)
+class SlashCall:
+    """A slash command turned into a tool call, or into text to show."""
+
+    tool: str = ""
+    args: dict[str, object] | None = None
+    text: str = ""
+
+
+_EPISODE = re.compile(r"^\d{1,4}$")
+
+
+def parse_slash(line: str) -> SlashCall:
+    """Turn `/approve 3 looks good` into a tool call; unknown or malformed commands into an explanation."""
+    try:
+        words = shlex.split(line.strip()[1:])
+    except ValueError:
+        words = line.strip()[1:].split()
+    if not words:
+        return SlashCall(text=HELP_TEXT)
+    command, rest = words[0].lower(), words[1:]
+    if command in ("help", "h", "?"):
+        return SlashCall(text=HELP_TEXT)
+    if command in ("status", "cost"):
+        return SlashCall(tool=command, args={})
+    if command == "produce":
+        return SlashCall(tool="produce", args={"approval": "auto" if rest[:1] == ["auto"] else "manual"})
+    if command in ("approve", "reject", "review", "render"):
+        if not rest or not _EPISODE.match(rest[0]):
+            return SlashCall(text=f"/{command} needs an episode number, e.g. /{command} 3")
+        episode, note = int(rest[0]), " ".join(rest[1:])
+        if command == "review":
+            return SlashCall(tool="review_episode", args={"episode": episode})
+        if command == "render":
+            return SlashCall(tool="render_episode", args={"episode": episode})
+        if command == "reject" and not note:
+            return SlashCall(text="/reject needs a note saying what to change, e.g. /reject 3 cut the speech")
+        return SlashCall(
+            tool="decide_episode", args={"episode": episode, "approve": command == "approve", "note": note}
+        )
+    return SlashCall(text=f"unknown command /{command}; /help lists the commands")
+
+
+def result_json(summary: str, *, ok: bool = True, sources: list[str] | None = None) -> str:
+    """Return a ToolResult as JSON text."""
+    return ToolResult(ok=ok, summary=summary, sources=sources or []).as_text()
+
+
+def dump_args(args: dict[str, object]) -> str:
+    """Render tool arguments compactly for display."""
+    return json.dumps(args, ensure_ascii=False, sort_keys=True)

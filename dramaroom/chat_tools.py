@@ -1,0 +1,340 @@
+"""The showrunner's tools, bound to one workspace: canon questions, canon and plan changes, production.
+
+Each tool opens what it needs, takes the workspace lock only while it writes,
+and answers with a `ToolResult`. Failures a user can fix come back as
+`ok: false` with the one-line reason, so the conversation carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field
+
+from agents import canon_queries
+from agents.canon_edits import Assessment, EditError, assess
+from agents.canon_queries import QueryError
+from agents.plan_edits import PlanEditError, revise_plan
+from agents.room import RoomEvent
+from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
+from dramaroom import reports
+from dramaroom.errors import UserError
+from dramaroom.production import RunResult, open_traces, run_season
+from dramaroom.rendering import render_with_progress
+from dramaroom.settings import Settings
+from dramaroom.trace_history import cost_label, summarize
+from dramaroom.workspace import Workspace, write_atomic
+from memory.bible import StoryBible
+from memory.schema import Canon, SeasonPlan
+
+Say = Callable[[str], None]
+Handler = Callable[..., Awaitable[ToolResult]]
+
+
+class CanonChangeEntry(BaseModel):
+    """One applied canon change, as kept in canon_changes.json."""
+
+    description: str
+    reason: str = ""
+    affected_episodes: list[int] = Field(default_factory=list)
+
+
+class CanonChangeLog(BaseModel):
+    """Every canon change made after planning, oldest first."""
+
+    changes: list[CanonChangeEntry] = Field(default_factory=list)
+
+
+class ShowrunnerTools:
+    """Tool implementations over one workspace."""
+
+    def __init__(self, ws: Workspace, settings: Settings, say: Say) -> None:
+        self.ws = ws
+        self.settings = settings
+        self.say = say
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def bible(self) -> Iterator[StoryBible]:
+        """Open the series' story bible for one tool call."""
+        bible = StoryBible(self.ws.bible_dir, self.ws.config.embeddings)
+        try:
+            if not bible.has_series():
+                raise UserError(f"{self.ws.root} has no season plan yet: ask me to produce, or run `dramaroom produce`")
+            yield bible
+        finally:
+            bible.close()
+
+    def tools(self) -> list[BaseTool]:
+        """Return every tool, the model-visible ones plus the confirmation-only apply tool."""
+        handlers: dict[str, Handler] = {
+            "ask_canon": self.ask_canon,
+            "character_knowledge": self.character_knowledge,
+            "prop_holder": self.prop_holder,
+            "scenes_at": self.scenes_at,
+            "describe": self.describe,
+            "change_canon": self.change_canon,
+            "revise_plan": self.revise_plan,
+            "produce": self.produce,
+            "decide_episode": self.decide_episode,
+            "review_episode": self.review_episode,
+            "render_episode": self.render_episode,
+            "status": self.status,
+            "cost": self.cost,
+        }
+        tools = [_tool(spec.name, spec.description, spec.args, handlers[spec.name]) for spec in TOOL_SPECS]
+        tools.append(_tool(APPLY_CANON_CHANGE, "Apply a confirmed canon change.", _Proposal, self.apply_canon_change))
+        return tools
+
+    # ------------------------------------------------------------------ canon questions
+
+    async def ask_canon(self, question: str) -> ToolResult:
+        with self.bible() as bible:
+            return _found(canon_queries.ask(bible, question))
+
+    async def character_knowledge(self, character: str, episode: int | None = None) -> ToolResult:
+        with self.bible() as bible:
+            return _found(canon_queries.character_knowledge(bible, character, episode))
+
+    async def prop_holder(self, prop: str, episode: int | None = None) -> ToolResult:
+        with self.bible() as bible:
+            return _found(canon_queries.prop_holder(bible, prop, episode))
+
+    async def scenes_at(self, location: str) -> ToolResult:
+        with self.bible() as bible:
+            return _found(canon_queries.scenes_at(bible, location))
+
+    async def describe(self, entity: str) -> ToolResult:
+        with self.bible() as bible:
+            return _found(canon_queries.describe(bible, entity))
+
+    # ------------------------------------------------------------------ canon changes
+
+    def _proposals(self) -> Any:
+        folder = self.ws.state_dir / "proposals"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    async def change_canon(self, **args: Any) -> ToolResult:
+        edit = ChangeCanon.model_validate(args)
+        with self.bible() as bible:
+            episodes = bible.committed_episodes()
+            found = assess(bible, edit)
+            if not found.affected:
+                with self.ws.writing():
+                    self._apply(bible, found)
+                checked = f"episodes 1-{episodes[-1]}" if episodes else "no produced episodes yet"
+                return ToolResult(
+                    summary=f"Changed canon: {found.description}. The continuity editor checked {checked}: "
+                    "nothing produced contradicts it.",
+                    sources=["base canon"],
+                )
+        digest = hashlib.sha256(edit.model_dump_json().encode()).hexdigest()[:12]
+        write_atomic(self._proposals() / f"{digest}.json", edit.model_dump_json())
+        lines = [f"Proposed: {found.description}. Nothing is changed yet."]
+        numbers = [a.episode for a in found.affected]
+        lines.append(f"The continuity editor found it contradicts {len(numbers)} produced episode(s):")
+        for item in found.affected:
+            for finding in item.findings[:3]:
+                lines.append(f"- episode {item.episode}, {finding.location}: {finding.message}")
+        question = (
+            f"Apply it anyway? Episodes {', '.join(map(str, numbers))} stay as produced and will contradict canon "
+            "until you re-review or reject them."
+        )
+        return ToolResult(
+            summary="\n".join(lines),
+            sources=[f"ep{n:03d}" for n in numbers],
+            confirm=Confirmation(question=question, tool=APPLY_CANON_CHANGE, args={"proposal": digest}),
+        )
+
+    async def apply_canon_change(self, proposal: str) -> ToolResult:
+        path = self._proposals() / f"{proposal}.json"
+        if not path.exists():
+            return ToolResult(ok=False, summary=f"no pending canon change {proposal}; ask for the change again")
+        edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
+        with self.bible() as bible, self.ws.writing():
+            found = assess(bible, edit)  # again: canon may have moved since it was proposed
+            self._apply(bible, found)
+        path.unlink(missing_ok=True)
+        numbers = ", ".join(str(a.episode) for a in found.affected) or "none"
+        return ToolResult(
+            summary=f"Changed canon: {found.description}. Episodes that now contradict it: {numbers} "
+            "(re-review them with /review N after editing, or reject them).",
+            sources=["base canon"],
+        )
+
+    def _apply(self, bible: StoryBible, found: Assessment) -> None:
+        bible.revise_canon(found.canon)
+        self.ws.save_series("canon", found.canon)
+        self._log(found.description, found.edit.reason, [a.episode for a in found.affected])
+
+    def _log(self, description: str, reason: str, affected: list[int]) -> None:
+        path = self.ws.root / "canon_changes.json"
+        log = self.ws.load_artifact(path, CanonChangeLog) if path.exists() else CanonChangeLog()
+        log.changes.append(CanonChangeEntry(description=description, reason=reason, affected_episodes=affected))
+        self.ws.save_series("canon_changes", log)
+
+    # ------------------------------------------------------------------ plan
+
+    async def revise_plan(self, **args: Any) -> ToolResult:
+        edit = RevisePlan.model_validate(args)
+        with self.bible() as bible:
+            produced = set(bible.committed_episodes())
+            change = revise_plan(bible.plan(), bible.base_canon(), edit, produced)
+            with self.ws.writing():
+                bible.save_plan(change.plan)
+                self.ws.save_series("season_plan", change.plan)
+                if change.canon is not None:
+                    bible.revise_canon(change.canon)
+                    self.ws.save_series("canon", change.canon)
+                    self._log("; ".join(change.changes[:1]), "plan revision in chat", [])
+        return ToolResult(summary="Revised the season plan:\n" + "\n".join(f"- {c}" for c in change.changes))
+
+    # ------------------------------------------------------------------ production
+
+    def _event(self, event: RoomEvent) -> None:
+        where = f"ep{event.episode:03d} " if event.episode else ""
+        self.say(f"{where}{event.node or event.kind}: {event.message}")
+
+    async def _season(self, **kwargs: Any) -> RunResult:
+        with self.ws.writing():
+            return await run_season(self.ws, self.settings, on_event=self._event, **kwargs)
+
+    async def produce(self, approval: str = "manual") -> ToolResult:
+        mode = "auto" if approval == "auto" else "manual"
+        result = await self._season(approval=mode, command=f"produce --approve {mode} (from chat)")
+        return _run_summary(result)
+
+    async def decide_episode(self, episode: int, approve: bool, note: str = "") -> ToolResult:
+        if not approve and not note.strip():
+            return ToolResult(ok=False, summary="a rejection needs a note saying what to change")
+        decision: dict[str, object] = {"approved": approve, "note": note.strip(), "by": "human"}
+        verb = "approve" if approve else "reject"
+        result = await self._season(
+            approval="manual",
+            command=f"approve --episode {episode} ({verb}, from chat)",
+            decision=decision,
+            expect_episode=episode,
+        )
+        head = f"Episode {episode} {'approved' if approve else 'sent back: ' + note.strip()}."
+        summary = _run_summary(result)
+        return summary.model_copy(update={"summary": f"{head} {summary.summary}"})
+
+    async def review_episode(self, episode: int) -> ToolResult:
+        with self.ws.writing():
+            result = await reports.rereview(self.ws, self.settings, episode)
+        ok = result.continuity.verdict == "approve" and result.ethics.verdict == "approve"
+        lines = [f"Re-reviewed episode {episode} ({result.models}):", *reports.review_lines(result)]
+        return ToolResult(ok=ok, summary="\n".join(lines), sources=[f"ep{episode:03d}/review.json"])
+
+    async def render_episode(self, episode: int) -> ToolResult:
+        with self.ws.writing():
+            rendered = render_with_progress(self.ws, [episode])
+        lines = [
+            f"Rendered episode {r.episode}: {r.result.video} "
+            f"({r.result.runtime_s:.1f} s, {len(r.result.timeline)} shots)"
+            for r in rendered
+        ]
+        return ToolResult(summary="\n".join(lines) or "nothing rendered")
+
+    async def status(self) -> ToolResult:
+        return ToolResult(summary="\n".join(reports.season_lines(self.ws)))
+
+    async def cost(self) -> ToolResult:
+        traces = open_traces(self.ws, self.settings)
+        try:
+            summaries = [summarize(run, traces.events(run.run_id)) for run in traces.runs()]
+        finally:
+            traces.close()
+        calls = sum(s.calls for s in summaries)
+        tokens_in = sum(s.tokens_in for s in summaries)
+        tokens_out = sum(s.tokens_out for s in summaries)
+        money = sum(s.cost_usd for s in summaries)
+        models = sorted({m for s in summaries for m in s.call_models})
+        return ToolResult(
+            summary=f"So far: {len(summaries)} runs, {calls} model calls, "
+            f"{tokens_in:,} tokens in / {tokens_out:,} out; "
+            f"estimated cost {cost_label(models, money)}.",
+            sources=["traces.sqlite"],
+        )
+
+    # ------------------------------------------------------------------ the series, for the prompt
+
+    def snapshot(self) -> dict[str, object]:
+        """Describe the series for the showrunner's prompt: canon names, plan, what is produced and pending."""
+        cfg = self.ws.config.series
+        view: dict[str, object] = {"language": cfg.language, "episodes": cfg.episodes, "premise": cfg.premise}
+        bible = StoryBible(self.ws.bible_dir, self.ws.config.embeddings)
+        try:
+            if not bible.has_series():
+                view["planned"] = False
+                return view
+            canon: Canon = bible.base_canon()
+            plan: SeasonPlan = bible.plan()
+            view |= {
+                "planned": True,
+                "title": plan.title,
+                "logline": plan.logline,
+                "paywall_episode": plan.paywall_episode,
+                "produced": bible.committed_episodes(),
+                "characters": [
+                    {"id": c.id, "name": c.name, "aliases": c.aliases, "role": c.role} for c in canon.characters
+                ],
+                "locations": [{"id": loc.id, "name": loc.name} for loc in canon.locations],
+                "props": [{"id": p.id, "name": p.name} for p in canon.props],
+            }
+        finally:
+            bible.close()
+        view["waiting_for_approval"] = reports.awaiting_approval(self.ws)
+        return view
+
+
+class _Proposal(BaseModel):
+    proposal: str = Field(description="Id of the proposed change.")
+
+
+def _tool(name: str, description: str, schema: type[BaseModel], handler: Handler) -> BaseTool:
+    async def run(**kwargs: Any) -> str:
+        try:
+            result = await handler(**kwargs)
+        except (UserError, QueryError, EditError, PlanEditError) as exc:
+            result = ToolResult(ok=False, summary=str(exc))
+        return result.as_text()
+
+    return StructuredTool.from_function(coroutine=run, name=name, description=description, args_schema=schema)
+
+
+def _found(found: canon_queries.Found) -> ToolResult:
+    return ToolResult(summary=found.text, sources=found.sources)
+
+
+def _run_summary(result: RunResult) -> ToolResult:
+    committed = sorted({o.episode for o in result.outcomes if o.status == "committed"})
+    done = f"Committed so far: episodes {_ranges(committed)}" if committed else "No episode committed yet"
+    if result.status == "paused" and result.pending:
+        n = result.pending.get("episode")
+        findings = result.pending.get("open_findings")
+        open_items = [str(f) for f in findings] if isinstance(findings, list) else []
+        text = f'{done}. Episode {n} "{result.pending.get("title")}" is waiting for your approval'
+        text += (": open findings: " + "; ".join(open_items[:3])) if open_items else ", with no open findings"
+        text += f". Say 'approve episode {n}' or 'reject episode {n}: what to change'."
+        return ToolResult(summary=text, sources=[f"ep{int(str(n)):03d}/review.json"] if n else [])
+    if result.status == "blocked":
+        return ToolResult(ok=False, summary=f"{done}. Stopped: {result.reason}")
+    return ToolResult(summary=f"{done}. The season is produced as far as the plan goes.")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """Write 1, 2, 3, 5 as 1-3, 5."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
