@@ -9,6 +9,7 @@ only findings the change introduces count: those episodes are "affected".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import get_args
 
@@ -224,9 +225,18 @@ def contradictions(scripts: list[Script], old: Canon, new: Canon) -> list[Affect
     return affected
 
 
-def assess(bible: StoryBible, edit: ChangeCanon) -> Assessment:
-    """Make the change on a copy of base canon and check every produced episode against it."""
+def assess(bible: StoryBible, edit: ChangeCanon, waiting: Sequence[Script] = ()) -> Assessment:
+    """Make the change on a copy of base canon and check every produced episode against it.
+
+    Args:
+        bible: The series' story bible.
+        edit: The change asked for.
+        waiting: Finished scripts not committed yet (at the approval gate); checked too.
+    """
     old = bible.base_canon()
     new, description = apply_edit(old, edit)
     scripts = [s for n in bible.committed_episodes() if (s := bible.script(n)) is not None]
+    committed = {s.episode for s in scripts}
+    scripts += [s for s in waiting if s.episode not in committed]
+    scripts.sort(key=lambda s: s.episode)
     return Assessment(edit, description, new, contradictions(scripts, old, new))

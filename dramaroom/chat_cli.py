@@ -30,7 +30,7 @@ from graphs.chat import ChatContext, build_chat_graph
 from graphs.checkpoint import sqlite_checkpointer
 from graphs.tracing import TraceRecorder, TraceStore
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
 _SPOKEN = ("showrunner", "slash", "wrap")
 _QUIT = {"/quit", "/exit", "/q", "quit", "exit"}

@@ -29,7 +29,7 @@ from dramaroom.settings import Settings
 from dramaroom.trace_history import cost_label, summarize
 from dramaroom.workspace import Workspace, write_atomic
 from memory.bible import StoryBible
-from memory.schema import Canon, SeasonPlan
+from memory.schema import Canon, Script, SeasonPlan
 
 Say = Callable[[str], None]
 Handler = Callable[..., Awaitable[ToolResult]]
@@ -124,11 +124,12 @@ class ShowrunnerTools:
         edit = ChangeCanon.model_validate(args)
         with self.bible() as bible:
             episodes = bible.committed_episodes()
-            found = assess(bible, edit)
+            found = assess(bible, edit, self._waiting())
             if not found.affected:
                 with self.ws.writing():
                     self._apply(bible, found)
-                checked = f"episodes 1-{episodes[-1]}" if episodes else "no produced episodes yet"
+                waiting = reports.awaiting_approval(self.ws)
+                checked = f"episodes {_ranges(sorted({*episodes, *waiting}))}" if episodes or waiting else "nothing"
                 return ToolResult(
                     summary=f"Changed canon: {found.description}. The continuity editor checked {checked}: "
                     "nothing produced contradicts it.",
@@ -142,9 +143,10 @@ class ShowrunnerTools:
         for item in found.affected:
             for finding in item.findings[:3]:
                 lines.append(f"- episode {item.episode}, {finding.location}: {finding.message}")
+        which = f"Episode {numbers[0]} stays" if len(numbers) == 1 else f"Episodes {_ranges(numbers)} stay"
+        them = "it" if len(numbers) == 1 else "them"
         question = (
-            f"Apply it anyway? Episodes {', '.join(map(str, numbers))} stay as produced and will contradict canon "
-            "until you re-review or reject them."
+            f"Apply it anyway? {which} as written and will contradict canon until you re-review or reject {them}."
         )
         return ToolResult(
             summary="\n".join(lines),
@@ -158,7 +160,7 @@ class ShowrunnerTools:
             return ToolResult(ok=False, summary=f"no pending canon change {proposal}; ask for the change again")
         edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
         with self.bible() as bible, self.ws.writing():
-            found = assess(bible, edit)  # again: canon may have moved since it was proposed
+            found = assess(bible, edit, self._waiting())  # again: canon may have moved since it was proposed
             self._apply(bible, found)
         path.unlink(missing_ok=True)
         numbers = ", ".join(str(a.episode) for a in found.affected) or "none"
@@ -167,6 +169,13 @@ class ShowrunnerTools:
             "(re-review them with /review N after editing, or reject them).",
             sources=["base canon"],
         )
+
+    def _waiting(self) -> list[Script]:
+        """Return the scripts waiting at the approval gate: produced, not committed yet."""
+        return [
+            self.ws.load_artifact(self.ws.episode_dir(n) / "script.json", Script)
+            for n in reports.awaiting_approval(self.ws)
+        ]
 
     def _apply(self, bible: StoryBible, found: Assessment) -> None:
         bible.revise_canon(found.canon)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from dramaroom.workspace import Workspace
 from memory.bible import StoryBible
 from memory.schema import Canon, SeasonPlan
 from tests.fixtures_chat import ChatHarness, copy_series, paused_series, reply_text
+from tests.test_cli import assert_one_line_error, cli
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +157,10 @@ def test_a_retcon_that_contradicts_a_produced_episode_waits_for_confirmation(ws:
     before = (ws.root / "canon.json").read_bytes()
     messages = room.say(f"retcon: {lead.name} was dead from the start")
     question = room.pending()
-    assert question is not None and "Episodes 1 stay as produced" in question
+    assert question is not None and "Episodes 1-2 stay as written" in question
     ((_, proposal),) = _tool_results(messages)
-    assert "contradicts 1 produced episode" in proposal.summary and "is dead in canon" in proposal.summary
+    # Episode 1 is committed; episode 2 waits at the gate: both are checked.
+    assert "contradicts 2 produced episode" in proposal.summary and "is dead in canon" in proposal.summary
     assert (ws.root / "canon.json").read_bytes() == before, "nothing changes before the user confirms"
 
     declined = reply_text(room.answer("no"))
@@ -168,12 +171,12 @@ def test_a_retcon_that_contradicts_a_produced_episode_waits_for_confirmation(ws:
 
     room.say(f"retcon: {lead.name} was dead from the start")
     applied = reply_text(room.answer("yes"))
-    assert "The user confirmed" in applied and "Episodes that now contradict it: 1" in applied
+    assert "The user confirmed" in applied and "Episodes that now contradict it: 1, 2" in applied
     assert _canon_file(ws).characters[0].status.value == "dead"
     for bible in _bible(ws):
         assert bible.base_canon().characters[0].status.value == "dead"
     log = json.loads((ws.root / "canon_changes.json").read_text())
-    assert log["changes"][-1]["affected_episodes"] == [1]
+    assert log["changes"][-1]["affected_episodes"] == [1, 2]
 
 
 def test_a_change_that_contradicts_nothing_is_applied_at_once(ws: Workspace, room: ChatHarness) -> None:
@@ -270,3 +273,24 @@ def test_tool_rounds_are_bounded_and_bad_arguments_are_reported(ws: Workspace) -
     assert len(results) == 3 and model.calls == 3
     assert not results[0][1].ok and "argument `episode`" in results[0][1].summary
     assert "stopped after 3 rounds" in reply_text(messages)
+
+
+# ------------------------------------------------------------------ the command
+
+
+def test_chat_command_keeps_one_thread_and_new_starts_another(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for flag, expected in (
+        ([], "new conversation chat-1"),
+        ([], "continuing the conversation chat-1"),
+        (["--new"], "new conversation chat-2"),
+    ):
+        monkeypatch.setattr("sys.stdin", io.StringIO("/status\n/quit\n"))
+        code, out, _ = cli(["chat", str(ws.root), *flag], capsys)
+        assert code == 0 and expected in out and "awaiting approval: 1 (episodes 2)" in out
+
+
+def test_chat_on_a_missing_series_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(["chat", str(tmp_path / "nope")], capsys)
+    assert_one_line_error(code, err, "does not exist")

@@ -59,7 +59,7 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
         child.expect_exact("you> ")
 
         child.sendline(f"retcon: {lead.name} was dead from the start")
-        child.expect("contradicts 2 produced episode")
+        child.expect("contradicts 3 produced episode")  # 1-2 committed, 3 at the gate
         child.expect("is dead in canon but is present")
         child.expect_exact("apply? [y/N] ")
         child.sendline("y")
