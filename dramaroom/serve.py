@@ -1,4 +1,4 @@
-"""Graphs for `langgraph dev`: the season graph over a workspace named in the run's context."""
+"""Graphs for `langgraph dev`: the season graph and the showrunner chat over a workspace named in the context."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from dramaroom.production import build_room
+from dramaroom.chat_tools import ShowrunnerTools
+from dramaroom.production import build_models, build_room
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
+from graphs.chat import ChatContext, ChatState, build_chat_graph
 from graphs.season import build_season_graph
 from graphs.state import SeasonInput, SeasonOutput, SeasonState
 
@@ -43,3 +45,23 @@ def _build() -> StateGraph[SeasonState, ServeContext, SeasonInput, SeasonOutput]
 
 
 season = _build().compile()
+
+
+async def converse(state: ChatState, runtime: Runtime[ServeContext]) -> dict[str, object]:
+    """Run one chat turn over the workspace; a canon change to confirm surfaces as this run's interrupt."""
+    ws = Workspace.open(Path(runtime.context.workspace))
+    settings = Settings()
+    tools = ShowrunnerTools(ws, settings, say=lambda text: None)
+    ctx = ChatContext(model=build_models(settings, ws)["showrunner"], tools=tools.tools(), snapshot=tools.snapshot)
+    return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
+
+
+def _build_chat() -> StateGraph[ChatState, ServeContext, ChatState, ChatState]:
+    graph = StateGraph(ChatState, context_schema=ServeContext)
+    graph.add_node("converse", converse)
+    graph.add_edge(START, "converse")
+    graph.add_edge("converse", END)
+    return graph
+
+
+showrunner = _build_chat().compile()

@@ -1,4 +1,4 @@
-"""`langgraph dev` serves the season graph from langgraph.json, offline, over its REST API."""
+"""`langgraph dev` serves the season and showrunner graphs from langgraph.json, offline, over its REST API."""
 
 from __future__ import annotations
 
@@ -88,8 +88,19 @@ def test_langgraph_dev_runs_a_season_in_a_workspace(tmp_path: Path) -> None:
         )
         with urllib.request.urlopen(request, timeout=300) as response:
             result = json.loads(response.read())
+        chat = {
+            "assistant_id": "showrunner",
+            "input": {"messages": [{"role": "user", "content": "/status"}]},
+            "context": {"workspace": str(series)},
+        }
+        request = urllib.request.Request(
+            f"{base}/runs/wait", data=json.dumps(chat).encode(), headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=300) as response:
+            talk = json.loads(response.read())
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
     assert [o["status"] for o in result["outcomes"]] == ["committed", "committed"]
     assert (series / "episodes" / "ep002" / "shotlist.csv").exists()
+    assert "committed: 2 (episodes 1, 2)" in talk["messages"][-1]["content"]
