@@ -159,7 +159,7 @@ async def _session(ws: Workspace, settings: Settings, thread: str, traces: Trace
                     if not await _turn(graph, {"messages": [HumanMessage(content=line.strip())]}, config, ctx):
                         return
                 except (LlmError, UserError) as exc:
-                    out.print(f"[red]error:[/] {exc}", soft_wrap=True)
+                    out.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
     except BaseException as exc:
         status = "failed"
         traces.end_run(run_id, status, f"{type(exc).__name__}: {exc}")

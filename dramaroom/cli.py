@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agents.room import RoomEvent
-from dramaroom import chat_cli, reports, traces_cli
+from dramaroom import chat_cli, eval_cli, reports, traces_cli
 from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
@@ -263,6 +264,7 @@ def approve(
 
 
 app.command()(reports.status)
+app.command(name="eval")(eval_cli.evaluate)
 app.command()(reports.review)
 app.command()(chat_cli.chat)
 app.add_typer(traces_cli.app, name="traces")
@@ -279,7 +281,7 @@ def main() -> None:
     except UserError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.code)
     except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted: progress is saved; run the same command again to continue")
@@ -293,6 +295,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         err.print(
-            f"[red]error:[/] {type(exc).__name__}: {exc} (run again with --debug for the traceback)", soft_wrap=True
+            f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))} (run again with --debug for the traceback)",
+            soft_wrap=True,
         )
         sys.exit(1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, ValidationError
 
 from dramaroom.errors import UserError
 from memory.embeddings import EmbeddingConfig
@@ -75,12 +76,27 @@ class RenderSection(_Section):
     filing_number: str = Field(default="", description="Distribution filing number for the opening credits.")
 
 
+class TracingSection(_Section):
+    otlp_endpoint: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s]+)?$",
+        description="OTLP/HTTP collector, e.g. http://127.0.0.1:4318; empty: off.",
+    )
+    otel: bool = Field(default=False, description="Export to OTEL_EXPORTER_OTLP_ENDPOINT (default localhost:4318).")
+    content: bool = Field(default=False, description="Also export prompts and outputs (redacted).")
+
+
 class SeriesConfig(_Section):
     series: SeriesSection
     room: RoomSection = Field(default_factory=RoomSection)
     models: ModelsSection = Field(default_factory=ModelsSection)
     render: RenderSection = Field(default_factory=RenderSection)
     embeddings: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    tracing: TracingSection = Field(default_factory=TracingSection)
+    prices: dict[str, tuple[NonNegativeFloat, NonNegativeFloat]] = Field(
+        default_factory=dict,
+        description="Model name -> [input, output] USD per 1M tokens; overrides or extends evals.pricing.PRICES.",
+    )
 
 
 def load_config(path: Path) -> SeriesConfig:
@@ -108,6 +124,8 @@ def _toml_value(value: object) -> str:
         return repr(value)
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     # JSON string escapes are valid TOML basic-string escapes.
     return json.dumps(str(value), ensure_ascii=False)
 
@@ -120,6 +138,8 @@ def dump_config(config: SeriesConfig) -> str:
         for key, value in model.items():
             if value is None:
                 continue
-            out.append(f"{key} = {_toml_value(value)}")
+            # Model names such as "qwen2.5:14b" are not bare TOML keys.
+            name = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+            out.append(f"{name} = {_toml_value(value)}")
         out.append("")
     return "\n".join(out)

@@ -15,6 +15,7 @@ from agents.room import ROLES, ApprovalMode, Role, RoomContext, RoomEvent, RoomL
 from agents.showrunner import paywall_for
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
+from dramaroom.trace_export import export_finished_run
 from dramaroom.workspace import Workspace
 from graphs.checkpoint import sqlite_checkpointer
 from graphs.season import build_season_graph
@@ -178,9 +179,11 @@ async def run_season(
             state = (await graph.aget_state(config)).values
     except LlmError as exc:
         traces.end_run(run_id, "failed", str(exc))
+        export_finished_run(ws, traces, run_id)
         raise UserError(f"{exc} (progress so far is saved; run the same command again to continue)", code=1) from exc
     except UserError as exc:
         traces.end_run(run_id, "failed", str(exc))
+        export_finished_run(ws, traces, run_id)
         raise
     except BaseException as exc:
         traces.end_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
@@ -190,6 +193,7 @@ async def run_season(
     try:
         return _finish(traces, run_id, state, pending)
     finally:
+        export_finished_run(ws, traces, run_id)  # only when [tracing] asks for it; never fails the run
         traces.close()
 
 

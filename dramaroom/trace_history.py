@@ -10,50 +10,17 @@ from typing import Literal
 
 from dramaroom.errors import UserError
 from dramaroom.workspace import Workspace
+from evals.pricing import OFFLINE_MARK as OFFLINE_MARK
+from evals.pricing import PRICES as PRICES
+from evals.pricing import call_cost as call_cost
+from evals.pricing import cost_label as cost_label
+from evals.pricing import price_for as price_for
 from graphs.episode import EpisodeReview
 from graphs.state import RevisionRecord
 from graphs.tracing import RunRecord, TraceEvent, TraceStore
 from memory.schema import Finding, Script, ShotList
 
 Artifact = Literal["script", "shotlist"]
-
-# USD per 1M (input, output) tokens; a dated snapshot ("gpt-4o-2024-08-06") is priced by its longest prefix.
-PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-5-nano": (0.05, 0.40),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5": (1.25, 10.00),
-    "o4-mini": (1.10, 4.40),
-    "o3": (2.00, 8.00),
-}
-OFFLINE_MARK = "offline"
-
-
-def price_for(model: str) -> tuple[float, float] | None:
-    """Return the (input, output) USD price per 1M tokens of a model, (0, 0) offline, None if unknown."""
-    if OFFLINE_MARK in model:
-        return (0.0, 0.0)
-    matches = [key for key in PRICES if model == key or model.startswith(key + "-")]
-    return PRICES[max(matches, key=len)] if matches else None
-
-
-def call_cost(model: str, input_tokens: int, output_tokens: int) -> float:
-    """Estimate one call's cost in USD; unknown models cost 0."""
-    price = price_for(model) or (0.0, 0.0)
-    return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
-
-
-def cost_label(models: list[str], cost: float) -> str:
-    """Say what a set of calls cost, marking offline and unpriced models."""
-    if models and all(OFFLINE_MARK in m for m in models):
-        return "offline: $0"
-    label = f"${cost:.4f}"
-    unpriced = sorted(m for m in models if price_for(m) is None)
-    return label + (f" (unpriced: {', '.join(unpriced)})" if unpriced else "")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from dramaroom.errors import UserError
+from dramaroom.trace_export import export
 from dramaroom.trace_history import (
     Artifact,
     Change,
@@ -42,11 +43,12 @@ out = Console()
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
 CONTAINER_NODE = "episode"  # the season graph's node that runs a whole episode subgraph
+app.command("export")(export)
 
 
 @app.callback()
 def traces(ctx: typer.Context, series: SeriesArg) -> None:
-    """Inspect a series' trace store and drafts (read-only): `dramaroom traces SERIES list|show|why`."""
+    """Inspect a series' trace store and drafts (read-only): `dramaroom traces SERIES list|show|why|export`."""
     ctx.obj = series
 
 
