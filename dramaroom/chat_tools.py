@@ -257,7 +257,8 @@ class ShowrunnerTools:
     async def cost(self) -> ToolResult:
         traces = open_traces(self.ws, self.settings)
         try:
-            summaries = [summarize(run, traces.events(run.run_id)) for run in traces.runs()]
+            prices = self.ws.config.prices
+            summaries = [summarize(run, traces.events(run.run_id), prices) for run in traces.runs()]
         finally:
             traces.close()
         calls = sum(s.calls for s in summaries)
@@ -268,7 +269,7 @@ class ShowrunnerTools:
         return ToolResult(
             summary=f"So far: {len(summaries)} runs, {calls} model calls, "
             f"{tokens_in:,} tokens in / {tokens_out:,} out; "
-            f"estimated cost {cost_label(models, money)}.",
+            f"estimated cost {cost_label(models, money, prices)}.",
             sources=["traces.sqlite"],
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,7 @@ from dramaroom.errors import UserError
 from dramaroom.workspace import Workspace
 from evals.pricing import OFFLINE_MARK as OFFLINE_MARK
 from evals.pricing import PRICES as PRICES
+from evals.pricing import Price
 from evals.pricing import call_cost as call_cost
 from evals.pricing import cost_label as cost_label
 from evals.pricing import price_for as price_for
@@ -33,6 +35,7 @@ class RunSummary:
     tokens_out: int
     cost_usd: float
     call_models: list[str]
+    prices: Mapping[str, Price] | None = None
 
     @property
     def models(self) -> list[str]:
@@ -43,7 +46,7 @@ class RunSummary:
     @property
     def cost(self) -> str:
         """Return the human cost label."""
-        return cost_label(self.models, self.cost_usd)
+        return cost_label(self.models, self.cost_usd, self.prices)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as plain JSON data."""
@@ -65,16 +68,17 @@ class RunSummary:
         }
 
 
-def summarize(run: RunRecord, events: list[TraceEvent]) -> RunSummary:
-    """Total the model calls of one run."""
+def summarize(run: RunRecord, events: list[TraceEvent], prices: Mapping[str, Price] | None = None) -> RunSummary:
+    """Total the model calls of one run, priced with the built-in table plus the series' `[prices]`."""
     calls = [e for e in events if e.kind == "llm"]
     return RunSummary(
         run=run,
         calls=len(calls),
         tokens_in=sum(e.input_tokens for e in calls),
         tokens_out=sum(e.output_tokens for e in calls),
-        cost_usd=sum(call_cost(e.model, e.input_tokens, e.output_tokens) for e in calls),
+        cost_usd=sum(call_cost(e.model, e.input_tokens, e.output_tokens, prices) for e in calls),
         call_models=sorted({e.model for e in calls if e.model}),
+        prices=prices,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,7 @@ from dramaroom.trace_history import (
     summarize,
 )
 from dramaroom.workspace import Workspace
+from evals.pricing import Price
 from graphs.tracing import TraceEvent
 from memory.schema import Finding
 
@@ -39,6 +41,7 @@ app = typer.Typer(
     help="Inspect what the room did: runs, model calls, revisions, and why a line reads as it does.",
     no_args_is_help=True,
 )
+Prices = Mapping[str, Price] | None
 out = Console()
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
@@ -69,7 +72,7 @@ def list_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     ws = Workspace.open(_series(ctx))
     store = open_store(ws)
     try:
-        summaries = [summarize(r, store.events(r.run_id, kinds=("llm",))) for r in store.runs()]
+        summaries = [summarize(r, store.events(r.run_id, kinds=("llm",)), ws.config.prices) for r in store.runs()]
     finally:
         store.close()
     if as_json:
@@ -127,7 +130,7 @@ class NodeView:
     room: list[TraceEvent] = field(default_factory=list)
     revision: RevisionView | None = None
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, prices: Prices = None) -> dict[str, object]:
         """Return the node run as plain JSON data."""
         return {
             "node": self.node,
@@ -141,7 +144,7 @@ class NodeView:
                     "tokens_out": c.output_tokens,
                     "latency_ms": c.latency_ms,
                     "status": c.status,
-                    "cost_usd": round(call_cost(c.model, c.input_tokens, c.output_tokens), 6),
+                    "cost_usd": round(call_cost(c.model, c.input_tokens, c.output_tokens, prices), 6),
                 }
                 for c in self.calls
             ],
@@ -220,9 +223,9 @@ def attach_revisions(ws: Workspace, episode: int, nodes: list[NodeView]) -> None
         )
 
 
-def _call_label(call: TraceEvent) -> str:
-    cost = call_cost(call.model, call.input_tokens, call.output_tokens)
-    price = cost_label([call.model], cost) if call.model else "$0"
+def _call_label(call: TraceEvent, prices: Prices) -> str:
+    cost = call_cost(call.model, call.input_tokens, call.output_tokens, prices)
+    price = cost_label([call.model], cost, prices) if call.model else "$0"
     status = "" if call.status == "ok" else f" [red]{call.status}[/]"
     return (
         f"[cyan]{escape(call.role or '?')}[/] · {escape(call.model or '?')} · "
@@ -230,11 +233,11 @@ def _call_label(call: TraceEvent) -> str:
     )
 
 
-def _render_node(parent: Tree, view: NodeView) -> None:
+def _render_node(parent: Tree, view: NodeView, prices: Prices) -> None:
     status = "" if view.status == "ok" else f" [yellow]{view.status}[/]"
     branch = parent.add(f"[bold]{escape(view.node)}[/] [dim]{view.latency_ms:.0f} ms[/]{status}")
     for call in view.calls:
-        branch.add(_call_label(call))
+        branch.add(_call_label(call, prices))
     for event in view.room:
         kind = str(event.detail.get("kind", event.kind))
         if kind in {"verdict", "gate", "commit", "blocked", "revision"} or event.kind == "retry":
@@ -272,7 +275,7 @@ def show(
         events = store.events(record.run_id)
     finally:
         store.close()
-    summary = summarize(record, events)
+    summary = summarize(record, events, ws.config.prices)
     nodes, totals = group_nodes(events)
     episodes = list(dict.fromkeys(v.episode for v in nodes))
     if episode is not None and episode not in episodes:
@@ -296,7 +299,11 @@ def show(
             {
                 "run": summary.to_json(),
                 "episodes": [
-                    {"episode": n, "latency_ms": totals.get(n), "nodes": [v.to_json() for v in nodes if v.episode == n]}
+                    {
+                        "episode": n,
+                        "latency_ms": totals.get(n),
+                        "nodes": [v.to_json(ws.config.prices) for v in nodes if v.episode == n],
+                    }
                     for n in order
                 ],
             }
@@ -310,7 +317,7 @@ def show(
         took = f" [dim]{totals[n]:.0f} ms[/]" if n in totals else ""
         branch = tree.add(f"[bold blue]{'season' if n is None else f'episode {n}'}[/]{took}")
         for view in (v for v in nodes if v.episode == n):
-            _render_node(branch, view)
+            _render_node(branch, view, ws.config.prices)
     out.print(tree)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from dramaroom.trace_history import summarize
+from graphs.tracing import RunRecord, TraceEvent
 from tests.test_cli import assert_one_line_error, cli
 
 PREMISE = "A delivery rider named Maya Chen is secretly the heir."
@@ -144,3 +146,14 @@ def test_unknown_targets_fail_with_one_line(
 ) -> None:
     code, _, err = cli(["traces", str(series), *args], capsys)
     assert_one_line_error(code, err, *needles)
+
+
+def test_run_totals_use_the_series_prices() -> None:
+    run = RunRecord("r1", "season", "produce", "2026-11-21T00:00:00", None, "done", {"screenwriter": "house-model"}, "")
+    call = TraceEvent(
+        1, "r1", "t", "llm", "screenwriter", 1, "draft", "house-model", "", "", 2_000_000, 1_000_000, 5.0, "ok", {}
+    )
+    unpriced = summarize(run, [call])
+    priced = summarize(run, [call], {"house-model": (1.0, 4.0)})
+    assert unpriced.cost_usd == 0 and "unpriced: house-model" in unpriced.cost
+    assert priced.cost_usd == 6.0 and "unpriced" not in priced.cost
