@@ -14,11 +14,13 @@ _CHANGE = re.compile(
     r"now wears|now wearing)\b|换上|换了|换好|穿上|更衣|换装",
     re.IGNORECASE,
 )
+# A word may name more than one colour ("dark" hair is black or brown); a claim contradicts canon only
+# when none of the colours it may name is one canon allows. 青丝 is only read from canon.
 _HAIR = {
-    "black": ("black", "raven", "黑", "乌"),
-    "blonde": ("blonde", "blond", "golden", "金", "黄"),
-    "red": ("red", "auburn", "ginger", "红"),
-    "brown": ("brown", "chestnut", "棕", "褐", "栗"),
+    "black": ("black", "raven", "jet", "dark", "黑", "乌", "青丝"),
+    "blonde": ("blonde", "blond", "golden", "fair", "sandy", "金", "黄"),
+    "red": ("red", "auburn", "ginger", "copper", "红"),
+    "brown": ("brown", "chestnut", "brunette", "dark", "sandy", "棕", "褐", "栗"),
     "grey": ("grey", "gray", "灰"),
     "white": ("white", "白"),
     "silver": ("silver", "银"),
@@ -41,8 +43,8 @@ _CLAIMS = (
         "hair",
         _HAIR,
         re.compile(
-            r"\b(black|raven|blonde|blond|golden|red|auburn|ginger|brown|chestnut|grey|gray|white|"
-            r"silver)(?:[- ]haired\b|\s+" + _HAIR_ADJ + r"hair\b)",
+            r"\b(black|raven|jet|dark|blonde|blond|golden|fair|sandy|red|auburn|ginger|copper|brown|chestnut|"
+            r"brunette|grey|gray|white|silver)(?:[- ]haired\b|\s+" + _HAIR_ADJ + r"hair\b)",
             re.IGNORECASE,
         ),
     ),
@@ -89,13 +91,13 @@ def appearance_claims(text: str, canon: Canon) -> list[AppearanceClaim]:
     out: list[AppearanceClaim] = []
     for feature, lexicon, pattern in _CLAIMS:
         for m in pattern.finditer(text):
-            owner = _owner(text, m.start(), named)
+            owner = _owner(text, m.start(), m.end(), named)
             if owner is None:
                 continue
             canon_text = owner.appearance.hair if feature == "hair" else owner.appearance.eyes
             allowed = _colour_keys(canon_text, lexicon)
-            said = next((k for k, words in lexicon.items() if m.group(1).casefold() in words), None)
-            if not allowed or said is None or said in allowed:
+            said = {k for k, words in lexicon.items() if m.group(1).casefold() in words}
+            if not allowed or not said or said & set(allowed):
                 continue
             words = lexicon[allowed[0]]
             new_word = next((w for w in words if has_cjk(w)), words[0]) if has_cjk(m.group(1)) else words[0]
@@ -104,11 +106,17 @@ def appearance_claims(text: str, canon: Canon) -> list[AppearanceClaim]:
     return out
 
 
-def _owner(text: str, at: int, named: list[tuple[int, int, Character]]) -> Character | None:
-    # The nearest name before the colour in the same sentence owns it; else a sole named character does.
+def _owner(text: str, at: int, until: int, named: list[tuple[int, int, Character]]) -> Character | None:
+    # The nearest name before the colour in the same sentence owns it, else a name right after it
+    # ("a raven-haired Marcus", "金发的沈清秋"), else a sole named character does.
     before = [(end, c) for start, end, c in named if end <= at and not _SENTENCE_END.search(text[end:at])]
     if before:
         return max(before, key=lambda x: x[0])[1]
+    after = next(
+        (c for start, _, c in named if until <= start <= until + 2 and not text[until:start].strip("的 ")), None
+    )
+    if after:
+        return after
     distinct = {c.id: c for _, _, c in named}
     return next(iter(distinct.values())) if len(distinct) == 1 else None
 

@@ -188,7 +188,8 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
                     fix={"action": "set_cue", "line_id": line.id, "value": ch.name},
                 )
             )
-        for old, new in [*similar_en_names(line.text, canon, lowercase_words), *similar_zh_names(line.text, canon)]:
+        en_names = similar_en_names(line.text, canon, lowercase_words, stage_direction=line.kind == "action")
+        for old, new in [*en_names, *similar_zh_names(line.text, canon)]:
             out.append(
                 finding(
                     "name_drift",

@@ -173,7 +173,9 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                 )
             )
             continue
-        day, clock = scene.story_day, minutes if minutes is not None else clock
+        # An unreadable clock on a new day leaves no clock to compare with, not the previous day's.
+        clock = minutes if minutes is not None else (clock if scene.story_day == day else None)
+        day = scene.story_day
     return out
 
 

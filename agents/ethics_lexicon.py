@@ -43,7 +43,9 @@ ROMANCE_VIOLENCE: tuple[str, ...] = term_list(
 )
 MINOR_MARKERS: tuple[str, ...] = term_list(
     "underage, under-age, schoolgirl, schoolboy, middle schooler, high schooler, high school student, "
-    "未成年, 初中生, 小学生, 高中生, 女童, 男童"
+    "middle school student, high school freshman, high school sophomore, sixth grader, seventh grader, "
+    "eighth grader, ninth grader, tenth grader, eleventh grader, "
+    "未成年, 初中生, 小学生, 高中生, 女童, 男童, 初中女生, 初中男生, 高中女生, 高中男生, 小学女生, 小学男生"
 )
 ROMANTIC_RELATIONS: tuple[str, ...] = term_list(
     "lover, girlfriend, boyfriend, fiancée, fiance, wife, husband, crush, love interest, spouse, "
@@ -142,6 +144,12 @@ MINOR_AGE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"(?<![a-z])(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
         r"sixteen|seventeen)[\s-]*years?[\s-]*old(?![a-z])"
+    ),
+    # "she is 16": a pronoun's age, unless a unit follows ("he is 5 minutes away").
+    re.compile(
+        r"(?<![a-z])(?:she|he|they)\s*(?:is|was|['’]s|are|were)\s+(1[0-7]|[1-9])(?![0-9]|[.:,][0-9])"
+        r"(?!\s*(?:%|percent|minutes?|mins?|hours?|days?|weeks?|months?|seconds?|feet|foot|ft|inches|cm|m|km|kg|"
+        r"kilos?|pounds?|lbs?|miles?|points?|times|o['’]?clock|am|pm|of|out|in line|steps?|floors?|doors?)(?![a-z]))"
     ),
     re.compile(r"(?<![0-9])(1[0-7]|[1-9])\s*岁"),
     re.compile(r"(?<![一二三四五六七八九十百两])(十[一二三四五六七]?|[一二三四五六七八九两])\s*岁"),

@@ -58,8 +58,17 @@ def finding(
 def lexicon_hits(folded: Folded, terms: Sequence[str]) -> list[Hit]:
     """Find a lexicon's terms outside their excluded phrases, keeping only the longest of nested hits."""
     hits = find_terms(folded, terms, lex.EXCLUSIONS)
-    # "AI换脸" also holds "换脸": one occurrence, one finding.
-    return [h for h in hits if not any(o.start <= h.start and h.end <= o.end and o != h for o in hits)]
+    # "AI换脸" also holds "换脸": one occurrence, one finding. Spellings of one term ("face swap", "face-swap")
+    # match the same span: the first is kept, not both dropped.
+    return [
+        h
+        for i, h in enumerate(hits)
+        if not any(
+            o.start <= h.start and h.end <= o.end and ((o.start, o.end) != (h.start, h.end) or j < i)
+            for j, o in enumerate(hits)
+            if j != i
+        )
+    ]
 
 
 def _real_person(unit: Unit, folded: Folded) -> list[Finding]:

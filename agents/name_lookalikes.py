@@ -56,11 +56,20 @@ _ZH_WORDS = frozenset(
     )
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s*)[\"'“‘(\s]*$")
-_NAME_USE = re.compile(r"(?:['’]s\b|\s*[,!?])")
+# After a sentence opener, what marks it as a name: possessive, vocative, or a verb a subject takes.
+_NAME_USE = re.compile(
+    r"(?:['’]s\b|\s*[,!?]|\s+(?:is|was|has|had|will|would|can|could|did|does|isn['’]t|wasn['’]t|won['’]t|"
+    r"doesn['’]t|didn['’]t|said|says|told|knows|knew|wants|wanted|never|always|just)\b)"
+)
 _ZH_BEFORE = frozenset("叫找见问喊请对跟和给陪帮让等替")
 _ZH_OPENING = re.compile(r"(?:^|[。！？!?…\n])[\s“「\"']*$")
 _ZH_VOCATIVE = re.compile(r"^[，,！!？?]\s*(?:你|您)")
 _ZH_AFTER_TITLES = ("姐", "哥", "先生", "小姐", "同学", "医生", "老师")
+# Stop characters that are also common homophone slips for given-name characters (佳/嘉 -> 家, 梓 -> 子):
+# accepted inside a three-character name whose other two characters match.
+_ZH_SLIP_STOPS = frozenset("家子儿")
+# What follows a subject's name in a sentence (a verb or adverb); a three-character look-alike before one is a name.
+_ZH_AFTER_NAME = frozenset("把被将对向跟和说问笑看站走坐拿接递推抓握转低抬摇点冷已正早也都就又还却才刚猛愣的")
 
 
 def _canon_words(canon: Canon) -> set[str]:
@@ -70,8 +79,17 @@ def _canon_words(canon: Canon) -> set[str]:
     return {w.casefold() for n in names for w, _ in latin_words(n)}
 
 
-def similar_en_names(text: str, canon: Canon, lowercase_words: set[str]) -> list[tuple[str, str]]:
-    """Return (word, canon name) pairs for capitalised words that look like misspelt canon names."""
+def similar_en_names(
+    text: str, canon: Canon, lowercase_words: set[str], *, stage_direction: bool = False
+) -> list[tuple[str, str]]:
+    """Return (word, canon name) pairs for capitalised words that look like misspelt canon names.
+
+    Args:
+        text: The line's text.
+        canon: Canon holding the names.
+        lowercase_words: Words the script uses in lower case, hence ordinary words.
+        stage_direction: True for an action line, whose sentences open on the character who acts.
+    """
     tokens = [w for c in canon.characters for n in names_of(c) for w, _ in latin_words(n) if len(w) >= 4]
     if not tokens:
         return []
@@ -82,8 +100,9 @@ def similar_en_names(text: str, canon: Canon, lowercase_words: set[str]) -> list
         word = re.sub(r"['’]s$", "", word)
         if len(word) < 4 or not word[0].isupper() or word.casefold() in known or word in seen:
             continue
-        # A sentence opener is capitalised anyway; only trust it as a name when used as one (vocative, possessive).
-        if _SENTENCE_START.search(text[:at]) and not _NAME_USE.match(text[at + len(word) :]):
+        # A sentence opener is capitalised anyway; trust it as a name only when used as one (vocative, possessive,
+        # the subject of a verb), except in stage directions, whose sentences open on the character who acts.
+        if not stage_direction and _SENTENCE_START.search(text[:at]) and not _NAME_USE.match(text[at + len(word) :]):
             continue
         seen.add(word)
         best: tuple[int, str] | None = None
@@ -110,7 +129,8 @@ def similar_zh_names(text: str, canon: Canon) -> list[tuple[str, str]]:
             if len(cand) != len(name) or len(diffs) != 1 or not all(map(is_cjk_char, cand)):
                 continue
             odd = cand[diffs[0]]
-            if odd in _ZH_STOP or odd == name[0] or cand in _ZH_WORDS or cand[:2] in _ZH_WORDS:
+            stop = odd in _ZH_STOP and not (len(name) == 3 and odd in _ZH_SLIP_STOPS)
+            if stop or odd == name[0] or cand in _ZH_WORDS or cand[:2] in _ZH_WORDS:
                 continue
             if any(s < i + len(cand) and i < e for s, e in taken) or cand in names:
                 continue
@@ -126,7 +146,9 @@ def _zh_name_position(before: str, after: str, length: int) -> bool:
         return True
     free_after = not after or not is_cjk_char(after[0])
     if length == 3:
-        return free_after and (not before or not is_cjk_char(before[-1]) or before[-1] in _ZH_BEFORE)
+        return (free_after or after[0] in _ZH_AFTER_NAME) and (
+            not before or not is_cjk_char(before[-1]) or before[-1] in _ZH_BEFORE
+        )
     if before and before[-1] in _ZH_BEFORE and free_after:
         return True
     return _ZH_OPENING.search(before) is not None and _ZH_VOCATIVE.match(after) is not None
