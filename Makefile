@@ -39,11 +39,10 @@ demo-zh: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Benchmarks print ratios measured side by side in one run; figures go in docs/measurements.md.
+# Every benchmark in one run, one Markdown table (also written to benchmarks/results.md with the machine).
+# `make bench BENCH_ARGS=--quick` is a smoke run at small sizes.
 bench: $(STAMP)
-	$(BIN)/python -m evals.context_growth --episodes 30 --at 1,10,30
-	$(BIN)/python -m evals.render_benchmark --seconds 60 --repeat 2
-	$(BIN)/python -m benchmarks.incremental_render --seconds 60
+	$(BIN)/python -m benchmarks.run_all $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from memory.schema import BriefBatch, EpisodeBrief, Finding, Language, SeriesBible
@@ -35,12 +37,15 @@ paywall at episode {paywall_episode}. Write the arcs for the whole season, and e
 
 BRIEFS_USER = """\
 Continue the season plan: write exactly {count} episode briefs, episodes {first} to {last} of
-{episodes}, following the arcs, escalating from the briefs before them, with the paywall at
-episode {paywall_episode}. Use only ids from the canon below.
+{episodes}, following the arcs and escalating towards the finale, with the paywall at
+episode {paywall_episode}. Other ranges are being written at the same time; previous_briefs are
+the latest briefs already written. Use only ids from the canon below.
 {context}"""
 
 # Briefs per model call: long seasons are planned in ranges so no answer has to hold 80 briefs.
 PLAN_CHUNK = 12
+# Brief ranges in flight at once: an 80-episode plan's six ranges overlap in two rounds.
+PLAN_CONCURRENCY = 4
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "zh": "Simplified Chinese"}
 
 
@@ -89,15 +94,17 @@ async def plan_series(
         SeriesBible, system=system, user=user, config=call_config("showrunner", None, "plan_season")
     )
     briefs = list(series.plan.episodes)[:last]
-    while len(briefs) < episodes:
-        first, last = len(briefs) + 1, min(episodes, len(briefs) + PLAN_CHUNK)
+    # Later ranges need only the opening call's canon and arcs, so they are asked for concurrently.
+    gate = asyncio.Semaphore(max(1, PLAN_CONCURRENCY))
+
+    async def brief_range(first: int, last: int, previous: list[EpisodeBrief]) -> list[EpisodeBrief]:
         payload = {
             **base,
             "brief_range": [first, last],
             "canon": series.canon,
             "logline": series.plan.logline,
             "arcs": series.plan.arcs,
-            "previous_briefs": briefs[-3:],
+            "previous_briefs": previous,
         }
         user = BRIEFS_USER.format(
             count=last - first + 1,
@@ -107,11 +114,28 @@ async def plan_series(
             paywall_episode=paywall_episode,
             context=context_block("plan_briefs", payload),
         )
-        batch = await model.structured(
-            BriefBatch, system=system, user=user, config=call_config("showrunner", None, "plan_briefs")
-        )
+        async with gate:
+            batch = await model.structured(
+                BriefBatch, system=system, user=user, config=call_config("showrunner", None, "plan_briefs")
+            )
         # Renumbering keeps a model that restarts its count at 1 from scrambling the season.
-        briefs += [b.model_copy(update={"number": first + i}) for i, b in enumerate(batch.episodes[: last - first + 1])]
+        return [b.model_copy(update={"number": first + i}) for i, b in enumerate(batch.episodes[: last - first + 1])]
+
+    while len(briefs) < episodes:
+        starts = range(len(briefs) + 1, episodes + 1, PLAN_CHUNK)
+        ranges = [(first, min(episodes, first + PLAN_CHUNK - 1)) for first in starts]
+        tasks = [asyncio.ensure_future(brief_range(first, last, briefs[-3:])) for first, last in ranges]
+        try:
+            batches = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()  # one failed range fails the plan: stop paying for the others
+            raise
+        # BriefBatch holds at least one brief, so every round moves on.
+        for (first, last), batch in zip(ranges, batches, strict=True):
+            briefs += batch
+            if len(batch) < last - first + 1:
+                break  # a short range leaves a gap: the ranges after it are asked for again
     plan = series.plan.model_copy(update={"episodes": briefs})
     return normalise_plan(series.model_copy(update={"plan": plan}), episodes=episodes, paywall_episode=paywall_episode)
 

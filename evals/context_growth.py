@@ -1,6 +1,6 @@
 """Measure prompt size per role across an offline season: recall must keep it flat.
 
-Run: `python -m evals.context_growth --episodes 30 --at 1,10,30`
+Run: `python -m evals.context_growth --episodes 60 --at 1,10,30,60`
 """
 
 from __future__ import annotations
@@ -82,13 +82,21 @@ async def measure(episodes: int, *, language: str = "en", seed: int = 7, workdir
     return [PromptSize(role, episode, tokens) for (role, episode), tokens in sorted(sizes.items())]
 
 
-def table(sizes: Sequence[PromptSize], at: Sequence[int], roles: Sequence[str] = ("screenwriter", "continuity")) -> str:
-    """Render prompt tokens for some roles at some episodes, with the last/first ratio."""
+ROLES_SHOWN = ("screenwriter", "continuity")
+
+
+def tokens_at(sizes: Sequence[PromptSize], role: str, at: Sequence[int]) -> list[int]:
+    """Return one role's prompt tokens at some episodes (0 where it made no call)."""
     lookup = {(s.role, s.episode): s.tokens for s in sizes}
+    return [lookup.get((role, n), 0) for n in at]
+
+
+def table(sizes: Sequence[PromptSize], at: Sequence[int], roles: Sequence[str] = ROLES_SHOWN) -> str:
+    """Render prompt tokens for some roles at some episodes, with the last/first ratio."""
     header = "role          " + "".join(f"ep{n:<7}" for n in at) + "last/first"
     rows = [header]
     for role in roles:
-        values = [lookup.get((role, n), 0) for n in at]
+        values = tokens_at(sizes, role, at)
         ratio = values[-1] / values[0] if values[0] else float("nan")
         rows.append(f"{role:<14}" + "".join(f"{v:<9}" for v in values) + f"{ratio:.2f}")
     return "\n".join(rows)
@@ -97,11 +105,13 @@ def table(sizes: Sequence[PromptSize], at: Sequence[int], roles: Sequence[str] =
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the prompt-size table for an offline season."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--episodes", type=int, default=30)
-    parser.add_argument("--at", default="1,10,30", help="comma-separated episode numbers")
+    parser.add_argument("--episodes", type=int, default=60)
+    parser.add_argument("--at", default="1,10,30,60", help="comma-separated episode numbers")
     parser.add_argument("--language", default="en", choices=["en", "zh"])
     args = parser.parse_args(argv)
     at = [int(n) for n in args.at.split(",")]
+    if max(at) > args.episodes:
+        parser.error(f"--at asks for episode {max(at)} of a {args.episodes}-episode season")
     with tempfile.TemporaryDirectory() as tmp:
         sizes = asyncio.run(measure(args.episodes, language=args.language, workdir=Path(tmp)))
     print(f"prompt tokens (estimated) of each role's first call, offline {args.language} season of {args.episodes}")

@@ -47,7 +47,7 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
         child.expect_exact("you> ")
 
         child.sendline(f"who holds the {prop.name}?")
-        child.expect_exact(f"→ prop_holder(")
+        child.expect_exact("→ prop_holder(")
         child.expect_exact(f"holds the {prop.name}")
         child.expect_exact("you> ")
 
