@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, ClassVar
+
 import pytest
 
 from agents import continuity, director, ethics, screenwriter, showrunner
@@ -53,6 +56,35 @@ async def test_showrunner_plans_long_seasons_in_ranges(bible: StoryBible, monkey
     monkeypatch.setattr(showrunner, "PLAN_CHUNK", 100)
     whole = await showrunner.plan_series(ctx, premise=PREMISE, episodes=30, paywall_episode=4, genre=None, notes=[])
     assert whole == chunked, "planning in ranges gives the same season as one call"
+
+
+class _Slow(OfflineWriter):
+    """The offline writer with latency, counting how many calls are in flight at once."""
+
+    in_flight: ClassVar[int] = 0
+    peak: ClassVar[int] = 0
+
+    async def _agenerate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        _Slow.in_flight += 1
+        _Slow.peak = max(_Slow.peak, _Slow.in_flight)
+        try:
+            await asyncio.sleep(0.05)
+            return self._generate(messages, stop=stop, **kwargs)
+        finally:
+            _Slow.in_flight -= 1
+
+
+async def test_showrunner_asks_for_brief_ranges_concurrently(
+    bible: StoryBible, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = RoleModel(_Slow(seed=7, slip_rate=0), label="slow offline", offline=True, method="function_calling")
+    ctx = make_context(bible, models={"showrunner": slow})
+    _Slow.peak = 0
+    ranged = await showrunner.plan_series(ctx, premise=PREMISE, episodes=80, paywall_episode=9, genre=None, notes=[])
+    assert 2 <= _Slow.peak <= showrunner.PLAN_CONCURRENCY, "the six ranges after the opening call overlap, bounded"
+    monkeypatch.setattr(showrunner, "PLAN_CHUNK", 100)
+    whole = await showrunner.plan_series(ctx, premise=PREMISE, episodes=80, paywall_episode=9, genre=None, notes=[])
+    assert ranged == whole, "concurrent ranges come back in order: the same season as one call"
 
 
 async def test_showrunner_rejects_briefs_naming_unknown_ids(bible: StoryBible) -> None:
