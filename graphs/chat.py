@@ -132,6 +132,9 @@ async def act(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
                 first = exc.errors()[0]
                 summary = f"{call['name']}: argument `{'.'.join(map(str, first['loc']))}` {first['msg'].lower()}"
                 content = ToolResult(ok=False, summary=summary).as_text()
+            except Exception as exc:  # every call gets an answer, or the next model call is refused
+                summary = f"{call['name']} failed: {type(exc).__name__}: {exc}"
+                content = ToolResult(ok=False, summary=summary).as_text()
         # A fresh id: add_messages replaces a message whose id it has seen, and call ids may repeat.
         message = ToolMessage(content=content, tool_call_id=call_id, name=call["name"], id=str(uuid.uuid4()))
         results.append(message)
