@@ -294,3 +294,11 @@ def test_chat_command_keeps_one_thread_and_new_starts_another(
 def test_chat_on_a_missing_series_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(["chat", str(tmp_path / "nope")], capsys)
     assert_one_line_error(code, err, "does not exist")
+
+
+def test_re_review_and_render_from_the_chat(ws: Workspace, room: ChatHarness) -> None:
+    review = reply_text(room.say("/review 1"))
+    assert "Re-reviewed episode 1" in review and "continuity: approve" in review and "ethics: approve" in review
+    rendered = reply_text(room.say("render episode 1"))
+    video = ws.episode_dir(1) / "episode.mp4"
+    assert f"Rendered episode 1: {video}" in rendered and video.stat().st_size > 100_000
