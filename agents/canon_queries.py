@@ -80,6 +80,18 @@ def _now(bible: StoryBible, episode: int | None) -> int:
     return episode
 
 
+def _when(bible: StoryBible, by: int) -> str:
+    """Say which point of the season an answer describes, and if it runs past what is produced."""
+    if not by:
+        return "at the start of the season"
+    committed = bible.committed_episodes()
+    last = committed[-1] if committed else 0
+    if by > last:
+        produced = f"episode {last}" if last else "the start of the season"
+        return f"by the end of episode {by} (only produced up to {produced}, so this is canon as it stands there)"
+    return f"by the end of episode {by}"
+
+
 def _where_revealed(script: Script | None, secret_id: str, character_id: str) -> str:
     """Return the line reference where a character learns a secret on screen, if the script shows it."""
     if script is None:
@@ -97,7 +109,7 @@ def character_knowledge(bible: StoryBible, character: str, episode: int | None) 
     _, who = resolve(canon, character, ("character",))
     by = _now(bible, episode)
     known = bible.knowledge(who.id, by) if by else [s for s in canon.secrets if who.id in s.known_by]
-    when = f"by the end of episode {by}" if by else "at the start of the season"
+    when = _when(bible, by)
     if not known:
         return Found(f"{who.name} knows none of the season's secrets {when}.", [BASE])
     lines, sources = [f"{who.name} knows {len(known)} secret(s) {when}:"], []
@@ -124,7 +136,7 @@ def prop_holder(bible: StoryBible, prop: str, episode: int | None) -> Found:
     moves = [(n, c) for n, c in bible.history(item.id) if c.entity_id == item.id and n <= by]
     held = [(n, c) for n, c in moves if c.field == "holder_id"]
     source = f"ep{held[-1][0]:03d} ({held[-1][1].note or 'holder changed'})" if held else BASE
-    when = f"by the end of episode {by}" if by else "at the start of the season"
+    when = _when(bible, by)
     who = holder.name if holder else "nobody"
     text = f"{who} holds the {item.name} {when}; it is {now.state.value} [{source}]."
     if held and len(held) > 1:

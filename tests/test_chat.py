@@ -302,3 +302,9 @@ def test_re_review_and_render_from_the_chat(ws: Workspace, room: ChatHarness) ->
     rendered = reply_text(room.say("render episode 1"))
     video = ws.episode_dir(1) / "episode.mp4"
     assert f"Rendered episode 1: {video}" in rendered and video.stat().st_size > 100_000
+
+
+def test_questions_past_what_is_produced_say_so(ws: Workspace, room: ChatHarness) -> None:
+    lead = ws.canon().characters[0]
+    answer = reply_text(room.say(f"what does {lead.name} know by episode 3?"))
+    assert "only produced up to episode 1" in answer
