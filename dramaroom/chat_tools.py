@@ -8,8 +8,10 @@ and answers with a `ToolResult`. Failures a user can fix come back as
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -115,7 +117,7 @@ class ShowrunnerTools:
 
     # ------------------------------------------------------------------ canon changes
 
-    def _proposals(self) -> Any:
+    def _proposals(self) -> Path:
         folder = self.ws.state_dir / "proposals"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
@@ -156,7 +158,7 @@ class ShowrunnerTools:
 
     async def apply_canon_change(self, proposal: str) -> ToolResult:
         path = self._proposals() / f"{proposal}.json"
-        if not path.exists():
+        if not re.fullmatch(r"[0-9a-f]{12}", proposal) or not path.exists():
             return ToolResult(ok=False, summary=f"no pending canon change {proposal}; ask for the change again")
         edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
         with self.bible() as bible, self.ws.writing():
