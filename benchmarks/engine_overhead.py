@@ -23,7 +23,7 @@ from dramaroom.config import SeriesConfig, SeriesSection
 from dramaroom.production import run_season
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
-from graphs.tracing import TraceStore
+from graphs.tracing import CONTAINER_NODE, TraceStore
 
 Row = tuple[str, str, str]
 
@@ -39,8 +39,6 @@ PER_EPISODE = (
     "commit",
     "record",
 )
-# The episode subgraph's own node run wraps the stages above; counting it too would count them twice.
-WRAPPER = "episode"
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def measure(episodes: int, workdir: Path, seed: int = 7) -> Overhead:
     for event in events:
         if event.kind == "llm":
             writer_s += event.latency_ms / 1000
-        elif event.node != WRAPPER:
+        elif event.node != CONTAINER_NODE:  # it wraps the stages above: counting it would count them twice
             stage_s[event.node] += event.latency_ms / 1000
             stage_runs[event.node] += 1
     return Overhead(

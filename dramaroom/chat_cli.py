@@ -23,8 +23,9 @@ from agents.llm import LlmError
 from agents.showrunner_chat import dump_args, read_result
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.errors import UserError
-from dramaroom.production import build_models, open_traces
+from dramaroom.production import build_models, pending_approval
 from dramaroom.settings import Settings
+from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace, write_atomic
 from graphs.chat import ChatContext, build_chat_graph
 from graphs.checkpoint import sqlite_checkpointer
@@ -106,12 +107,8 @@ async def _stream(graph: object, value: object, config: RunnableConfig, ctx: Cha
 
 
 async def _pending_question(graph: object, config: RunnableConfig) -> str | None:
-    snapshot = await graph.aget_state(config)  # type: ignore[attr-defined]
-    for task in snapshot.tasks:
-        for item in task.interrupts:
-            value = item.value
-            return str(value.get("question")) if isinstance(value, dict) else str(value)
-    return None
+    pending = await pending_approval(graph, config)
+    return None if pending is None else str(pending.get("question"))
 
 
 async def _ask(prompt: str) -> str | None:

@@ -25,10 +25,10 @@ from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports
 from dramaroom.errors import UserError
-from dramaroom.production import RunResult, open_traces, run_season
+from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
 from dramaroom.settings import Settings
-from dramaroom.trace_history import cost_label, summarize
+from dramaroom.trace_history import cost_label, open_traces, summarize
 from dramaroom.workspace import Workspace, write_atomic
 from memory.bible import StoryBible
 from memory.schema import Canon, Script, SeasonPlan

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +15,7 @@ from rich.table import Table
 from dramaroom.errors import UserError
 from dramaroom.production import build_models
 from dramaroom.settings import Settings
-from dramaroom.workspace import Workspace, write_atomic
+from dramaroom.workspace import Workspace, write_atomic, write_atomic_bytes
 from evals.judge import SKIPPED_OFFLINE, JudgeItem, JudgeReport, judge_season, skipped
 from evals.metrics_text import Embedder
 from evals.pricing import price_table
@@ -35,14 +33,6 @@ SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the figures as JSON on stdout, and nothing else.")]
 NoJudgeOpt = Annotated[bool, typer.Option("--no-judge", help="Skip the LLM judge even with an endpoint configured.")]
 EVAL_DIR = "eval"
-
-
-def _writer(path: Path) -> str:
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return "unknown"
-    return str(meta.get("generated_by") or "unknown")
 
 
 def _episode(ws: Workspace, brief_number: int, plan: SeasonPlan) -> EpisodeInputs | None:
@@ -93,7 +83,7 @@ def gather(ws: Workspace) -> SeasonInputs:
         language=ws.config.series.language,
         genre=plan.genre,
         planned=len(plan.episodes),
-        writer=_writer(ws.episode_dir(episodes[0].script.episode) / "script.json"),
+        writer=ws.generated_by(ws.episode_dir(episodes[0].script.episode) / "script.json") or "unknown",
         names={c.id: c.name for c in ws.canon().characters},
         episodes=episodes,
         plan_review=ws.load_artifact(review_path, Review) if review_path.exists() else None,
@@ -137,18 +127,6 @@ def _embedder(ws: Workspace) -> tuple[Embedder | None, str, str]:
     return embed, label, ""
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(folder: Path, report: EvalReport) -> list[Path]:
     """Write report.md, one page per episode, the plots and eval.json into a folder; return what was written."""
     images = plots(report)
@@ -159,7 +137,7 @@ def write_report(folder: Path, report: EvalReport) -> list[Path]:
             stale.unlink()
     written: list[Path] = []
     for name, data in images.items():
-        _write_bytes(plot_dir / name, data)
+        write_atomic_bytes(plot_dir / name, data)
         written.append(plot_dir / name)
     for episode in report.episodes:
         page = folder / "episodes" / f"ep{episode.episode:03d}.md"

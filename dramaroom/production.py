@@ -16,11 +16,12 @@ from agents.showrunner import paywall_for
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
 from dramaroom.trace_export import export_finished_run
+from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.checkpoint import sqlite_checkpointer
 from graphs.season import build_season_graph
 from graphs.state import EpisodeOutcome, SeasonInput
-from graphs.tracing import Redactor, TraceRecorder, TraceStore, recording_retries
+from graphs.tracing import TraceRecorder, TraceStore, recording_retries
 from memory.bible import StoryBible
 
 SEASON_THREAD = "season"
@@ -100,12 +101,6 @@ def describe_models(models: dict[Role, RoleModel]) -> str:
     """Say in one line which models the room uses."""
     labels = sorted({m.label for m in models.values()})
     return labels[0] if len(labels) == 1 else "; ".join(f"{r}={m.label}" for r, m in models.items())
-
-
-def open_traces(ws: Workspace, settings: Settings) -> TraceStore:
-    """Open the workspace trace store with the configured key registered for redaction."""
-    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-    return TraceStore(ws.traces_path, Redactor([secret] if secret else []))
 
 
 def _thread_for(traces: TraceStore) -> str:

@@ -14,8 +14,9 @@ from rich.table import Table
 from agents import continuity, ethics
 from agents.room import RoomContext
 from dramaroom.errors import UserError
-from dramaroom.production import build_room, describe_models, open_traces
+from dramaroom.production import build_room, describe_models
 from dramaroom.settings import Settings
+from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
 from graphs.state import RevisionRecord

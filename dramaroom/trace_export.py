@@ -11,11 +11,11 @@ import typer
 
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
-from dramaroom.trace_history import open_store, resolve_run
+from dramaroom.trace_history import open_store, open_traces, resolve_run
 from dramaroom.workspace import Workspace
 from evals.pricing import call_cost, price_table
 from graphs.otel_export import TraceExportError, display_url, export_runs, otlp_traces_url
-from graphs.tracing import Redactor, RunRecord, TraceStore
+from graphs.tracing import RunRecord, TraceStore
 
 log = logging.getLogger(__name__)
 ENV_ENDPOINT = "the OTEL_EXPORTER_OTLP_ENDPOINT collector"
@@ -69,9 +69,8 @@ def export_finished_run(ws: Workspace, store: TraceStore, run_id: str) -> None:
 
 def _open_redacting(ws: Workspace) -> TraceStore:
     open_store(ws).close()  # fails with one clear line when nothing was recorded yet
-    key = Settings().openai_api_key
     # The key configured now is scrubbed again on the way out, on top of what was scrubbed on the way in.
-    return TraceStore(ws.traces_path, Redactor([key.get_secret_value()] if key else []))
+    return open_traces(ws, Settings())
 
 
 def export(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from dramaroom.errors import UserError
+from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from evals.pricing import OFFLINE_MARK as OFFLINE_MARK
 from evals.pricing import PRICES as PRICES
@@ -19,7 +20,7 @@ from evals.pricing import cost_label as cost_label
 from evals.pricing import price_for as price_for
 from graphs.episode import EpisodeReview
 from graphs.state import RevisionRecord
-from graphs.tracing import RunRecord, TraceEvent, TraceStore
+from graphs.tracing import Redactor, RunRecord, TraceEvent, TraceStore
 from memory.schema import Finding, Script, ShotList
 
 Artifact = Literal["script", "shotlist"]
@@ -89,6 +90,12 @@ def open_store(ws: Workspace) -> TraceStore:
     return TraceStore(ws.traces_path)
 
 
+def open_traces(ws: Workspace, settings: Settings) -> TraceStore:
+    """Open the workspace trace store with the configured key registered for redaction."""
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    return TraceStore(ws.traces_path, Redactor([secret] if secret else []))
+
+
 def resolve_run(runs: list[RunRecord], wanted: str) -> RunRecord:
     """Find a run by id, unique id prefix, or "last"."""
     if not runs:
@@ -148,12 +155,8 @@ def load_drafts(ws: Workspace, episode: int, artifact: Artifact) -> list[Draft]:
         match = _DRAFT_NAME.match(path.name)
         if match is None:
             continue
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8")).get("meta", {})
-        except (OSError, json.JSONDecodeError, AttributeError):
-            meta = {}
         body = load_body(ws, path, artifact)
-        found.append(Draft(int(match.group(2)), str(meta.get("generated_by", "")), body))
+        found.append(Draft(int(match.group(2)), ws.generated_by(path), body))
     return sorted(found, key=lambda d: d.revision)
 
 

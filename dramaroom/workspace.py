@@ -27,12 +27,17 @@ AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "sho
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write a text file so that readers see the old or the new content, never half of it."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -156,6 +161,15 @@ class Workspace:
     def save_series(self, name: str, value: BaseModel) -> None:
         """Write a series-level artifact (season plan, canon, plan review)."""
         self._write_json(self.root / f"{name}.json", name, value)
+
+    @staticmethod
+    def generated_by(path: Path) -> str:
+        """Return who wrote an artifact, from its meta record ("" when it has none or is unreadable)."""
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
+        except (OSError, json.JSONDecodeError, AttributeError):
+            return ""
+        return str(meta.get("generated_by") or "") if isinstance(meta, dict) else ""
 
     def load_artifact(self, path: Path, model: type[ModelT]) -> ModelT:
         """Read an artifact written by `save_*` (or edited by hand), failing with one clear line."""

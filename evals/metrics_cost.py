@@ -13,7 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from evals.pricing import Price, call_cost, cost_label, is_offline, unpriced
-from graphs.tracing import RunRecord, TraceEvent
+from graphs.tracing import CONTAINER_NODE, RunRecord, TraceEvent
 
 
 class CostLine(BaseModel):
@@ -85,7 +85,7 @@ def _line(
 def _episode_wall_s(nodes: Sequence[TraceEvent], episode: int) -> float:
     mine = [e for e in nodes if e.episode == episode]
     # The season graph records the whole episode subgraph as one "episode" node; older traces may lack it.
-    whole = [e for e in mine if e.node == "episode"]
+    whole = [e for e in mine if e.node == CONTAINER_NODE]
     return sum(e.latency_ms for e in (whole or mine)) / 1000
 
 

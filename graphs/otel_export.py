@@ -19,11 +19,10 @@ from functools import cache
 from logging.handlers import BufferingHandler
 from urllib.parse import urlsplit
 
-from graphs.tracing import RunRecord, TraceEvent, TraceStore
+from graphs.tracing import RunRecord, TraceEvent, TraceStore, node_runs
 
 INSTALL_HINT = "OpenTelemetry export needs the otel extra: pip install 'dramaroom[otel]'"
 TRACES_PATH = "/v1/traces"
-CONTAINER_NODE = "episode"  # the season graph's node that runs a whole episode subgraph
 BATCH_SPANS = 512  # spans per OTLP request: well under collectors' usual 4 MiB request limit
 SCOPE = "dramaroom.traces"
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
@@ -176,8 +175,7 @@ class _Planner:
                 plan.children.append(self.llm(item))
                 continue
             kind = str(item.detail.get("kind", item.kind))
-            notes = item.detail.get("notes")
-            notes = [str(n) for n in notes] if isinstance(notes, list) else []
+            notes = item.notes
             plan.events.append(
                 (f"dramaroom.{kind}", _ns(item.ts), {"dramaroom.message": item.output, "dramaroom.notes": notes})
             )
@@ -212,31 +210,29 @@ class _Planner:
         run = self.run
         top: list[SpanPlan] = []
         open_episodes: dict[int, list[SpanPlan]] = {}
-        pending: list[TraceEvent] = []
-        for event in events:
-            if event.kind != "node":
-                pending.append(event)
-                continue
-            if event.node == CONTAINER_NODE and event.episode is not None:
+        for node_run in node_runs(events):
+            event = node_run.end
+            if event is None:  # the run stopped inside a node: keep what it recorded under a node of its own
+                inside, episode = node_run.inside, node_run.episode
+                took = (_ns(inside[-1].ts) - _ns(inside[0].ts)) / 1e6
+                stand_in = replace(
+                    inside[-1], kind="node", node="(unfinished)", latency_ms=took, status="open", detail={}
+                )
+                span = self.node(stand_in, inside, inner=episode is not None)
+                span.key = "unfinished"
+                if episode is None:
+                    top.append(span)
+                else:
+                    open_episodes.setdefault(episode, []).append(span)
+            elif node_run.container and event.episode is not None:
                 top.append(self.episode(event.episode, open_episodes.pop(event.episode, []), event))
-                continue
-            inner = event.node in _episode_nodes() and event.episode is not None
-            span = self.node(event, pending, inner)
-            pending = []
-            if inner and event.episode is not None:
-                open_episodes.setdefault(event.episode, []).append(span)
             else:
-                top.append(span)
-        if pending:  # the run stopped inside a node: keep what it recorded under a node of its own
-            episode = next((p.episode for p in pending if p.episode is not None), None)
-            took = (_ns(pending[-1].ts) - _ns(pending[0].ts)) / 1e6
-            stand_in = replace(pending[-1], kind="node", node="(unfinished)", latency_ms=took, status="open", detail={})
-            span = self.node(stand_in, pending, inner=episode is not None)
-            span.key = "unfinished"
-            if episode is None:
-                top.append(span)
-            else:
-                open_episodes.setdefault(episode, []).append(span)
+                inner = event.node in _episode_nodes() and event.episode is not None
+                span = self.node(event, node_run.inside, inner)
+                if inner and event.episode is not None:
+                    open_episodes.setdefault(event.episode, []).append(span)
+                else:
+                    top.append(span)
         top.extend(self.episode(n, spans, None) for n, spans in open_episodes.items())
         calls = [e for e in events if e.kind == "llm"]
         start = _ns(run.started_at)

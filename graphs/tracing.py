@@ -77,6 +77,55 @@ class TraceEvent:
     status: str
     detail: dict[str, object]
 
+    @property
+    def notes(self) -> list[str]:
+        """Return the ids of the review findings a room event names (behind a revision or verdict)."""
+        notes = self.detail.get("notes", [])
+        return [str(n) for n in notes] if isinstance(notes, list) else []
+
+
+CONTAINER_NODE = "episode"  # the season graph's node that runs a whole episode subgraph
+
+
+@dataclass(frozen=True)
+class NodeRun:
+    """One node run of a recorded run and the model calls and room events made inside it.
+
+    ``end`` is the node's own event, or None when the run stopped inside a node
+    that never ended. ``episode`` is the episode the node worked on.
+    """
+
+    end: TraceEvent | None
+    inside: list[TraceEvent]
+    episode: int | None
+
+    @property
+    def container(self) -> bool:
+        """True for the season graph's node that ran a whole episode subgraph (it holds no calls itself)."""
+        return self.end is not None and self.end.node == CONTAINER_NODE
+
+
+def node_runs(events: Sequence[TraceEvent]) -> list[NodeRun]:
+    """Group a run's events by the node that made them, in order.
+
+    Nodes are logged when they end, so each node event closes the calls and
+    room events recorded since the previous one.
+    """
+    runs: list[NodeRun] = []
+    pending: list[TraceEvent] = []
+    for event in events:
+        if event.kind != "node":
+            pending.append(event)
+        elif event.node == CONTAINER_NODE:
+            runs.append(NodeRun(event, [], event.episode))
+        else:
+            episode = next((p.episode for p in pending if p.episode is not None), event.episode)
+            runs.append(NodeRun(event, pending, episode))
+            pending = []
+    if pending:
+        runs.append(NodeRun(None, pending, next((p.episode for p in pending if p.episode is not None), None)))
+    return runs
+
 
 @dataclass(frozen=True)
 class RunRecord:

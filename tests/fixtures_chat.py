@@ -14,7 +14,7 @@ from langgraph.types import Command
 from agents.llm import RoleModel
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.config import SeriesConfig, SeriesSection
-from dramaroom.production import build_models, run_season
+from dramaroom.production import build_models, pending_approval, run_season
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.chat import ChatContext, build_chat_graph
@@ -88,11 +88,8 @@ class ChatHarness:
 
     def pending(self) -> str | None:
         """Return the confirmation question the graph waits on, if any."""
-        snapshot = self.loop.run_until_complete(self.graph.aget_state(self.config))
-        for task in snapshot.tasks:
-            for item in task.interrupts:
-                return str(item.value.get("question"))
-        return None
+        pending = self.loop.run_until_complete(pending_approval(self.graph, self.config))
+        return None if pending is None else str(pending.get("question"))
 
 
 def reply_text(messages: list[BaseMessage]) -> str:
