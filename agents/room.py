@@ -45,6 +45,11 @@ class RoomEvent:
     node: str = ""
     notes: tuple[str, ...] = ()  # ids of the review findings behind a revision or verdict
 
+    def __str__(self) -> str:
+        """Render the event as one progress line, e.g. 'ep003 draft: script drafted'."""
+        where = f"ep{self.episode:03d} " if self.episode else ""
+        return f"{where}{self.node or self.kind}: {self.message}"
+
 
 class ArtifactSink(Protocol):
     """Where finished and in-progress artifacts are written (the workspace)."""

@@ -209,8 +209,7 @@ class ShowrunnerTools:
     # ------------------------------------------------------------------ production
 
     def _event(self, event: RoomEvent) -> None:
-        where = f"ep{event.episode:03d} " if event.episode else ""
-        self.say(f"{where}{event.node or event.kind}: {event.message}")
+        self.say(str(event))
 
     async def _season(self, **kwargs: Any) -> RunResult:
         with self.ws.writing():

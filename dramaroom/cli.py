@@ -142,9 +142,8 @@ class _Display:
         self.task = self.progress.add_task("season", total=total, completed=done)
 
     def __call__(self, event: RoomEvent) -> None:
-        where = f"ep{event.episode:03d} " if event.episode else ""
         style = {"blocked": "red", "commit": "green", "gate": "yellow", "revision": "magenta"}.get(event.kind, "dim")
-        self.progress.console.print(f"[{style}]{where}{event.node or event.kind}: {event.message}[/]")
+        self.progress.console.print(f"[{style}]{escape(str(event))}[/]")
         if event.kind == "commit":
             self.progress.advance(self.task)
 
