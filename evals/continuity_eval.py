@@ -286,7 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--dataset", type=Path, default=DATASET_DIR, help="dataset folder")
     args = parser.parse_args(argv)
-    report = score(asyncio.run(review_all(args.dataset)), args.dataset)
+    try:
+        report = score(asyncio.run(review_all(args.dataset)), args.dataset)
+    except (OSError, ValueError) as exc:  # a missing folder or a malformed case file: one line, not a traceback
+        parser.error(f"cannot read the dataset at {args.dataset}: {str(exc).splitlines()[0]}")
     print(json.dumps(as_json(report), ensure_ascii=False, indent=1) if args.json else render(report))
     return 0
 

@@ -316,7 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--dataset", type=Path, default=DATASET_FILE, help="ethics cases file")
     args = parser.parse_args(argv)
-    report = as_json(asyncio.run(review_all(args.dataset)), args.dataset)
+    try:
+        report = as_json(asyncio.run(review_all(args.dataset)), args.dataset)
+    except (OSError, ValueError) as exc:  # a missing file or a malformed case: one line, not a traceback
+        parser.error(f"cannot read the ethics cases at {args.dataset}: {str(exc).splitlines()[0]}")
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
     return 0
 

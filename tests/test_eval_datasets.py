@@ -149,3 +149,18 @@ def test_ethics_cli_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     assert set(report["confusion"]) == {"block", "revise", "approve"}
     assert report["content_hash"] == hashlib.sha256(ethics_eval.DATASET_FILE.read_bytes()).hexdigest()
+
+
+def test_evaluators_refuse_a_missing_or_broken_dataset_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "cases.json"
+    broken.write_text("{", encoding="utf-8")
+    for main, path in ((continuity_eval.main, tmp_path / "nope"), (ethics_eval.main, broken)):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--dataset", str(path)])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and "Traceback" not in err
+        assert [line for line in err.splitlines() if "error:" in line] == [
+            next(line for line in err.splitlines() if "cannot read" in line and str(path) in line)
+        ]
