@@ -1,6 +1,7 @@
 """Typed shapes of the offline writer's story grammar, and the lookup by language.
 
-The grammar itself is pure data in grammar_en*.py and grammar_zh*.py. Templates
+The grammar itself is JSON package data beside this module: grammar_<language>.json holds the language-wide
+pools and grammar_<language>_<genre>.json one genre each, read on first use. Templates
 use str.format placeholders: role keys ({hero}, {foe}, {ally}, {elder}, {rival},
 {love}, {mentor}, {kid}) render a character's short name; {other} is the person
 spoken to; {prop} and {place} name a prop and a location in the series language.
@@ -8,9 +9,14 @@ spoken to; {prop} and {place} name a prop and a location in the series language.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from functools import cache
+from importlib import resources
+from typing import Any
 
 from memory.schema import GENRES as GENRES  # the composers take the genre list from here
 
@@ -185,11 +191,41 @@ def split_occupation(occupation: str, gender: str) -> str:
 
 def lexicon(language: str) -> Lexicon:
     """Return the grammar for a series language ('zh' or anything else for English)."""
-    # Imported here so a process that never runs the offline writer never builds the data.
-    if language == "zh":
-        from agents.offline.grammar_zh import LEXICON as zh
+    return _load("zh" if language == "zh" else "en")
 
-        return zh
-    from agents.offline.grammar_en import LEXICON as en
 
-    return en
+def _tuples(value: Any) -> Any:
+    """Turn JSON arrays back into the tuples the frozen grammar types hold."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("agents.offline").joinpath(name).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"offline grammar file {name} is not a JSON object")
+    return data
+
+
+def _genre(data: dict[str, Any]) -> Genre:
+    raw = {k: _tuples(v) for k, v in data.items()}
+    raw["slots"] = tuple(Slot(**_tuples(s)) for s in data["slots"])
+    raw["places"] = tuple(Place(**_tuples(p)) for p in data["places"])
+    raw["props"] = tuple(PropT(**_tuples(p)) for p in data["props"])
+    raw["secrets"] = tuple(SecretT(**_tuples(s)) for s in data["secrets"])
+    names = {f.name for f in dataclass_fields(Genre)}
+    return Genre(**{k: v for k, v in raw.items() if k in names})
+
+
+@cache
+def _load(language: str) -> Lexicon:
+    # Read on first use, so a process that never runs the offline writer never parses the data.
+    data = _read(f"grammar_{language}.json")
+    raw = {k: _tuples(v) for k, v in data.items()}
+    raw["genres"] = {g: _genre(_read(f"grammar_{language}_{g}.json")) for g in GENRES}
+    names = {f.name for f in dataclass_fields(Lexicon)}
+    return Lexicon(**{k: v for k, v in raw.items() if k in names})
