@@ -12,8 +12,9 @@ from agents.llm import RoleModel
 from agents.offline import OfflineWriter
 from agents.scripted import ScriptedModel
 from memory.bible import StoryBible
-from memory.schema import LlmFinding, LlmFindings, Script, SeriesBible
+from memory.schema import EpisodeBrief, LlmFinding, LlmFindings, Script, SeriesBible
 from tests.conftest import make_context
+from tests.fixtures_canon import canon_en
 
 PREMISE = "A delivery rider is secretly the heir to the logistics empire that fired her father."
 
@@ -97,11 +98,38 @@ async def test_showrunner_rejects_briefs_naming_unknown_ids(bible: StoryBible) -
         showrunner.normalise_plan(series, episodes=3 + 1, paywall_episode=2)
 
 
+def test_canon_slice_keeps_the_brief_s_world_and_drops_the_rest() -> None:
+    canon = canon_en()
+    brief = EpisodeBrief(
+        number=2,
+        title="The Ledger",
+        opening_hook="Lin finds the red ledger under the desk.",
+        key_beats=["Lin reads it.", "Chen Hao walks in.", "She hides it.", "He sees the corner of it."],
+        emotional_curve=[2, 5, 9, 3],
+        cliffhanger="He holds out his hand.",
+        core_conflict="Lin wants the truth; Chen Hao wants it buried.",
+        character_ids=["lin_wan", "chen_hao"],
+        location_ids=["office"],
+        story_day=2,
+    )
+    sliced = screenwriter.canon_slice(canon, brief)
+    # Outsiders, their secrets and other places stay out; the cast's own props and a prop the beats name come in.
+    assert {c.id for c in sliced.characters} == {"lin_wan", "chen_hao"}
+    assert {loc.id for loc in sliced.locations} == {"office"}
+    assert {p.id for p in sliced.props} == {"pendant", "ledger"}
+    assert sliced.secrets == []
+    # The twin secret is about Marcus: once he is in the brief, it travels with him.
+    with_marcus = screenwriter.canon_slice(canon, brief.model_copy(update={"character_ids": ["lin_wan", "marcus"]}))
+    assert [s.id for s in with_marcus.secrets] == ["twin"]
+    assert {p.id for p in with_marcus.props} == {"pendant", "ledger"}
+    unnamed = brief.model_copy(update={"opening_hook": "Lin waits.", "character_ids": ["chen_hao", "mei"]})
+    assert {p.id for p in screenwriter.canon_slice(canon, unnamed).props} == set()
+
+
 async def test_screenwriter_sees_only_the_canon_its_brief_needs(bible: StoryBible) -> None:
     series = await planned(bible)
     brief = series.plan.episodes[0]
     sliced = screenwriter.canon_slice(bible.canon_at(1), brief)
-    assert {c.id for c in sliced.characters} == set(brief.character_ids)
     assert {loc.id for loc in sliced.locations} == set(brief.location_ids)
     model = ScriptedModel(fallback=OfflineWriter(seed=7, slip_rate=0))
     ctx = make_context(bible, models={"screenwriter": scripted_role(model)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,10 +71,17 @@ def test_image_backends(name: str, settings: RenderSettings, tmp_path: Path) -> 
     with Image.open(out) as image:
         assert image.size == (WIDTH, HEIGHT) and image.mode == "RGB"
     if backend.capabilities.deterministic:
-        first = out.read_bytes()
-        backend.render(request)
-        assert Image.open(out).tobytes() == Image.open(tmp_path / "frame.png").tobytes()
-        assert first
+        # A second render of the same request into another file must give the same pixels; a different shot must not.
+        again = tmp_path / "again.png"
+        backend.render(replace(request, out=again))
+        other = tmp_path / "other.png"
+        changed = shot().model_copy(
+            update={"framing": "WS", "time_of_day": "morning", "description": "A street.", "visual_prompt": "a street"}
+        )
+        backend.render(replace(request, out=other, shot=changed, seed=12))
+        with Image.open(out) as a, Image.open(again) as b, Image.open(other) as c:
+            assert a.tobytes() == b.tobytes()
+            assert a.tobytes() != c.tobytes()
 
 
 @pytest.mark.parametrize("name", registry.names("voice"))
