@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel
 
+from agents.messages import say, term, translate
 from memory.schema import Language
 
 if TYPE_CHECKING:
@@ -47,8 +48,17 @@ class RoomEvent:
 
     def __str__(self) -> str:
         """Render the event as one progress line, e.g. 'ep003 draft: script drafted'."""
-        where = f"ep{self.episode:03d} " if self.episode else ""
-        return f"{where}{self.node or self.kind}: {self.message}"
+        return self.line("en")
+
+    def line(self, language: Language) -> str:
+        """Render the event as one progress line in the series' language, e.g. '第3集 起草：剧本初稿完成'.
+
+        The graphs compose messages from fixed English phrases; known phrases are re-rendered
+        from the message catalogue, anything else (a finding's own text) is shown as it is.
+        """
+        where = say(language, "room.where", episode=self.episode) if self.episode else ""
+        node = term(language, "node", self.node or self.kind)
+        return say(language, "room.line", where=where, node=node, message=translate(language, self.message, "event."))
 
 
 class ArtifactSink(Protocol):

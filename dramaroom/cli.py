@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer._click import exceptions as click_errors
 
 from agents.room import RoomEvent
 from dramaroom import chat_cli, eval_cli, reports, traces_cli
@@ -23,9 +24,10 @@ from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import export_episode, render_with_progress
 from dramaroom.settings import Settings
+from dramaroom.usage import usage_line
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
-from memory.schema import GENRES
+from memory.schema import GENRES, Language
 
 app = typer.Typer(
     name="dramaroom",
@@ -130,7 +132,8 @@ def new(
 class _Display:
     """Rich progress for a season run: a bar per season and a line per room event."""
 
-    def __init__(self, total: int, done: int) -> None:
+    def __init__(self, total: int, done: int, language: Language = "en") -> None:
+        self.language = language
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -143,7 +146,7 @@ class _Display:
 
     def __call__(self, event: RoomEvent) -> None:
         style = {"blocked": "red", "commit": "green", "gate": "yellow", "revision": "magenta"}.get(event.kind, "dim")
-        self.progress.console.print(f"[{style}]{escape(str(event))}[/]")
+        self.progress.console.print(f"[{style}]{escape(event.line(self.language))}[/]")
         if event.kind == "commit":
             self.progress.advance(self.task)
 
@@ -152,7 +155,8 @@ class _Display:
 def _season_display(ws: Workspace) -> Iterator[Callable[[RoomEvent], None]]:
     reviews = [ws.load_artifact(p, EpisodeReview) for p in (ws.root / "episodes").glob("ep*/review.json")]
     done = sum(1 for r in reviews if r.outcome is not None and r.outcome.status == "committed")
-    display = _Display(ws.config.series.episodes, min(done, ws.config.series.episodes))
+    series = ws.config.series
+    display = _Display(series.episodes, min(done, series.episodes), series.language)
     with display.progress:
         yield display
 
@@ -285,14 +289,18 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted: progress is saved; run the same command again to continue")
         sys.exit(130)
+    except click_errors.NoArgsIsHelpError as exc:
+        # `dramaroom` (or a group) with no command: its help, not an error.
+        out.print(exc.ctx.get_help() if exc.ctx is not None else "see dramaroom --help")
+        sys.exit(0)
+    except click_errors.ClickException as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/] {escape(usage_line(exc, sys.argv[1:]))}", soft_wrap=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         if debug:
             raise
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         err.print(
             f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))} (run again with --debug for the traceback)",
             soft_wrap=True,

@@ -1,0 +1,110 @@
+"""User-facing text in the series' language: one catalogue per language, looked up by key.
+
+The catalogues are package data (``messages_en.json``, ``messages_zh.json``):
+flat maps from a dotted key to a ``str.format`` template. Every key exists in
+both languages with the same fields (a test holds that), so a caller never
+falls back to English silently. Identifiers stay as they are in every
+language: tool names, check names, ids, JSON arguments.
+
+``translate`` covers text that was composed in English by code that does not
+know the series language yet (room events built in the graphs): it matches
+the text against the English templates of one key family and re-renders the
+match in the target language; text it does not recognise passes unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+
+LANGUAGES = ("en", "zh")
+# Field names whose values are numbers; in reverse matching they only match digits,
+# so a template such as "{reviewer}: {verdict}" cannot swallow unrelated text.
+_NUMERIC_FIELDS = frozenset({"n", "count", "episode", "revision", "episodes", "paywall", "notes", "shots", "findings"})
+
+
+@cache
+def catalogue(language: str) -> Mapping[str, str]:
+    """Return the message catalogue of a language ('en' or 'zh'); unknown languages get English."""
+    code = language if language in LANGUAGES else "en"
+    text = resources.files("agents").joinpath(f"messages_{code}.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return {str(k): str(v) for k, v in data.items() if not str(k).startswith("_")}
+
+
+def say(language: str, key: str, **fields: object) -> str:
+    """Render message ``key`` in ``language`` with its named fields.
+
+    Raises:
+        KeyError: the key is in no catalogue (a programming error, caught by the catalogue test).
+    """
+    templates = catalogue(language)
+    if key not in templates:
+        raise KeyError(f"no message {key!r} in the {language} catalogue")
+    return templates[key].format(**fields)
+
+
+def term(language: str, kind: str, value: str) -> str:
+    """Return the word for an enumerated value (a verdict, a status, a node), or the value itself."""
+    return catalogue(language).get(f"term.{kind}.{value}", value)
+
+
+def joined(language: str, items: Iterable[object]) -> str:
+    """Join items the way the language lists them: 'a, b' or 'a、b'."""
+    return say(language, "sep.list").join(str(i) for i in items)
+
+
+def fields_of(template: str) -> set[str]:
+    """Return the placeholder names a template uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _value_pattern(name: str) -> str:
+    """Return what a field may match: digits, one of its enumerated terms, or any text."""
+    if name in _NUMERIC_FIELDS:
+        return r"\d+"
+    head = f"term.{name}."
+    values = sorted((k[len(head) :] for k in catalogue("en") if k.startswith(head)), key=len, reverse=True)
+    return "|".join(re.escape(v) for v in values) if values else ".+?"
+
+
+@cache
+def _reverse(prefix: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Compile the English templates under ``prefix`` into patterns, the most specific first."""
+    out: list[tuple[str, re.Pattern[str], int]] = []
+    for key, template in catalogue("en").items():
+        if not key.startswith(prefix):
+            continue
+        parts: list[str] = []
+        literal = 0
+        for text, name, _, _ in string.Formatter().parse(template):
+            parts.append(re.escape(text))
+            literal += len(text)
+            if name:
+                parts.append(rf"(?P<{name}>{_value_pattern(name)})")
+        out.append((key, re.compile("".join(parts), re.DOTALL), literal))
+    out.sort(key=lambda item: -item[2])
+    return tuple((key, pattern) for key, pattern, _ in out)
+
+
+def translate(language: str, text: str, prefix: str) -> str:
+    """Re-render English text built from a template under ``prefix`` in ``language``; unknown text is kept.
+
+    Captured values that are enumerated terms (a verdict, a reviewer) are translated too.
+    """
+    if language == "en" or not text:
+        return text
+    for key, pattern in _reverse(prefix):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        fields = {
+            name: term(language, name, value) if f"term.{name}.{value}" in catalogue(language) else value
+            for name, value in match.groupdict().items()
+        }
+        return say(language, key, **fields)
+    return text

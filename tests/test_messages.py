@@ -1,0 +1,95 @@
+"""The message catalogue: every key in both languages, and room events in the series' language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agents.messages import catalogue, fields_of, joined, say, term, translate
+from agents.room import RoomEvent
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_key_exists_in_both_languages_with_the_same_fields() -> None:
+    en, zh = catalogue("en"), catalogue("zh")
+    assert set(en) == set(zh), f"only in en: {set(en) - set(zh)}; only in zh: {set(zh) - set(en)}"
+    mismatched = {k for k in en if fields_of(en[k]) != fields_of(zh[k])}
+    assert mismatched == set()
+    assert len(en) > 150
+
+
+def test_chinese_messages_have_no_english_left_and_english_ones_no_chinese() -> None:
+    # Identifiers a user types or reads as code stay Latin in every language.
+    allowed = {"token", "OPENAI_BASE_URL", "help", "review", "HH", "MM", "AI", "in", "the", "style", "of"}
+    leftovers = {}
+    for key, value in catalogue("zh").items():
+        prose = re.sub(r"\{[^}]*\}|`[^`]*`", "", value)
+        words = set(re.findall(r"[A-Za-z_]{2,}", prose)) - allowed
+        if words:
+            leftovers[key] = words
+    assert leftovers == {}
+    assert not [k for k, v in catalogue("en").items() if CJK.search(v)]
+
+
+def test_say_fills_fields_and_fails_loudly_on_an_unknown_key() -> None:
+    assert say("en", "status.next_produce", n=4) == "next: produce episode 4"
+    assert say("zh", "status.next_produce", n=4) == "下一步：制作第4集"
+    assert say("fr", "status.next_produce", n=4) == "next: produce episode 4"  # unknown language: English
+    with pytest.raises(KeyError, match="no message"):
+        say("zh", "status.no_such_key")
+
+
+def test_terms_and_lists_follow_the_language() -> None:
+    assert term("zh", "verdict", "revise") == "需修改"
+    assert term("en", "verdict", "revise") == "revise"
+    assert term("zh", "verdict", "unheard-of") == "unheard-of"
+    assert joined("zh", [1, 2, 3]) == "1、2、3"
+    assert joined("en", ["a", "b"]) == "a, b"
+
+
+@pytest.mark.parametrize(
+    ("event", "english", "chinese"),
+    [
+        (RoomEvent("node", "script drafted", 3, "draft"), "ep003 draft: script drafted", "第3集 起草：剧本初稿完成"),
+        (
+            RoomEvent("revision", "script revised (r2, 3 notes from human)", 12, "draft"),
+            "ep012 draft: script revised (r2, 3 notes from human)",
+            "第12集 起草：剧本已修订（第2轮，制片人提出3条意见）",
+        ),
+        (
+            RoomEvent("verdict", "ethics: block (minor_content)", 1, "ethics"),
+            "ep001 ethics: ethics: block (minor_content)",
+            "第1集 伦理：伦理审核：叫停（minor_content）",
+        ),
+        (
+            RoomEvent("commit", "committed to the bible (2 open findings)", 5),
+            "ep005 commit: committed to the bible (2 open findings)",
+            "第5集 定稿：已写入故事圣经（2条未决问题）",
+        ),
+        (
+            RoomEvent("plan", 'season planned: "Glass Harbour", paywall at ep 2'),
+            'plan: season planned: "Glass Harbour", paywall at ep 2',
+            "策划：本季策划完成：《Glass Harbour》，第2集起付费",
+        ),
+        (
+            RoomEvent("node", "14 shots, 91 s", 2, "director"),
+            "ep002 director: 14 shots, 91 s",
+            "第2集 导演：14个镜头，91秒",
+        ),
+    ],
+)
+def test_room_events_render_in_the_series_language(event: RoomEvent, english: str, chinese: str) -> None:
+    assert str(event) == english
+    assert event.line("en") == english
+    assert event.line("zh") == chinese
+
+
+def test_unknown_event_text_passes_through_untranslated() -> None:
+    # A phrase the catalogue does not know (or a finding's own words) is shown as it is, never mangled.
+    event = RoomEvent("node", "3 requests applied, 1 unmet: cut Tomas", 4, "draft")
+    assert event.line("zh") == "第4集 起草：3 requests applied, 1 unmet: cut Tomas"
+    assert translate("zh", "林晚：快走！", "event.") == "林晚：快走！"
+    # A verdict-shaped line whose values are not verdicts is not taken for one.
+    assert translate("zh", "note: hello", "event.") == "note: hello"
