@@ -8,6 +8,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,16 +36,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console()
 err = Console(stderr=True)
 STATE = {"debug": False}
 
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
+# Seeds feed random.Random and the per-call seed hashes; a 10**28 seed is a typo, not a story.
+MAX_SEED = 2**31 - 1
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"dramaroom {version('dramaroom')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
     STATE["debug"] = debug
 
 
@@ -94,10 +109,12 @@ def new(
     series: SeriesArg,
     premise: Annotated[str, typer.Option(help="The story in a sentence or two.")] = "",
     premise_file: Annotated[Path | None, typer.Option(help="Read the premise from a UTF-8 text file.")] = None,
-    episodes: Annotated[int, typer.Option(help="Episodes in the season.")] = 6,
+    episodes: Annotated[int, typer.Option(help="Episodes in the season.", min=1, max=MAX_EPISODES)] = 6,
     language: Annotated[str, typer.Option(help="en (English) or zh (Simplified Chinese).")] = "en",
-    seed: Annotated[int, typer.Option(help="Seed for the offline writer; same seed, same season.")] = 0,
-    target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.")] = 90,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the offline writer; same seed, same season.", min=0, max=MAX_SEED)
+    ] = 0,
+    target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.", min=10, max=600)] = 90,
     genre: Annotated[str, typer.Option(help="Optional genre hint, e.g. revenge, romance, period.")] = "",
     tone: Annotated[str, typer.Option(help="Optional tone, e.g. 'tense, bittersweet'.")] = "",
 ) -> None:
@@ -215,7 +232,9 @@ def produce(
 @app.command()
 def render(
     series: SeriesArg,
-    episode: Annotated[int | None, typer.Option(help="Render one episode (default: every committed one).")] = None,
+    episode: Annotated[
+        int | None, typer.Option(help="Render one episode (default: every committed one).", min=1)
+    ] = None,
     image: Annotated[str | None, typer.Option(help="Image backend for this run: storyboard, diffusers, …")] = None,
     voice: Annotated[str | None, typer.Option(help="Voice backend for this run: espeak, edge-tts, …")] = None,
     model_path: Annotated[str | None, typer.Option(help="diffusers: a local model folder for this run.")] = None,
@@ -240,7 +259,7 @@ def render(
 @app.command()
 def export(
     series: SeriesArg,
-    episode: Annotated[int, typer.Option(help="The rendered episode to bundle.")],
+    episode: Annotated[int, typer.Option(help="The rendered episode to bundle.", min=1)],
     zip_it: Annotated[bool, typer.Option("--zip", help="Write one zip instead of a folder.")] = False,
 ) -> None:
     """Bundle an episode's MP4, subtitles, timeline, screenplay and shot list for an editor."""
@@ -253,7 +272,7 @@ def export(
 @app.command()
 def approve(
     series: SeriesArg,
-    episode: Annotated[int, typer.Option(help="The episode waiting at the approval gate.")],
+    episode: Annotated[int, typer.Option(help="The episode waiting at the approval gate.", min=1)],
     reject: Annotated[bool, typer.Option("--reject", help="Send it back to the screenwriter.")] = False,
     note: Annotated[str, typer.Option(help="What to change (with --reject) or a remark.")] = "",
 ) -> None:
@@ -278,7 +297,7 @@ def main() -> None:
     debug = "--debug" in sys.argv
     try:
         # Without standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="dramaroom")
         if isinstance(code, int) and code:
             sys.exit(code)
     except UserError as exc:
