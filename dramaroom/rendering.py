@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dramaroom.config import RenderSection
 from dramaroom.errors import UserError
-from dramaroom.workspace import Workspace, write_atomic
+from dramaroom.workspace import Workspace, inside, write_atomic, write_atomic_bytes
 from graphs.episode import EpisodeReview
 from memory.schema import Script, ShotList
 from renderers.bundle import bundle
@@ -120,7 +120,7 @@ def render_workspace(
     out: list[EpisodeRender] = []
     for number in wanted:
         on_episode(number)
-        folder = ws.episode_dir(number)
+        folder = inside(ws.root, ws.episode_dir(number) / "media").parent
         script = ws.load_artifact(folder / "script.json", Script)
         shots = ws.load_artifact(folder / "shotlist.json", ShotList)
         job = RenderJob(
@@ -165,11 +165,9 @@ def export_episode(ws: Workspace, episode: int, *, zip_it: bool) -> Path:
             f"episode {episode} is missing {', '.join(absent)}: "
             f"run `dramaroom render {ws.root} --episode {episode}` first"
         )
-    target = ws.root / "exports" / folder.name
-    target.mkdir(parents=True, exist_ok=True)
+    target = inside(ws.root, ws.root / "exports" / folder.name)
     for name in EXPORT_FILES:
-        data = (folder / name).read_bytes()
-        (target / name).write_bytes(data)
+        write_atomic_bytes(target / name, (folder / name).read_bytes(), root=ws.root)
     return bundle(target, target.with_suffix(".zip") if zip_it else None)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,35 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from dramaroom.config import CONFIG_NAME, SeriesConfig, dump_config, load_config
 from dramaroom.errors import UserError
+from memory.safe_files import TMP_SUFFIX, UnsafePathError, inside, write_atomic, write_atomic_bytes
 from memory.schema import Canon, Script, ShotList
 from renderers.screenplay import to_fountain
 from renderers.shotlist_table import to_csv
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-TMP_SUFFIX = ".partial"
+__all__ = ["TMP_SUFFIX", "UnsafePathError", "Workspace", "inside", "write_atomic", "write_atomic_bytes"]
 
 # Which role's model wrote each kind of artifact, for its provenance record.
 AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "showrunner", "canon": "showrunner"}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old or the new content, never half of it."""
-    write_atomic_bytes(path, text.encode("utf-8"))
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def episode_dir_name(episode: int) -> str:
@@ -144,7 +124,7 @@ class Workspace:
 
     def _write_json(self, path: Path, kind: str, value: BaseModel) -> None:
         body = {"meta": self._meta(kind), **value.model_dump(mode="json")}
-        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n", root=self.root)
 
     def save_episode(self, episode: int, name: str, value: BaseModel) -> None:
         """Write an episode artifact as JSON, plus its editor-friendly export where there is one."""
@@ -152,7 +132,8 @@ class Workspace:
         self._write_json(folder / f"{name}.json", name, value)
         if isinstance(value, Script) and name == "script":
             credit = str(self._meta("script")["generated_by"])
-            write_atomic(folder / "script.fountain", to_fountain(value, self.canon(), credit=credit))
+            headings = self.config.render.scene_headings
+            write_atomic(folder / "script.fountain", to_fountain(value, self.canon(), credit=credit, headings=headings))
         elif isinstance(value, ShotList) and name == "shotlist":
             write_atomic(
                 folder / "shotlist.csv", to_csv(value, generated_by=str(self._meta("shotlist")["generated_by"]))

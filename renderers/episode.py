@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from memory.safe_files import UnsafePathError, inside, safe_name, write_atomic
 from memory.schema import Canon, Line, Script, Shot, ShotList
 from renderers.audio import wav_seconds
 from renderers.cache import RenderCache, content_key
@@ -73,6 +74,14 @@ class RenderResult:
 def validate(job: RenderJob) -> None:
     """Refuse a shot list that cannot be rendered, with one line naming the shot and the fix."""
     lines = {line.id: line for line in job.script.lines()}
+    try:
+        # Shot and line ids become file names under media/: check them before anything is drawn.
+        for shot in job.shots.shots:
+            safe_name(shot.id, "shot id")
+        for line_id in lines:
+            safe_name(line_id, "line id")
+    except UnsafePathError as exc:
+        raise RenderError(str(exc)) from exc
     for shot in job.shots.shots:
         for person in shot.characters:
             if job.canon.character(person.character_id) is None:
@@ -83,10 +92,10 @@ def validate(job: RenderJob) -> None:
             raise RenderError(f"shot {shot.id} is set at {shot.location_id!r}, not a canon location: fix the shot list")
         if not 0 < shot.duration_s <= MAX_SHOT_S:
             raise RenderError(f"shot {shot.id} lasts {shot.duration_s} s; shots must last 0-{MAX_SHOT_S:g} s")
-        line = lines.get(shot.line_id or "")
-        if line is not None and line.kind == "dialogue" and not line.text.strip():
+        spoken = lines.get(shot.line_id or "")
+        if spoken is not None and spoken.kind == "dialogue" and not spoken.text.strip():
             raise RenderError(
-                f"line {line.id} (shot {shot.id}) has empty text: write the line or make it an action line"
+                f"line {spoken.id} (shot {shot.id}) has empty text: write the line or make it an action line"
             )
 
 
@@ -303,15 +312,17 @@ def _publish(files: dict[str, Path], folder: Path) -> None:
     """Link each cached file into the episode folder under its shot or line id, for editors and exports."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, source in files.items():
-        target = folder / f"{name}{source.suffix}"
-        if target.exists():
+        target = inside(folder, folder / f"{safe_name(name, 'shot or line id')}{source.suffix}")
+        if target.is_symlink():
+            target.unlink()  # a planted link is replaced, never written through
+        elif target.exists():
             if target.samefile(source):
                 continue
             target.unlink()
         try:
             os.link(source, target)
         except OSError:
-            shutil.copyfile(source, target)
+            shutil.copyfile(source, target, follow_symlinks=False)
 
 
 def write_manifest(result: RenderResult, path: Path, backends: Backends, labels: LabelSpec) -> None:
@@ -336,4 +347,4 @@ def write_manifest(result: RenderResult, path: Path, backends: Backends, labels:
         },
         "cache": {"hits": result.cache_hits, "misses": result.cache_misses},
     }
-    path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n", root=path.parent)
