@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agents.messages import say
 from agents.prompting import context_block
 
 SHOWRUNNER_CHAT_SYSTEM = """You are the showrunner of the vertical micro-drama series described in the context block.
@@ -221,15 +222,15 @@ def chat_system_prompt(snapshot: dict[str, object]) -> str:
     return SHOWRUNNER_CHAT_SYSTEM.format(context=context_block("chat", snapshot))
 
 
-def summarise_results(results: list[ToolResult]) -> str:
-    """Compose a reply from tool results, for the offline showrunner and for slash commands."""
+def summarise_results(results: list[ToolResult], language: str = "en") -> str:
+    """Compose a reply from tool results, in the series' language, for the offline showrunner and slash commands."""
     parts: list[str] = []
     for result in results:
         text = result.summary.strip()
         if result.sources and not any(s in text for s in result.sources):
-            text += "\nSources: " + "; ".join(result.sources)
+            text += "\n" + say(language, "chat.sources", sources="; ".join(result.sources))
         parts.append(text)
-    return "\n\n".join(parts) if parts else "Nothing to report."
+    return "\n\n".join(parts) if parts else say(language, "chat.nothing")
 
 
 # ------------------------------------------------------------------ slash commands

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from agents import canon_queries
 from agents.canon_edits import Assessment, EditError, assess
 from agents.canon_queries import QueryError
+from agents.messages import say
 from agents.plan_edits import PlanEditError, revise_plan
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
@@ -31,7 +32,7 @@ from dramaroom.settings import Settings
 from dramaroom.trace_history import cost_label, open_traces, summarize
 from dramaroom.workspace import Workspace, write_atomic
 from memory.bible import StoryBible
-from memory.schema import Canon, Script, SeasonPlan
+from memory.schema import Canon, Language, Script, SeasonPlan
 
 Say = Callable[[str], None]
 Handler = Callable[..., Awaitable[ToolResult]]
@@ -59,6 +60,11 @@ class ShowrunnerTools:
         self.settings = settings
         self.say = say
 
+    @property
+    def lang(self) -> Language:
+        """The series' language: every report the tools write is in it."""
+        return self.ws.config.series.language
+
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
@@ -67,7 +73,7 @@ class ShowrunnerTools:
         bible = StoryBible(self.ws.bible_dir, self.ws.config.embeddings)
         try:
             if not bible.has_series():
-                raise UserError(f"{self.ws.root} has no season plan yet: ask me to produce, or run `dramaroom produce`")
+                raise UserError(say(self.lang, "chat.no_plan", root=self.ws.root))
             yield bible
         finally:
             bible.close()
@@ -131,25 +137,33 @@ class ShowrunnerTools:
                 with self.ws.writing():
                     self._apply(bible, found)
                 waiting = reports.awaiting_approval(self.ws)
-                checked = f"episodes {_ranges(sorted({*episodes, *waiting}))}" if episodes or waiting else "nothing"
+                checked = (
+                    say(self.lang, "chat.checked_episodes", ranges=_ranges(sorted({*episodes, *waiting})))
+                    if episodes or waiting
+                    else say(self.lang, "chat.checked_nothing")
+                )
                 return ToolResult(
-                    summary=f"Changed canon: {found.description}. The continuity editor checked {checked}: "
-                    "nothing produced contradicts it.",
+                    summary=say(self.lang, "chat.canon_changed", description=found.description, checked=checked),
                     sources=["base canon"],
                 )
         digest = hashlib.sha256(edit.model_dump_json().encode()).hexdigest()[:12]
         write_atomic(self._proposals() / f"{digest}.json", edit.model_dump_json())
-        lines = [f"Proposed: {found.description}. Nothing is changed yet."]
+        lines = [say(self.lang, "chat.proposed", description=found.description)]
         numbers = [a.episode for a in found.affected]
-        lines.append(f"The continuity editor found it contradicts {len(numbers)} produced episode(s):")
+        lines.append(say(self.lang, "chat.contradicts", count=len(numbers)))
         for item in found.affected:
             for finding in item.findings[:3]:
-                lines.append(f"- episode {item.episode}, {finding.location}: {finding.message}")
-        which = f"Episode {numbers[0]} stays" if len(numbers) == 1 else f"Episodes {_ranges(numbers)} stay"
-        them = "it" if len(numbers) == 1 else "them"
-        question = (
-            f"Apply it anyway? {which} as written and will contradict canon until you re-review or reject {them}."
-        )
+                lines.append(
+                    say(
+                        self.lang,
+                        "chat.contradiction",
+                        episode=item.episode,
+                        location=finding.location,
+                        message=finding.message,
+                    )
+                )
+        which = "chat.confirm_one" if len(numbers) == 1 else "chat.confirm_many"
+        question = say(self.lang, which, episodes=_ranges(numbers))
         return ToolResult(
             summary="\n".join(lines),
             sources=[f"ep{n:03d}" for n in numbers],
@@ -159,16 +173,15 @@ class ShowrunnerTools:
     async def apply_canon_change(self, proposal: str) -> ToolResult:
         path = self._proposals() / f"{proposal}.json"
         if not re.fullmatch(r"[0-9a-f]{12}", proposal) or not path.exists():
-            return ToolResult(ok=False, summary=f"no pending canon change {proposal}; ask for the change again")
+            return ToolResult(ok=False, summary=say(self.lang, "chat.no_proposal", proposal=proposal))
         edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
         with self.bible() as bible, self.ws.writing():
             found = assess(bible, edit, self._waiting())  # again: canon may have moved since it was proposed
             self._apply(bible, found)
         path.unlink(missing_ok=True)
-        numbers = ", ".join(str(a.episode) for a in found.affected) or "none"
+        numbers = say(self.lang, "sep.list").join(str(a.episode) for a in found.affected) or say(self.lang, "chat.none")
         return ToolResult(
-            summary=f"Changed canon: {found.description}. Episodes that now contradict it: {numbers} "
-            "(re-review them with /review N after editing, or reject them).",
+            summary=say(self.lang, "chat.canon_applied", description=found.description, numbers=numbers),
             sources=["base canon"],
         )
 
@@ -204,12 +217,13 @@ class ShowrunnerTools:
                     bible.revise_canon(change.canon)
                     self.ws.save_series("canon", change.canon)
                     self._log("; ".join(change.changes[:1]), "plan revision in chat", [])
-        return ToolResult(summary="Revised the season plan:\n" + "\n".join(f"- {c}" for c in change.changes))
+        lines = [say(self.lang, "chat.plan_revised"), *(say(self.lang, "chat.bullet", text=c) for c in change.changes)]
+        return ToolResult(summary="\n".join(lines))
 
     # ------------------------------------------------------------------ production
 
     def _event(self, event: RoomEvent) -> None:
-        self.say(str(event))
+        self.say(event.line(self.lang))
 
     async def _season(self, **kwargs: Any) -> RunResult:
         with self.ws.writing():
@@ -218,11 +232,11 @@ class ShowrunnerTools:
     async def produce(self, approval: str = "manual") -> ToolResult:
         mode = "auto" if approval == "auto" else "manual"
         result = await self._season(approval=mode, command=f"produce --approve {mode} (from chat)")
-        return _run_summary(result)
+        return _run_summary(result, self.lang)
 
     async def decide_episode(self, episode: int, approve: bool, note: str = "") -> ToolResult:
         if not approve and not note.strip():
-            return ToolResult(ok=False, summary="a rejection needs a note saying what to change")
+            return ToolResult(ok=False, summary=say(self.lang, "chat.reject_needs_note"))
         decision: dict[str, object] = {"approved": approve, "note": note.strip(), "by": "human"}
         verb = "approve" if approve else "reject"
         result = await self._season(
@@ -231,26 +245,39 @@ class ShowrunnerTools:
             decision=decision,
             expect_episode=episode,
         )
-        head = f"Episode {episode} {'approved' if approve else 'sent back: ' + note.strip()}."
-        summary = _run_summary(result)
+        head = (
+            say(self.lang, "chat.approved", episode=episode)
+            if approve
+            else say(self.lang, "chat.sent_back", episode=episode, note=note.strip())
+        )
+        summary = _run_summary(result, self.lang)
         return summary.model_copy(update={"summary": f"{head} {summary.summary}"})
 
     async def review_episode(self, episode: int) -> ToolResult:
         with self.ws.writing():
             result = await reports.rereview(self.ws, self.settings, episode)
         ok = result.continuity.verdict == "approve" and result.ethics.verdict == "approve"
-        lines = [f"Re-reviewed episode {episode} ({result.models}):", *reports.review_lines(result)]
+        lines = [
+            say(self.lang, "chat.rereviewed", episode=episode, models=result.models),
+            *reports.review_lines(result),
+        ]
         return ToolResult(ok=ok, summary="\n".join(lines), sources=[f"ep{episode:03d}/review.json"])
 
     async def render_episode(self, episode: int) -> ToolResult:
         with self.ws.writing():
             rendered = render_with_progress(self.ws, [episode])
         lines = [
-            f"Rendered episode {r.episode}: {r.result.video} "
-            f"({r.result.runtime_s:.1f} s, {len(r.result.timeline)} shots)"
+            say(
+                self.lang,
+                "chat.rendered",
+                episode=r.episode,
+                video=r.result.video,
+                seconds=f"{r.result.runtime_s:.1f}",
+                shots=len(r.result.timeline),
+            )
             for r in rendered
         ]
-        return ToolResult(summary="\n".join(lines) or "nothing rendered")
+        return ToolResult(summary="\n".join(lines) or say(self.lang, "chat.nothing_rendered"))
 
     async def status(self) -> ToolResult:
         return ToolResult(summary="\n".join(reports.season_lines(self.ws)))
@@ -268,9 +295,15 @@ class ShowrunnerTools:
         money = sum(s.cost_usd for s in summaries)
         models = sorted({m for s in summaries for m in s.call_models})
         return ToolResult(
-            summary=f"So far: {len(summaries)} runs, {calls} model calls, "
-            f"{tokens_in:,} tokens in / {tokens_out:,} out; "
-            f"estimated cost {cost_label(models, money, prices)}.",
+            summary=say(
+                self.lang,
+                "chat.cost",
+                runs=len(summaries),
+                calls=calls,
+                tokens_in=f"{tokens_in:,}",
+                tokens_out=f"{tokens_out:,}",
+                cost=cost_label(models, money, prices),
+            ),
             sources=["traces.sqlite"],
         )
 
@@ -324,20 +357,26 @@ def _found(found: canon_queries.Found) -> ToolResult:
     return ToolResult(summary=found.text, sources=found.sources)
 
 
-def _run_summary(result: RunResult) -> ToolResult:
+def _run_summary(result: RunResult, lang: Language) -> ToolResult:
     committed = sorted({o.episode for o in result.outcomes if o.status == "committed"})
-    done = f"Committed so far: episodes {_ranges(committed)}" if committed else "No episode committed yet"
+    done = (
+        say(lang, "chat.committed_so_far", ranges=_ranges(committed)) if committed else say(lang, "chat.none_committed")
+    )
     if result.status == "paused" and result.pending:
         n = result.pending.get("episode")
         findings = result.pending.get("open_findings")
         open_items = [str(f) for f in findings] if isinstance(findings, list) else []
-        text = f'{done}. Episode {n} "{result.pending.get("title")}" is waiting for your approval'
-        text += (": open findings: " + "; ".join(open_items[:3])) if open_items else ", with no open findings"
-        text += f". Say 'approve episode {n}' or 'reject episode {n}: what to change'."
+        text = say(lang, "chat.waiting", done=done, n=n, title=result.pending.get("title"))
+        text += (
+            say(lang, "chat.waiting_findings", items=say(lang, "sep.clause").join(open_items[:3]))
+            if open_items
+            else say(lang, "chat.waiting_clean")
+        )
+        text += say(lang, "chat.waiting_hint", n=n)
         return ToolResult(summary=text, sources=[f"ep{int(str(n)):03d}/review.json"] if n else [])
     if result.status == "blocked":
-        return ToolResult(ok=False, summary=f"{done}. Stopped: {result.reason}")
-    return ToolResult(summary=f"{done}. The season is produced as far as the plan goes.")
+        return ToolResult(ok=False, summary=say(lang, "chat.stopped", done=done, reason=result.reason))
+    return ToolResult(summary=say(lang, "chat.season_done", done=done))
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -74,6 +74,11 @@ class RenderSection(_Section):
     edge_timeout_s: float = Field(default=10.0, gt=0)
     label_seconds: float = Field(default=3.0, ge=2.0, le=10.0, description="Visible AI label at the start, >= 2 s.")
     filing_number: str = Field(default="", description="Distribution filing number for the opening credits.")
+    scene_headings: Literal["auto", "fountain", "duanju"] = Field(
+        default="auto",
+        description="Script exports' scene headings: fountain (INT. PLACE - DAY), duanju (1-1 日 内 地点), "
+        "auto: duanju for Chinese series, fountain for English ones.",
+    )
 
 
 class TracingSection(_Section):

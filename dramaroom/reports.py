@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agents import continuity, ethics
+from agents.messages import say, term
 from agents.room import RoomContext
 from dramaroom.errors import UserError
 from dramaroom.production import build_room, describe_models
@@ -20,13 +22,14 @@ from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
 from graphs.state import RevisionRecord
-from memory.schema import Review, Script, SeasonPlan, ShotList
+from memory.schema import Language, Review, Script, SeasonPlan, ShotList
 
 out = Console()
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
 
 
 def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
+    """Return one row of the status table; the status column holds the state's key ('awaiting approval')."""
     folder = ws.episode_dir(number)
     if not (folder / "review.json").exists():
         return [f"{number:03d}", title, "planned", "", "", "", ""]
@@ -47,7 +50,12 @@ def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
     if (folder / "shotlist.json").exists():
         shot_list = ws.load_artifact(folder / "shotlist.json", ShotList)
         shots = str(len(shot_list.shots))
-        runtime = f"{shot_list.total_seconds:.0f}/{shot_list.target_seconds} s"
+        runtime = say(
+            ws.config.series.language,
+            "status.runtime",
+            seconds=f"{shot_list.total_seconds:.0f}",
+            target=shot_list.target_seconds,
+        )
     return [f"{number:03d}", title, status, str(max(0, len(drafts) - 1)), str(open_count), shots, runtime]
 
 
@@ -67,60 +75,90 @@ def awaiting_approval(ws: Workspace) -> list[int]:
 def season_lines(ws: Workspace) -> list[str]:
     """Say where the season stands in a few lines: counts by status, what waits, what is next."""
     cfg = ws.config.series
+    lang = cfg.language
     rows = _rows(ws)
     if rows is None:
-        return [f"{cfg.episodes} episodes ({cfg.language}) planned from the premise, nothing written yet."]
+        return [say(lang, "status.nothing_written", episodes=cfg.episodes, language=term(lang, "language", lang))]
     plan = ws.load_artifact(ws.root / "season_plan.json", SeasonPlan)
     by_status: dict[str, list[str]] = {}
     for row in rows:
         by_status.setdefault(row[2], []).append(str(int(row[0])))
-    lines = [f'"{plan.title}": {cfg.episodes} episodes, paywall at episode {plan.paywall_episode}.']
+    lines = [say(lang, "status.season", title=plan.title, episodes=cfg.episodes, paywall=plan.paywall_episode)]
     for state in ("committed", "awaiting approval", "in progress", "blocked", "planned"):
         numbers = by_status.get(state, [])
         if numbers:
-            shown = ", ".join(numbers) if len(numbers) <= 12 else f"{numbers[0]}-{numbers[-1]}"
-            lines.append(f"{state}: {len(numbers)} (episodes {shown})")
+            shown = say(lang, "sep.list").join(numbers) if len(numbers) <= 12 else f"{numbers[0]}-{numbers[-1]}"
+            lines.append(
+                say(lang, "status.state_count", state=term(lang, "state", state), count=len(numbers), shown=shown)
+            )
     waiting = by_status.get("awaiting approval", [])
     if waiting:
-        lines.append(f"next: approve or reject episode {waiting[0]}")
+        lines.append(say(lang, "status.next_approve", n=waiting[0]))
     elif by_status.get("planned"):
-        lines.append(f"next: produce episode {by_status['planned'][0]}")
+        lines.append(say(lang, "status.next_produce", n=by_status["planned"][0]))
     return lines
 
 
 def status(series: SeriesArg) -> None:
     """Show the season: plan, each episode's state, revisions, open findings and runtime."""
     ws = Workspace.open(series)
+    for line in status_lines(ws):
+        out.print(line)
+
+
+def status_lines(ws: Workspace) -> list[str | Table]:
+    """Return the status report in the series' language: heading lines, the episode table, run and cost lines."""
     cfg = ws.config.series
+    lang = cfg.language
+    language = term(lang, "language", lang)
     plan_path = ws.root / "season_plan.json"
     traces = open_traces(ws, Settings())
     runs = traces.runs()
     events = traces.events(kinds=("llm",))
     traces.close()
     if not plan_path.exists():
-        out.print(
-            f"{ws.root}: {cfg.episodes} episodes ({cfg.language}), not planned yet: run `dramaroom produce {ws.root}`"
-        )
-        return
+        return [escape(say(lang, "status.not_planned", root=ws.root, episodes=cfg.episodes, language=language))]
     plan = ws.load_artifact(plan_path, SeasonPlan)
-    out.print(f"[bold]{plan.title}[/] - {plan.logline}")
-    out.print(
-        f"{cfg.language}, {cfg.episodes} episodes x {cfg.target_seconds} s, genre {plan.genre}, "
-        f"paywall at episode {plan.paywall_episode}"
-    )
-    table = Table("ep", "title", "status", "revisions", "open findings", "shots", "runtime")
+    lines: list[str | Table] = [
+        say(lang, "status.title", title=f"[bold]{escape(plan.title)}[/]", logline=escape(plan.logline)),
+        escape(
+            say(
+                lang,
+                "status.meta",
+                language=language,
+                episodes=cfg.episodes,
+                seconds=cfg.target_seconds,
+                genre=plan.genre,
+                paywall=plan.paywall_episode,
+            )
+        ),
+    ]
+    columns = ("ep", "title", "status", "revisions", "open", "shots", "runtime")
+    table = Table(*(say(lang, f"status.col.{c}") for c in columns))
     for brief in plan.episodes:
-        table.add_row(*_episode_row(ws, brief.number, brief.title))
-    out.print(table)
+        row = _episode_row(ws, brief.number, brief.title)
+        row[2] = term(lang, "state", row[2])
+        table.add_row(*(escape(cell) for cell in row))
+    lines.append(table)
     tokens_in = sum(e.input_tokens for e in events)
     tokens_out = sum(e.output_tokens for e in events)
     last = runs[-1] if runs else None
     if last is not None:
-        out.print(
-            f"last run: {last.command} -> {last.status} ({last.started_at}); "
-            f"models: {', '.join(sorted(set(last.models.values())))}"
+        models = say(lang, "sep.list").join(sorted(set(last.models.values())))
+        lines.append(
+            escape(
+                say(
+                    lang,
+                    "status.last_run",
+                    command=last.command,
+                    status=last.status,
+                    started=last.started_at,
+                    models=models,
+                )
+            )
         )
-    out.print(f"model calls: {len(events)}, tokens in/out: {tokens_in:,}/{tokens_out:,}")
+    lines.append(say(lang, "status.calls", calls=len(events), tokens_in=f"{tokens_in:,}", tokens_out=f"{tokens_out:,}"))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -132,6 +170,7 @@ class ReReview:
     recommitted: bool
     later: list[int]
     models: str
+    language: Language = "en"
 
 
 async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
@@ -173,21 +212,37 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
         later = [n for n in bible.committed_episodes() if n > episode]
     finally:
         bible.close()
-    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)))
+    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), ws.config.series.language)
 
 
 def review_lines(result: ReReview) -> list[str]:
-    """Describe a re-review, one line per verdict and finding."""
+    """Describe a re-review in the series' language, one line per verdict and finding."""
+    lang = result.language
     lines: list[str] = []
     for rev in (result.continuity, result.ethics):
-        lines.append(f"{rev.reviewer}: {rev.verdict}")
-        for f in rev.findings:
-            lines.append(
-                f"  {f.severity:6} {f.check} @ {f.location}: {f.message}" + (f' "{f.quote}"' if f.quote else "")
+        lines.append(
+            say(
+                lang,
+                "review.verdict",
+                reviewer=term(lang, "reviewer", rev.reviewer),
+                verdict=term(lang, "verdict", rev.verdict),
             )
+        )
+        for f in rev.findings:
+            # English pads the severity to a column; Chinese words are already of one width.
+            severity = term(lang, "severity", f.severity)
+            finding = say(
+                lang,
+                "review.finding",
+                severity=f"{severity:6}" if lang == "en" else severity,
+                check=f.check,
+                location=f.location,
+                message=f.message,
+            )
+            lines.append(finding + (say(lang, "review.quote", quote=f.quote) if f.quote else ""))
     if result.recommitted:
-        later = ", ".join(map(str, result.later)) or "none"
-        lines.append(f"the edit is now canon; episodes written against the old version: {later}")
+        later = say(lang, "sep.list").join(map(str, result.later)) or say(lang, "review.none")
+        lines.append(say(lang, "review.now_canon", later=later))
     return lines
 
 
@@ -198,7 +253,7 @@ def review(
     ws = Workspace.open(series)
     with ws.writing():
         result = asyncio.run(rereview(ws, Settings(), episode))
-    out.print(f"reviewed episode {episode} with {result.models}")
+    out.print(say(result.language, "review.reviewed", episode=episode, models=result.models), markup=False)
     for line in review_lines(result):
         out.print(line, markup=False)
     if result.continuity.verdict != "approve" or result.ethics.verdict != "approve":

@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from memory.schema import Canon, Line, Script
 from renderers.protocols import RenderError
@@ -31,6 +31,11 @@ EMOTION_WORDS_ZH = {
     "desperate": "绝望",
 }
 TIME_WORDS_ZH = {"dawn": "黎明", "morning": "早晨", "day": "日", "afternoon": "下午", "evening": "傍晚", "night": "夜"}
+# 短剧 headings know only day and night: dawn through afternoon is 日, dusk onwards is 夜.
+DUANJU_TIME = {"dawn": "日", "morning": "日", "day": "日", "afternoon": "日", "evening": "夜", "night": "夜"}
+
+SceneHeadings = Literal["auto", "fountain", "duanju"]
+"""How script exports head a scene: Fountain's `INT. PLACE - DAY`, the 短剧 `1-1 日 内 地点`, or auto by language."""
 
 
 def _has_cjk(text: str) -> bool:
@@ -61,8 +66,37 @@ def _line(line: Line, chinese: bool) -> list[str]:
     return out
 
 
-def to_fountain(script: Script, canon: Canon, *, credit: str) -> str:
-    """Render a script as Fountain with a title page naming the model that wrote it."""
+def heading_style(headings: SceneHeadings, language: str) -> Literal["fountain", "duanju"]:
+    """Resolve `auto`: Chinese series use the 短剧 convention, English ones Fountain's."""
+    if headings == "auto":
+        return "duanju" if language == "zh" else "fountain"
+    return headings
+
+
+def scene_heading(script: Script, index: int, canon: Canon, headings: SceneHeadings = "auto") -> str:
+    """Return the heading of the index-th scene (from 1), without Fountain markup.
+
+    Fountain: `INT. 医院走廊 - 日`; 短剧: `1-1 日 内 医院走廊` (episode-scene, 日/夜, 内/外, place).
+    """
+    scene = script.scenes[index - 1]
+    location = canon.location(scene.location_id)
+    name = location.name if location else scene.location_id
+    interior = location.interior if location else True
+    if heading_style(headings, canon.language) == "duanju":
+        flashback = "（闪回）" if scene.flashback else ""
+        return (
+            f"{script.episode}-{index} {DUANJU_TIME[scene.time_of_day]} {'内' if interior else '外'} {name}{flashback}"
+        )
+    when = TIME_WORDS_ZH[scene.time_of_day] if canon.language == "zh" else scene.time_of_day.upper()
+    flashback = " (FLASHBACK)" if scene.flashback else ""
+    return f"{'INT.' if interior else 'EXT.'} {name} - {when}{flashback}"
+
+
+def to_fountain(script: Script, canon: Canon, *, credit: str, headings: SceneHeadings = "auto") -> str:
+    """Render a script as Fountain with a title page naming the model that wrote it.
+
+    A 短剧 heading does not start with INT./EXT., so it carries Fountain's forced-heading "." for parsers.
+    """
     out = [
         f"Title: {script.title}",
         f"Credit: Episode {script.episode}",
@@ -70,13 +104,9 @@ def to_fountain(script: Script, canon: Canon, *, credit: str) -> str:
         "Notes: AI-generated script (dramaroom)" + (" by the offline procedural writer" if "offline" in credit else ""),
         "",
     ]
-    for scene in script.scenes:
-        location = canon.location(scene.location_id)
-        name = location.name if location else scene.location_id
-        prefix = "INT." if (location.interior if location else True) else "EXT."
-        when = TIME_WORDS_ZH[scene.time_of_day] if canon.language == "zh" else scene.time_of_day.upper()
-        flashback = " (FLASHBACK)" if scene.flashback else ""
-        out += [f"{prefix} {name} - {when}{flashback} #{scene.id}#", ""]
+    forced = "." if heading_style(headings, canon.language) == "duanju" else ""
+    for index, scene in enumerate(script.scenes, start=1):
+        out += [f"{forced}{scene_heading(script, index, canon, headings)} #{scene.id}#", ""]
         for line in scene.lines:
             out += _line(line, canon.language == "zh")
     out += ["> CUT TO BLACK.", ""]

@@ -15,7 +15,7 @@ from PIL import Image
 from memory.schema import Canon, Script, Shot, ShotCharacter
 from renderers.bundle import MANIFEST, bundle
 from renderers.protocols import RenderError, TimedShot
-from renderers.screenplay import _wrap, to_fdx, to_fountain, to_pdf
+from renderers.screenplay import _blocks, _parse, _wrap, heading_style, scene_heading, to_fdx, to_fountain, to_pdf
 from renderers.timeline_export import export_otio, read_otio_durations
 from tests.fixtures_canon import canon_en, canon_zh, script_en, script_zh
 
@@ -199,3 +199,97 @@ def test_bundle_refuses_missing_or_empty_folders(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="is empty"):
         bundle(tmp_path / "empty", tmp_path / "empty.zip")
     assert not (tmp_path / "empty.zip").exists()
+
+
+# ------------------------------------------------------------------ scene headings: Fountain and 短剧
+
+
+def _varied_zh() -> tuple[Script, Canon]:
+    """The Chinese fixture with a night scene outdoors told as a flashback, and a scene at a place canon lacks."""
+    script, canon = script_zh(), canon_zh()
+    garden = canon.locations[1].model_copy(update={"interior": False})
+    canon = canon.model_copy(update={"locations": [canon.locations[0], garden]})
+    night = script.scenes[1].model_copy(update={"time_of_day": "evening", "flashback": True})
+    dawn = script.scenes[0].model_copy(update={"id": "s03", "time_of_day": "dawn", "location_id": "ferry"})
+    return script.model_copy(update={"scenes": [script.scenes[0], night, dawn]}), canon
+
+
+def _slugs(fountain_text: str) -> list[tuple[str, str]]:
+    from screenplain.types import Slug
+
+    return [(str(p.line), str(p.scene_number)) for p in _parse(fountain_text) if isinstance(p, Slug)]
+
+
+def test_duanju_headings_in_fountain_fdx_and_pdf(tmp_path: Path) -> None:
+    script, canon = _varied_zh()
+    expected = ["2-1 日 内 书房", "2-2 夜 外 后园（闪回）", "2-3 日 内 ferry"]
+    fountain = to_fountain(script, canon, credit="offline writer", headings="duanju")
+    # Forced with "." so a Fountain parser sees a heading that does not start with INT./EXT.
+    assert [line for line in fountain.splitlines() if line.startswith(".")] == [
+        f".{h} #{s.id}#" for h, s in zip(expected, script.scenes, strict=True)
+    ]
+    assert "INT." not in fountain and "EXT." not in fountain
+    root = ET.fromstring(to_fdx(fountain).encode("utf-8"))
+    headings = [
+        "".join(t.text or "" for t in p.iter("Text"))
+        for p in root.iter("Paragraph")
+        if p.get("Type") == "Scene Heading"
+    ]
+    assert headings == [h.upper() for h in expected]  # Fountain upper-cases headings: only the Latin place changes
+    laid_out = [
+        rows[0][1] for rows in _blocks(_parse(fountain), lambda s: 10.0 * len(s)) if rows and rows[0][0] == "heading"
+    ]
+    assert laid_out == [f"{h.upper()}  [{s.id.upper()}]" for h, s in zip(expected, script.scenes, strict=True)]
+    assert to_pdf(fountain, tmp_path / "duanju.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_both_heading_styles_parse_to_the_same_scenes() -> None:
+    script, canon = _varied_zh()
+    fountain = to_fountain(script, canon, credit="w", headings="fountain")
+    duanju = to_fountain(script, canon, credit="w", headings="duanju")
+    assert [h for h, _ in _slugs(fountain)] == ["INT. 书房 - 日", "EXT. 后园 - 傍晚 (FLASHBACK)", "INT. FERRY - 黎明"]
+    assert [n for _, n in _slugs(duanju)] == [n for _, n in _slugs(fountain)] == ["S01", "S02", "S03"]
+
+    def body(text: str) -> list[tuple[str | None, str]]:
+        paragraphs = ET.fromstring(to_fdx(text).encode("utf-8")).iter("Paragraph")
+        rows = [(p.get("Type"), "".join(t.text or "" for t in p.iter("Text"))) for p in paragraphs]
+        return [row for row in rows if row[0] != "Scene Heading"]
+
+    assert body(duanju) == body(fountain) and len(body(fountain)) > len(script.lines())  # every cue, line and action
+
+
+@pytest.mark.parametrize(
+    ("headings", "language", "first"),
+    [
+        ("auto", "zh", "2-1 日 内 书房"),
+        ("auto", "en", "INT. the office - MORNING"),
+        ("fountain", "zh", "INT. 书房 - 日"),
+        ("duanju", "en", "3-1 日 内 the office"),
+    ],
+)
+def test_heading_style_follows_the_setting_and_the_language(headings: str, language: str, first: str) -> None:
+    script, canon = (script_zh(), canon_zh()) if language == "zh" else (script_en(), canon_en())
+    assert scene_heading(script, 1, canon, headings) == first  # type: ignore[arg-type]
+    assert heading_style("auto", language) == ("duanju" if language == "zh" else "fountain")
+
+
+def test_the_scene_headings_setting_reaches_the_workspace_export(tmp_path: Path) -> None:
+    from dramaroom.config import SeriesConfig, SeriesSection, load_config
+    from dramaroom.errors import UserError
+    from dramaroom.workspace import Workspace
+
+    section = SeriesSection(premise="林婉查账。", language="zh")
+    ws = Workspace.create(tmp_path / "series", SeriesConfig(series=section))
+    ws.save_series("canon", canon_zh())
+    ws.save_episode(2, "script", script_zh())
+    assert ".2-1 日 内 书房 #s01#" in (ws.episode_dir(2) / "script.fountain").read_text(encoding="utf-8")
+    config = ws.root / "dramaroom.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'scene_headings = "auto"' in text  # spelled out for hand editing
+    config.write_text(text.replace('scene_headings = "auto"', 'scene_headings = "fountain"'), encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    ws.save_episode(2, "script", script_zh())
+    assert "\nINT. 书房 - 日 #s01#" in (ws.episode_dir(2) / "script.fountain").read_text(encoding="utf-8")
+    config.write_text(text.replace('scene_headings = "auto"', 'scene_headings = "short"'), encoding="utf-8")
+    with pytest.raises(UserError, match=r"render.scene_headings"):
+        load_config(config)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from agents.messages import say
 from agents.showrunner_chat import read_result, summarise_results
 
 Args = dict[str, object]
@@ -22,11 +23,19 @@ Intent = tuple[str, Args]
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A text answer instead of a tool call: a message key, rendered in the series' language."""
+
+    key: str
+    fields: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class Rule:
     """One request shape: a pattern and how its match becomes a tool call (or a text reply)."""
 
     pattern: re.Pattern[str]
-    build: Callable[[re.Match[str]], Intent | str]
+    build: Callable[[re.Match[str]], Intent | Reply]
 
 
 def _rx(text: str) -> re.Pattern[str]:
@@ -45,14 +54,11 @@ def _note(text: str | None) -> str:
     return (text or "").strip(" \t:,-–—\"'“”")
 
 
-def _decide(approve: bool) -> Callable[[re.Match[str]], Intent | str]:
-    def build(m: re.Match[str]) -> Intent | str:
+def _decide(approve: bool) -> Callable[[re.Match[str]], Intent | Reply]:
+    def build(m: re.Match[str]) -> Intent | Reply:
         note = _note(m.group(2))
         if not approve and not note:
-            n = m.group(1)
-            return (
-                f"To reject episode {n} I need a note saying what to change, e.g. 'reject episode {n}: cut the speech'."
-            )
+            return Reply("chat.reject_example", {"n": m.group(1)})
         return "decide_episode", {"episode": int(m.group(1)), "approve": approve, "note": note}
 
     return build
@@ -287,40 +293,34 @@ RULES: tuple[Rule, ...] = (
 
 _QUESTION = _rx(r"[?？]\s*$|^(?:who|what|where|when|why|how|which|does|did|is|are|was)\b|(?:吗|什么|谁|哪|怎么)")
 
-CANNOT = (
-    "The offline showrunner did not understand “{text}”. It follows clear requests such as "
-    "'what does Lin know by episode 3?', 'who holds the jade pendant?', 'every scene at the hospital', "
-    "'retcon: Zhou was dead from the start', 'move the paywall to episode 4' or 'approve episode 2' "
-    "(type /help for the full list). For free conversation, configure a model endpoint (OPENAI_BASE_URL)."
-)
-CANNOT_ZH = (
-    "离线制片人没听懂「{text}」。它能处理明确的请求，例如「林晚在第3集知道什么」「谁拿着玉佩」「医院的所有场景」"
-    "「把付费点移到第4集」「批准第2集」（输入 /help 查看全部）。如需自由对话，请配置模型端点（OPENAI_BASE_URL）。"
-)
 
+def understand(text: str, language: str = "en") -> Intent | str:
+    """Return the tool call a plain request asks for, or the text to answer with.
 
-def understand(text: str) -> Intent | str:
-    """Return the tool call a plain request asks for, or the text to answer with."""
+    Answers are in the series' language; a request written in Chinese is answered in Chinese too.
+    """
     request = " ".join(text.split())
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", request) else language
     for rule in RULES:
         match = rule.pattern.search(request)
         if match:
-            return rule.build(match)
+            built = rule.build(match)
+            return say(lang, built.key, **built.fields) if isinstance(built, Reply) else built
     if _QUESTION.search(request):
         return "ask_canon", {"question": request}
-    template = CANNOT_ZH if re.search(r"[\u4e00-\u9fff]", request) else CANNOT
-    return template.format(text=request[:120])
+    return say(lang, "chat.cannot", text=request[:120])
 
 
 def reply(messages: Sequence[BaseMessage], payload: Mapping[str, object]) -> AIMessage:
     """Answer the conversation: a tool call for a new request, a summary once the tools have run."""
+    language = str(payload.get("language", "en"))
     last = messages[-1] if messages else None
     if isinstance(last, ToolMessage):
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
         results = [read_result(m.text) for m in messages[start:] if isinstance(m, ToolMessage)]
-        return AIMessage(content=summarise_results(results))
+        return AIMessage(content=summarise_results(results, language))
     text = last.text if isinstance(last, HumanMessage) else ""
-    intent = understand(text)
+    intent = understand(text, language)
     if isinstance(intent, str):
         return AIMessage(content=intent)
     name, args = intent
