@@ -27,7 +27,8 @@ Make the shot list for episode {episode}.
 {context}"""
 
 SHOTS_REVISE_USER = """\
-Revise the shot list for episode {episode}. Act on every note.
+Revise the shot list for episode {episode}. Act on every note. A note's requirements (the "- [kind]"
+lines under it) are checked one by one afterwards: meet each exactly, keeping shot ids.
 <notes>
 {notes}
 </notes>
@@ -170,7 +171,9 @@ async def make_shot_list(
     system = SHOTS_SYSTEM.format(target_seconds=ctx.target_seconds, language_name=LANGUAGE_NAMES[ctx.language])
     block = context_block("shot_list", payload)
     if revision and previous is not None:
-        user = SHOTS_REVISE_USER.format(episode=script.episode, notes=format_notes(notes), context=block)
+        user = SHOTS_REVISE_USER.format(
+            episode=script.episode, notes=format_notes(notes, canon, shots=True), context=block
+        )
     else:
         user = SHOTS_USER.format(episode=script.episode, context=block)
     draft = await ctx.model("director").structured(

@@ -14,7 +14,16 @@ from typing import Literal
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-Task = Literal["plan_season", "plan_briefs", "write_script", "review_continuity", "review_ethics", "shot_list", "chat"]
+Task = Literal[
+    "plan_season",
+    "plan_briefs",
+    "write_script",
+    "review_continuity",
+    "review_ethics",
+    "shot_list",
+    "chat",
+    "interpret_note",
+]
 
 _OPEN = "<context>"
 _CLOSE = "</context>"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from agents.edit_text import requirement_line
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from agents.showrunner import LANGUAGE_NAMES
 from memory.bible import Recollection
+from memory.edits import is_shot_request
 from memory.schema import Canon, Carryover, EpisodeBrief, Finding, Script
 
 DRAFT_SYSTEM = """\
@@ -32,15 +36,21 @@ Write episode {episode}, "{title}", from the brief and canon below.
 
 REVISE_USER = """\
 Revise your draft of episode {episode}. Act on every review note; change nothing else.
+A note's requirements (the "- [kind]" lines under it) are checked one by one after you revise: meet each
+exactly, keeping line and scene ids; a note with no requirement is the producer's or reviewer's own words.
 <notes>
 {notes}
 </notes>
 {context}"""
 
 
-def canon_slice(canon: Canon, brief: EpisodeBrief) -> Canon:
-    """Return the part of canon a brief needs: its cast, places, their props and secrets."""
-    cast = set(brief.character_ids)
+def canon_slice(canon: Canon, brief: EpisodeBrief, also: Sequence[str] = ()) -> Canon:
+    """Return the part of canon a brief needs: its cast, places, their props and secrets.
+
+    `also` adds entity ids the episode must be able to show besides the brief's: the people, place and props
+    of the previous episode's cliffhanger, which the cold open picks up.
+    """
+    cast = set(brief.character_ids) | {c.id for c in canon.characters if c.id in also}
     for character in canon.characters:
         if character.id in cast:
             cast.update(r.other_id for r in character.relationships if r.other_id in cast)
@@ -48,8 +58,10 @@ def canon_slice(canon: Canon, brief: EpisodeBrief) -> Canon:
     return canon.model_copy(
         update={
             "characters": [c for c in canon.characters if c.id in cast],
-            "locations": [loc for loc in canon.locations if loc.id in brief.location_ids],
-            "props": [p for p in canon.props if p.holder_id in cast or p.id in _mentioned(brief, canon)],
+            "locations": [loc for loc in canon.locations if loc.id in brief.location_ids or loc.id in also],
+            "props": [
+                p for p in canon.props if p.holder_id in cast or p.id in also or p.id in _mentioned(brief, canon)
+            ],
             "secrets": secrets,
         }
     )
@@ -61,14 +73,26 @@ def _mentioned(brief: EpisodeBrief, canon: Canon) -> set[str]:
     return changed | {p.id for p in canon.props if p.name.lower() in text}
 
 
-def format_notes(notes: list[Finding]) -> str:
-    """Render review notes for the prompt, one per line with where and why."""
-    return "\n".join(
-        f"- [{n.id}] ({n.reviewer}/{n.category}) at {n.location or 'episode'}: {n.message}"
-        + (f' Quote: "{n.quote}".' if n.quote else "")
-        + (f" Canon: {n.canon_fact}." if n.canon_fact else "")
-        for n in notes
-    )
+def requested_ids(notes: list[Finding]) -> list[str]:
+    """Return the canon ids the notes' requests name (a character to add, a place to move to), for the slice."""
+    fields = ("character_id", "speaker_id", "holder_id", "location_id", "prop_id")
+    return [v for n in notes for r in n.requests for f in fields if isinstance(v := getattr(r, f, None), str)]
+
+
+def format_notes(notes: list[Finding], canon: Canon | None = None, *, shots: bool = False) -> str:
+    """Render review notes for the prompt: where and why, then each typed request as a stated requirement.
+
+    The screenwriter sees the script requests and the director the shot requests; the note's words go to both.
+    """
+    out: list[str] = []
+    for n in notes:
+        out.append(
+            f"- [{n.id}] ({n.reviewer}/{n.category}) at {n.location or 'episode'}: {n.message}"
+            + (f' Quote: "{n.quote}".' if n.quote else "")
+            + (f" Canon: {n.canon_fact}." if n.canon_fact else "")
+        )
+        out += ["  " + requirement_line(r, canon) for r in n.requests if is_shot_request(r) == shots]
+    return "\n".join(out)
 
 
 async def write_script(
@@ -88,7 +112,7 @@ async def write_script(
         "language": ctx.language,
         "seed": ctx.seed,
         "brief": brief,
-        "canon": canon_slice(canon, brief),
+        "canon": canon_slice(canon, brief, requested_ids(notes)),
         "carryover": carryover,
         "previous_summary": previous_summary,
         "recall": [f"[{r.ref}] {r.text}" for r in recall],
@@ -100,7 +124,7 @@ async def write_script(
     system = DRAFT_SYSTEM.format(target_seconds=ctx.target_seconds, language_name=LANGUAGE_NAMES[ctx.language])
     block = context_block("write_script", payload)
     if revision and previous_draft is not None:
-        user = REVISE_USER.format(episode=brief.number, notes=format_notes(notes), context=block)
+        user = REVISE_USER.format(episode=brief.number, notes=format_notes(notes, canon), context=block)
     else:
         user = DRAFT_USER.format(episode=brief.number, title=brief.title, context=block)
     script = await ctx.model("screenwriter").structured(

@@ -22,6 +22,7 @@ from typing import cast
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
+from agents.notes import NoteAnswer
 from agents.offline.writer import OfflineWriter, estimate_tokens
 from agents.prompting import read_context_block
 from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message, wire_message
@@ -34,7 +35,10 @@ TASK_SCHEMAS: dict[str, str] = {
     "shot_list": "ShotList",
     "review_continuity": "LlmFindings",
     "review_ethics": "LlmFindings",
+    "interpret_note": "NoteAnswer",
 }
+# Agent-level answer schemas the endpoint also knows, beside memory.schema's domain models.
+_AGENT_SCHEMAS: dict[str, type[BaseModel]] = {"NoteAnswer": NoteAnswer}
 
 
 @dataclass
@@ -281,6 +285,8 @@ def _handler_for(endpoint: SimulatedEndpoint) -> type[BaseHTTPRequestHandler]:
 
 
 def _schema_class(name: str) -> type[BaseModel]:
+    if name in _AGENT_SCHEMAS:
+        return _AGENT_SCHEMAS[name]
     found = getattr(domain, name, None)
     if isinstance(found, type) and issubclass(found, BaseModel) and found.__module__ == domain.__name__:
         return found

@@ -7,12 +7,34 @@ from typing import Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agents import continuity, director, ethics, screenwriter
+from agents.findings import verdict_of
 from agents.room import RoomContext, RoomEvent
+from graphs.episode_requests import (
+    NoteRead,
+    human_shot_note,
+    outcome_summary,
+    read_note,
+    respecting_producer,
+    revision_line,
+    script_outcomes,
+    shot_outcomes,
+    still_unmet,
+    unparsed_outcomes,
+)
 from graphs.routing import after_continuity, after_ethics, after_gate, after_shot_review
-from graphs.state import Decision, EpisodeInput, EpisodeOutcome, EpisodeOutput, EpisodeState, RevisionRecord
+from graphs.state import (
+    Decision,
+    EpisodeInput,
+    EpisodeOutcome,
+    EpisodeOutput,
+    EpisodeState,
+    RevisionRecord,
+    TrackedRequest,
+)
+from memory.edits import RequestOutcome
 from memory.schema import Finding, Review
 
 Update = dict[str, object]
@@ -68,10 +90,11 @@ async def draft(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     notes = state.get("notes", []) if previous is not None else []
     query = " ".join([brief.opening_hook, *brief.key_beats])
     summaries = ctx.bible.summaries(number, last=1)
+    canon = ctx.bible.canon_at(number)
     script = await screenwriter.write_script(
         ctx,
         brief=brief,
-        canon=ctx.bible.canon_at(number),
+        canon=canon,
         carryover=ctx.bible.carryover_at(number),
         previous_summary=summaries[-1][1] if summaries else "",
         recall=ctx.bible.recall(query, before_episode=number, k=ctx.limits.recall_k),
@@ -80,16 +103,31 @@ async def draft(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         notes=notes,
     )
     reviewer = notes[0].reviewer if notes else ""
+    outcomes: list[RequestOutcome] = []
+    unmet: list[Finding] = []
+    if previous is not None:
+        tracked = state.get("human_requests", [])
+        outcomes, unmet = script_outcomes(notes, tracked, previous, state.get("human_base"), script, canon, brief)
+        if any(n.id.startswith("human:") for n in notes):
+            outcomes += state.get("human_reading", [])
     record = RevisionRecord(
-        artifact="script", revision=revision, caused_by=notes, reviewer=reviewer, model=ctx.model("screenwriter").label
+        artifact="script",
+        revision=revision,
+        caused_by=notes,
+        reviewer=reviewer,
+        model=ctx.model("screenwriter").label,
+        outcomes=outcomes,
+        requests_verified=sum(1 for o in outcomes if o.status == "verified"),
+        requests_total=sum(1 for o in outcomes if o.request is not None),
     )
     ctx.artifacts.save_episode(number, "script", script)
     ctx.artifacts.save_episode(number, f"drafts/script.r{revision}", script)
-    verb = "drafted" if revision == 0 else f"revised (r{revision}, {len(notes)} notes from {reviewer})"
-    ctx.on_event(
-        RoomEvent("revision" if revision else "node", f"script {verb}", number, "draft", tuple(n.id for n in notes))
-    )
-    return {"script": script, "script_revision": revision, "history": [record]}
+    if previous is None:
+        line = "script drafted"
+    else:
+        line = revision_line(revision, outcomes, notes, script.model_dump() == previous.model_dump())
+    ctx.on_event(RoomEvent("revision" if revision else "node", line, number, "draft", tuple(n.id for n in notes)))
+    return {"script": script, "script_revision": revision, "history": [record], "unmet": unmet}
 
 
 async def review_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
@@ -99,7 +137,8 @@ async def review_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) 
     review = await continuity.review_script(
         ctx, state["script"], ctx.bible.canon_at(number), ctx.bible.carryover_at(number)
     )
-    update: Update = {"continuity": review, "notes": _actionable(review)}
+    review = _respecting(review, state)
+    update: Update = {"continuity": review, "notes": _actionable(review) + list(state.get("unmet", []))}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "continuity", _ids(review)))
     return update
@@ -110,7 +149,7 @@ async def review_ethics(state: EpisodeState, runtime: Runtime[RoomContext]) -> U
     ctx = runtime.context
     number = state["episode"]
     review = await ethics.review_script(ctx, state["script"], ctx.bible.canon_at(number))
-    update: Update = {"ethics": review, "notes": _actionable(review)}
+    update: Update = {"ethics": review, "notes": _actionable(review) + list(state.get("unmet", []))}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "ethics", _ids(review)))
     return update
@@ -122,21 +161,35 @@ async def shot_list(state: EpisodeState, runtime: Runtime[RoomContext]) -> Updat
     number = state["episode"]
     previous = state.get("shots")
     revision = state["shot_revision"] + 1 if previous is not None else 0
-    notes = state.get("shot_notes", []) if previous is not None else []
+    script, canon = state["script"], ctx.bible.canon_at(number)
+    tracked = state.get("human_requests", [])
+    notes = list(state.get("shot_notes", [])) if previous is not None else []
+    if previous is not None:
+        notes += [n for n in human_shot_note(tracked, previous, script, canon) if n.id not in {m.id for m in notes}]
     shots = await director.make_shot_list(
-        ctx, script=state["script"], canon=ctx.bible.canon_at(number), revision=revision, notes=notes, previous=previous
+        ctx, script=script, canon=canon, revision=revision, notes=notes, previous=previous
     )
+    outcomes: list[RequestOutcome] = []
+    unmet: list[Finding] = []
+    if previous is not None:
+        outcomes, unmet = shot_outcomes(notes, tracked, previous, shots, script, canon)
     ctx.artifacts.save_episode(number, "shotlist", shots)
     ctx.artifacts.save_episode(number, f"drafts/shotlist.r{revision}", shots)
     record = RevisionRecord(
         artifact="shotlist",
         revision=revision,
         caused_by=notes,
-        reviewer="continuity" if notes else "",
+        reviewer=notes[0].reviewer if notes else "",
         model=ctx.model("director").label,
+        outcomes=outcomes,
+        requests_verified=sum(1 for o in outcomes if o.status == "verified"),
+        requests_total=len(outcomes),
     )
-    ctx.on_event(RoomEvent("node", f"{len(shots.shots)} shots, {shots.total_seconds:.0f} s", number, "director"))
-    return {"shots": shots, "shot_revision": revision, "history": [record]}
+    line = f"{len(shots.shots)} shots, {shots.total_seconds:.0f} s"
+    if previous is not None:
+        line += f"; shots revised (r{revision}): " + outcome_summary(outcomes, notes, shots == previous)
+    ctx.on_event(RoomEvent("node", line, number, "director"))
+    return {"shots": shots, "shot_revision": revision, "history": [record], "shot_unmet": unmet}
 
 
 async def review_shots(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
@@ -144,7 +197,7 @@ async def review_shots(state: EpisodeState, runtime: Runtime[RoomContext]) -> Up
     ctx = runtime.context
     number = state["episode"]
     review = continuity.review_shots(state["shots"], state["script"], ctx.bible.canon_at(number))
-    update: Update = {"shot_review": review, "shot_notes": _actionable(review)}
+    update: Update = {"shot_review": review, "shot_notes": _actionable(review) + list(state.get("shot_unmet", []))}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", "shots " + _verdict_line(review), number, "review_shots", _ids(review)))
     return update
@@ -154,10 +207,12 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     """Pause for a producer's decision, or approve at once in autonomous mode."""
     ctx = runtime.context
     number = state["episode"]
+    unmet = _unmet_lines(state)
     if state["approval"] == "auto":
         decision = Decision(approved=True, by="auto")
     else:
-        ctx.on_event(RoomEvent("gate", "waiting for approval", number, "gate"))
+        waiting = "waiting for approval" + (f"; still unmet: {'; '.join(unmet)}" if unmet else "")
+        ctx.on_event(RoomEvent("gate", waiting, number, "gate"))
         # Nothing before this line has side effects: the node re-runs from the top on resume.
         answer = interrupt(
             {
@@ -165,21 +220,63 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
                 "title": state["script"].title,
                 "summary": state["script"].summary,
                 "open_findings": _open_findings(state),
+                "unmet_requests": unmet,
             }
         )
         decision = Decision.model_validate(answer)
     update: Update = {"decisions": [decision]}
     if not decision.approved:
-        note = Finding(
-            id=f"human:{state.get('rejections', 0) + 1}",
-            reviewer="human",
-            check="producer_note",
-            category="producer",
-            message=decision.note or "The producer rejected this episode; rewrite it.",
-        )
-        update |= {"notes": [note], "rejections": state.get("rejections", 0) + 1}
+        update |= await _rejection(ctx, state, decision)
     _save_review(ctx, state, update)
     return update
+
+
+async def _rejection(ctx: RoomContext, state: EpisodeState, decision: Decision) -> Update:
+    """Turn the producer's note into a finding with typed requests, tracked until the next decision."""
+    number = state["episode"]
+    text = decision.note.strip()
+    finding_id = f"human:{state.get('rejections', 0) + 1}"
+    reading = NoteRead()
+    if text:
+        try:
+            reading = await read_note(
+                ctx,
+                text,
+                script=state["script"],
+                canon=ctx.bible.canon_at(number),
+                brief=state["brief"],
+                shots=state.get("shots"),
+            )
+        except (ValueError, ValidationError) as error:
+            # A parser failure loses nothing: the whole note is reported as not acted on.
+            reading = NoteRead(unparsed=[text])
+            ctx.on_event(RoomEvent("gate", f"the note could not be read ({error}); reporting it as is", number, "gate"))
+    note = Finding(
+        id=finding_id,
+        reviewer="human",
+        check="producer_note" if text else "producer_rejection",
+        category="producer",
+        message=text or "The producer rejected this episode; rewrite it.",
+        requests=reading.requests,
+    )
+    model_writes = not ctx.model("screenwriter").offline
+    lost = unparsed_outcomes(reading, text, model_writes=model_writes) if text else []
+    kinds = ", ".join(r.kind for r in reading.requests)
+    said = f"note read: {len(reading.requests)} request{'s' if len(reading.requests) != 1 else ''}"
+    said += f" ({kinds})" if kinds else ""
+    if lost:
+        said += "; " + outcome_summary(lost, [], False)
+    ctx.on_event(RoomEvent("gate", said, number, "gate", (finding_id,)))
+    tracked = [TrackedRequest(request=r, note=text, finding_id=finding_id) for r in reading.requests]
+    return {
+        "notes": [note],
+        "rejections": state.get("rejections", 0) + 1,
+        "human_requests": tracked,
+        "human_base": state["script"],
+        "human_reading": lost,
+        "unmet": [],
+        "shot_unmet": [],
+    }
 
 
 async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
@@ -187,10 +284,18 @@ async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx = runtime.context
     number = state["episode"]
     ctx.bible.commit_episode(state["script"])
-    outcome = EpisodeOutcome(episode=number, status="committed", open_findings=len(_open_findings(state)))
+    unmet = _unmet_lines(state)
+    outcome = EpisodeOutcome(
+        episode=number,
+        status="committed",
+        reason=f"committed with requests still unmet: {'; '.join(unmet)}" if unmet else "",
+        open_findings=len(_open_findings(state)),
+        unmet_requests=unmet,
+    )
     update: Update = {"outcome": outcome}
     _save_review(ctx, state, update)
-    ctx.on_event(RoomEvent("commit", f"committed to the bible ({outcome.open_findings} open findings)", number))
+    said = f"committed to the bible ({outcome.open_findings} open findings)"
+    ctx.on_event(RoomEvent("commit", said + (f"; still unmet: {'; '.join(unmet)}" if unmet else ""), number))
     return update
 
 
@@ -199,7 +304,13 @@ async def block(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx = runtime.context
     number = state["episode"]
     reason = _block_reason(state)
-    outcome = EpisodeOutcome(episode=number, status="blocked", reason=reason, open_findings=len(_open_findings(state)))
+    outcome = EpisodeOutcome(
+        episode=number,
+        status="blocked",
+        reason=reason,
+        open_findings=len(_open_findings(state)),
+        unmet_requests=_unmet_lines(state),
+    )
     update: Update = {"outcome": outcome}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("blocked", reason, number, "block"))
@@ -216,7 +327,21 @@ def _ids(review: Review) -> tuple[str, ...]:
 
 def _open_findings(state: EpisodeState) -> list[str]:
     reviews = [state.get("continuity"), state.get("ethics"), state.get("shot_review")]
-    return [f"{f.check}@{f.location}: {f.message}" for r in reviews if r for f in _actionable(r)]
+    unmet = [*state.get("unmet", []), *state.get("shot_unmet", [])]
+    found = [f for r in reviews if r for f in _actionable(r)] + unmet
+    return [f"{f.check}@{f.location}: {f.message}" for f in found]
+
+
+def _unmet_lines(state: EpisodeState) -> list[str]:
+    return still_unmet([*state.get("unmet", []), *state.get("shot_unmet", [])])
+
+
+def _respecting(review: Review, state: EpisodeState) -> Review:
+    """Downgrade findings that would undo what the producer asked for (see respecting_producer)."""
+    findings = respecting_producer(list(review.findings), state.get("human_requests", []))
+    if findings == review.findings:
+        return review
+    return review.model_copy(update={"findings": findings, "verdict": verdict_of(findings)})
 
 
 def _verdict_line(review: Review) -> str:

@@ -19,6 +19,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
+from agents.notes import NoteAnswer, answer_note
 from agents.offline.chat import reply as chat_reply
 from agents.offline.compose_plan import plan_season
 from agents.offline.compose_revise import revise_script
@@ -51,6 +52,18 @@ def _findings(raw: object) -> list[Finding]:
         except ValidationError:
             continue
     return notes
+
+
+def _note(payload: Mapping[str, object]) -> NoteAnswer:
+    """Answer a producer's note with the deterministic note parser, as the model would with typed requests."""
+    shots = payload.get("shots")
+    return answer_note(
+        str(payload.get("note") or ""),
+        script=Script.model_validate(payload.get("script")),
+        canon=Canon.model_validate(payload.get("canon")),
+        brief=EpisodeBrief.model_validate(payload.get("brief")),
+        shots=ShotList.model_validate(shots) if shots else None,
+    )
 
 
 class OfflineWriter(BaseChatModel):
@@ -93,6 +106,8 @@ class OfflineWriter(BaseChatModel):
             return self._script(payload, seed)
         if task == "shot_list":
             return self._shots(payload, seed)
+        if task == "interpret_note":
+            return _note(payload)
         if task in ("review_continuity", "review_ethics"):
             # The deterministic checks run elsewhere; without judgement there is nothing honest to add.
             return LlmFindings(findings=[])
