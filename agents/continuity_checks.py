@@ -1,8 +1,8 @@
 """Deterministic continuity checks of a script against canon folded to its episode.
 
 Each check is a small function returning findings; ``check_script`` runs them
-all. Findings carry ConStory categories and machine-readable fix hints that a
-reviser can apply without reading the message. This module holds the checks of
+all. Findings carry ConStory categories and typed edit requests (memory/edits.py)
+that a reviser can apply, and a check can verify, without reading the message. This module holds the checks of
 who and what is on the page (cast, names, wardrobe, looks, era terms); the
 checks of story time live in ``continuity_timeline``.
 """
@@ -18,6 +18,17 @@ from agents.continuity_timeline import check_props, check_secret_knowledge, chec
 from agents.era_terms import modern_terms
 from agents.name_lookalikes import similar_en_names, similar_zh_names
 from agents.textmatch import names_of
+from memory.edits import (
+    CutCharacter,
+    DropProp,
+    DropReveal,
+    MoveScene,
+    ReplaceText,
+    RewriteLine,
+    SetCue,
+    SetPropHolder,
+    SetWardrobe,
+)
 from memory.schema import Canon, Carryover, CharacterStatus, Finding, Line, Scene, Script
 
 
@@ -47,7 +58,7 @@ def check_absent_characters(script: Script, canon: Canon) -> list[Finding]:
                     "the scene a flashback.",
                     quote=spoken.text if spoken else ch.name,
                     canon_fact=f"{ch.name} is {ch.status.value}",
-                    fix={"action": "remove_character", "scene_id": scene.id, "character_id": cid},
+                    requests=[CutCharacter(character_id=cid, scene_id=scene.id)],
                 )
             )
     return out
@@ -67,11 +78,7 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                     f"Location '{scene.location_id}' is not in canon; use a canon location.",
                     quote=scene.location_id,
                     canon_fact=f"Canon has no location '{scene.location_id}'",
-                    fix={
-                        "action": "set_location",
-                        "scene_id": scene.id,
-                        "value": canon.locations[0].id if canon.locations else "",
-                    },
+                    requests=[MoveScene(scene_id=scene.id, location_id=loc.id) for loc in canon.locations[:1]],
                 )
             )
         for cid in dict.fromkeys([*scene.character_ids, *scene.wardrobe]):
@@ -84,7 +91,7 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         f"Character '{cid}' is not in canon; remove them or use a canon character.",
                         quote=cid,
                         canon_fact=f"Canon has no character '{cid}'",
-                        fix={"action": "remove_character", "scene_id": scene.id, "character_id": cid},
+                        requests=[CutCharacter(character_id=cid, scene_id=scene.id)],
                     )
                 )
         for use in scene.props:
@@ -97,7 +104,7 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         f"Prop '{use.prop_id}' is not in canon; drop it.",
                         quote=use.prop_id,
                         canon_fact=f"Canon has no prop '{use.prop_id}'",
-                        fix={"action": "drop_prop", "scene_id": scene.id, "prop_id": use.prop_id},
+                        requests=[DropProp(prop_id=use.prop_id, scene_id=scene.id)],
                     )
                 )
             elif use.holder_id and canon.character(use.holder_id) is None:
@@ -110,12 +117,11 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         f"Prop holder '{use.holder_id}' is not a canon character; fix the holder.",
                         quote=use.holder_id,
                         canon_fact=f"Canon has no character '{use.holder_id}'",
-                        fix={
-                            "action": "set_prop_holder",
-                            "scene_id": scene.id,
-                            "prop_id": use.prop_id,
-                            "value": (prop.holder_id if prop else None) or "none",
-                        },
+                        requests=[
+                            SetPropHolder(
+                                scene_id=scene.id, prop_id=use.prop_id, holder_id=prop.holder_id if prop else None
+                            )
+                        ],
                     )
                 )
         for line in scene.lines:
@@ -137,7 +143,7 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     f"Speaker '{sid or ''}' is not a canon character; give the line to a canon character.",
                     quote=line.text,
                     canon_fact=f"Canon has no character '{sid or ''}'",
-                    fix={"action": "rewrite_line", "line_id": line.id},
+                    requests=[RewriteLine(line_id=line.id, reason="the speaker is not a canon character")],
                 )
             )
         elif sid not in scene.character_ids:
@@ -150,7 +156,7 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     "scene or give the line to someone present.",
                     quote=line.text,
                     canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
-                    fix={"action": "rewrite_line", "line_id": line.id},
+                    requests=[RewriteLine(line_id=line.id, reason="the speaker is not in the scene")],
                 )
             )
     for secret_id in line.reveals:
@@ -163,7 +169,7 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     f"Line reveals unknown secret '{secret_id}'; drop it.",
                     quote=line.text,
                     canon_fact=f"Canon has no secret '{secret_id}'",
-                    fix={"action": "drop_reveal", "line_id": line.id, "secret_id": secret_id},
+                    requests=[DropReveal(line_id=line.id, secret_id=secret_id)],
                 )
             )
     return out
@@ -185,7 +191,7 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
                     f"Cue '{line.cue}' is not {ch.name}'s canon name or alias; use '{ch.name}'.",
                     quote=line.cue,
                     canon_fact=f"{ch.id} is named {' / '.join(names_of(ch))}",
-                    fix={"action": "set_cue", "line_id": line.id, "value": ch.name},
+                    requests=[SetCue(line_id=line.id, value=ch.name)],
                 )
             )
         en_names = similar_en_names(line.text, canon, lowercase_words, stage_direction=line.kind == "action")
@@ -198,7 +204,7 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
                     f"'{old}' looks like a misspelling of the canon name '{new}'; use '{new}'.",
                     quote=old,
                     canon_fact=f"The canon name is {new}",
-                    fix={"action": "replace_text", "line_id": line.id, "old": old, "new": new},
+                    requests=[ReplaceText(line_id=line.id, old=old, new=new)],
                 )
             )
     return out
@@ -220,7 +226,6 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
             if ch is None:
                 continue
             sets = [w.id for w in ch.wardrobe]
-            fix = {"action": "set_wardrobe", "scene_id": scene.id, "character_id": cid}
             if wid not in sets:
                 value = last[cid][1] if cid in last and last[cid][1] in sets else sets[0]
                 out.append(
@@ -231,7 +236,7 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
                         f"{ch.name} wears '{wid}', which is not one of their wardrobe sets; use '{value}'.",
                         quote=wid,
                         canon_fact=f"{ch.name}'s wardrobe sets: {', '.join(sets)}",
-                        fix={**fix, "value": value},
+                        requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=value)],
                     )
                 )
                 continue
@@ -252,7 +257,7 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
                         f"costume change shown; keep '{prev[1]}' or add an action line for the change.",
                         quote=wid,
                         canon_fact=f"{ch.name} wears '{prev[1]}' earlier on day {prev[0]}",
-                        fix={**fix, "value": prev[1]},
+                        requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=prev[1])],
                     )
                 )
             last[cid] = (scene.story_day, wid, i)
@@ -274,12 +279,7 @@ def check_appearance(script: Script, canon: Canon) -> list[Finding]:
                         f"({claim.canon_text}); use '{claim.replacement}'.",
                         quote=claim.quote,
                         canon_fact=f"{claim.name}'s {claim.feature}: {claim.canon_text}",
-                        fix={
-                            "action": "replace_text",
-                            "line_id": line.id,
-                            "old": claim.quote,
-                            "new": claim.replacement,
-                        },
+                        requests=[ReplaceText(line_id=line.id, old=claim.quote, new=claim.replacement)],
                     )
                 )
     return out
@@ -299,7 +299,7 @@ def check_anachronisms(script: Script, canon: Canon) -> list[Finding]:
                     f"{repr(substitute) if substitute else 'something of the era'}.",
                     quote=hit,
                     canon_fact=f"The world is {canon.world.era} (technology: {canon.world.technology})",
-                    fix={"action": "replace_text", "line_id": line.id, "old": hit, "new": substitute},
+                    requests=[ReplaceText(line_id=line.id, old=hit, new=substitute)],
                 )
             )
     return out

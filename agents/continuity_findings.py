@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from agents.findings import with_ids
+from memory.edits import EditRequest
 from memory.schema import Canon, Finding
 
 
@@ -16,7 +17,7 @@ def finding(
     *,
     quote: str = "",
     canon_fact: str = "",
-    fix: dict[str, str] | None = None,
+    requests: Sequence[EditRequest] = (),
 ) -> Finding:
     """Build a continuity finding; ``numbered`` gives it its final id."""
     return Finding(
@@ -29,14 +30,14 @@ def finding(
         quote=quote,
         location=location,
         canon_fact=canon_fact,
-        fix=fix or {},
+        requests=list(requests),
         source="rule",
     )
 
 
 def numbered(findings: Iterable[Finding]) -> list[Finding]:
     """Drop duplicate findings and give the rest stable ids ``check:location:n``."""
-    return with_ids(findings, lambda f: (f.check, f.location, f.quote, repr(sorted(f.fix.items()))))
+    return with_ids(findings, lambda f: (f.check, f.location, f.quote, repr([r.model_dump() for r in f.requests])))
 
 
 def character_name(canon: Canon, character_id: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.continuity_findings import finding, numbered
+from memory.edits import AddShotForLine, CutShotCharacter, SetShotField, SetShotWardrobe
 from memory.schema import Canon, CharacterStatus, Finding, Scene, Script, ShotList
 
 RUNTIME_TOLERANCE = 0.10
@@ -23,7 +24,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     line.id,
                     f"Dialogue line {line.id} has no shot; add one so the line is seen and heard.",
                     quote=line.text,
-                    fix={"action": "add_shot_for_line", "line_id": line.id},
+                    requests=[AddShotForLine(line_id=line.id)],
                 )
             )
     scenes = {s.id: s for s in script.scenes}
@@ -38,7 +39,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     f"Shot {shot.id} belongs to scene '{shot.scene_id}', which the script does not have; "
                     "re-assign or drop it.",
                     quote=shot.description,
-                    fix={"action": "set_scene", "shot_id": shot.id, "value": script.scenes[0].id},
+                    requests=[SetShotField(shot_id=shot.id, field="scene_id", value=script.scenes[0].id)],
                 )
             )
         elif shot.line_id and shot.line_id not in {ln.id for ln in scene.lines}:
@@ -50,7 +51,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     f"Shot {shot.id} covers line '{shot.line_id}', which is not in scene {scene.id}; "
                     "point it at a line of its scene.",
                     quote=shot.line_id,
-                    fix={"action": "set_line", "shot_id": shot.id, "value": scene.lines[0].id},
+                    requests=[SetShotField(shot_id=shot.id, field="line_id", value=scene.lines[0].id)],
                 )
             )
     return out
@@ -67,7 +68,7 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
         for sc in shot.characters:
             ch = canon.character(sc.character_id)
             name = ch.name if ch else sc.character_id
-            fix = {"action": "remove_character", "shot_id": shot.id, "character_id": sc.character_id}
+            cut = [CutShotCharacter(shot_id=shot.id, character_id=sc.character_id)]
             if sc.character_id not in scene.character_ids:
                 out.append(
                     finding(
@@ -77,7 +78,7 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
                         f"{name} is in shot {shot.id} but not in scene {scene.id}; remove them.",
                         quote=shot.description,
                         canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
-                        fix=fix,
+                        requests=cut,
                     )
                 )
             elif ch is not None and ch.status != CharacterStatus.ALIVE and not scene.flashback:
@@ -89,7 +90,7 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
                         f"{name} is {ch.status.value} in canon but appears in shot {shot.id}; remove them.",
                         quote=shot.description,
                         canon_fact=f"{name} is {ch.status.value}",
-                        fix=fix,
+                        requests=cut,
                     )
                 )
     return out
@@ -123,12 +124,7 @@ def check_wardrobe(shots: ShotList, script: Script, canon: Canon) -> list[Findin
                         f"{scene.id} has '{expected}'; match the scene.",
                         quote=sc.wardrobe_id,
                         canon_fact=f"{sc.character_id} wears '{expected}' in {scene.id}",
-                        fix={
-                            "action": "set_wardrobe",
-                            "shot_id": shot.id,
-                            "character_id": sc.character_id,
-                            "value": expected,
-                        },
+                        requests=[SetShotWardrobe(shot_id=shot.id, character_id=sc.character_id, wardrobe_id=expected)],
                     )
                 )
     return out
@@ -152,7 +148,7 @@ def check_location(shots: ShotList, script: Script) -> list[Finding]:
                     f"'{scene.location_id}'; use the scene's location.",
                     quote=shot.location_id,
                     canon_fact=f"Scene {scene.id} is at {scene.location_id}",
-                    fix={"action": "set_location", "shot_id": shot.id, "value": scene.location_id},
+                    requests=[SetShotField(shot_id=shot.id, field="location_id", value=scene.location_id)],
                 )
             )
         if shot.time_of_day != scene.time_of_day:
@@ -165,7 +161,7 @@ def check_location(shots: ShotList, script: Script) -> list[Finding]:
                     f"{scene.time_of_day}; use the scene's time of day.",
                     quote=shot.time_of_day,
                     canon_fact=f"Scene {scene.id} is at {scene.time_of_day}",
-                    fix={"action": "set_time_of_day", "shot_id": shot.id, "value": scene.time_of_day},
+                    requests=[SetShotField(shot_id=shot.id, field="time_of_day", value=scene.time_of_day)],
                 )
             )
     return out
@@ -185,7 +181,7 @@ def check_runtime(shots: ShotList) -> list[Finding]:
                     f"Shot {shot.id} runs {shot.duration_s:g} s, outside {MIN_SHOT_SECONDS:g}-"
                     f"{MAX_SHOT_SECONDS:g} s; set it to {value:g} s or split it.",
                     quote=f"{shot.duration_s:g} s",
-                    fix={"action": "set_duration", "shot_id": shot.id, "value": f"{value:g}"},
+                    requests=[SetShotField(shot_id=shot.id, field="duration", value=f"{value:g}")],
                 )
             )
     total, target = shots.total_seconds, shots.target_seconds
@@ -203,7 +199,7 @@ def check_runtime(shots: ShotList) -> list[Finding]:
                 f"scale every duration by {factor:.2f} or cut/add shots.",
                 quote=f"{total:g} s",
                 canon_fact=f"Target runtime is {target} s",
-                fix={"action": "set_duration", "shot_id": longest.id, "value": f"{new:g}", "scale": f"{factor:.3f}"},
+                requests=[SetShotField(shot_id=longest.id, field="duration", value=f"{new:g}")],
             )
         )
     return out

@@ -11,6 +11,7 @@ import re
 
 from agents.continuity_findings import character_name, finding
 from agents.textmatch import clock_minutes, find_terms, fold, format_clock
+from memory.edits import DropProp, DropReveal, MoveScene, SetPropHolder
 from memory.schema import Canon, Carryover, Finding, PropState, Script
 
 # Hour ranges each time of day may start in; overlaps at the edges keep borderline clocks legal.
@@ -62,7 +63,7 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                         "or show how it comes back.",
                         quote=use.action or prop.name,
                         canon_fact=f"The {prop.name} is {prop.state.value}",
-                        fix={"action": "drop_prop", "scene_id": scene.id, "prop_id": prop.id},
+                        requests=[DropProp(prop_id=prop.id, scene_id=scene.id)],
                     )
                 )
             current = holder.get(prop.id)
@@ -82,7 +83,7 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                     "has it and no transfer is shown; fix the holder or show the hand-over.",
                     quote=use.action or prop.name,
                     canon_fact=f"The {prop.name} is held by {character_name(canon, current)}",
-                    fix={"action": "set_prop_holder", "scene_id": scene.id, "prop_id": prop.id, "value": current},
+                    requests=[SetPropHolder(scene_id=scene.id, prop_id=prop.id, holder_id=current)],
                 )
             )
         if scene.flashback:
@@ -103,10 +104,21 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                             "or show how it comes back.",
                             quote=hits[0].quote,
                             canon_fact=f"The {prop.name} is {prop.state.value}",
-                            fix={"action": "drop_prop", "line_id": line.id, "prop_id": prop.id},
+                            requests=[DropProp(prop_id=prop.id, line_id=line.id)],
                         )
                     )
     return out
+
+
+def typical_clock(time_of_day: str) -> str:
+    """Return the clock a scene at this time of day usually starts at."""
+    return _TYPICAL_CLOCK.get(time_of_day, "12:00")
+
+
+def clock_fits(time_of_day: str, clock: str) -> bool:
+    """Tell whether a 'HH:MM' clock is a legal start for the time of day (the timeline check's rule)."""
+    minutes = clock_minutes(clock)
+    return minutes is not None and time_of_day in _TIME_OF_DAY_HOURS and _tod_ok(time_of_day, minutes)
 
 
 def _tod_ok(time_of_day: str, minutes: int) -> bool:
@@ -129,7 +141,7 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     scene.id,
                     f"Clock '{scene.clock}' is not a 24h HH:MM time; set one.",
                     quote=scene.clock,
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": _TYPICAL_CLOCK[scene.time_of_day]},
+                    requests=[MoveScene(scene_id=scene.id, clock=_TYPICAL_CLOCK[scene.time_of_day])],
                 )
             )
         elif not _tod_ok(scene.time_of_day, minutes):
@@ -140,7 +152,7 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     scene.id,
                     f"Clock {scene.clock} does not fit time of day '{scene.time_of_day}'; align them.",
                     quote=f"{scene.time_of_day} {scene.clock}",
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": _TYPICAL_CLOCK[scene.time_of_day]},
+                    requests=[MoveScene(scene_id=scene.id, clock=_TYPICAL_CLOCK[scene.time_of_day])],
                 )
             )
         if scene.flashback:
@@ -155,7 +167,7 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "reached; move it forward or mark it a flashback.",
                     quote=f"day {scene.story_day}",
                     canon_fact=f"The story has reached day {day}",
-                    fix={"action": "set_story_day", "scene_id": scene.id, "value": str(day)},
+                    requests=[MoveScene(scene_id=scene.id, story_day=day)],
                 )
             )
             continue
@@ -169,7 +181,7 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "same story day; move the clock on or mark it a flashback.",
                     quote=scene.clock,
                     canon_fact=f"Day {day} has already reached {format_clock(clock)}",
-                    fix={"action": "set_clock", "scene_id": scene.id, "value": format_clock(clock)},
+                    requests=[MoveScene(scene_id=scene.id, clock=format_clock(clock))],
                 )
             )
             continue
@@ -212,7 +224,7 @@ def check_secret_knowledge(script: Script, canon: Canon) -> list[Finding]:
                         "the reveal or show them learning it first.",
                         quote=line.text,
                         canon_fact=f"At this point only {names} know: {secret.description}",
-                        fix={"action": "drop_reveal", "line_id": line.id, "secret_id": secret.id},
+                        requests=[DropReveal(line_id=line.id, secret_id=secret.id)],
                     )
                 )
     return out
@@ -245,7 +257,7 @@ def check_simultaneity(script: Script, canon: Canon) -> list[Finding]:
                         quote=f"{earlier.clock} / {later.clock}",
                         canon_fact=f"{character_name(canon, cid)} is at {earlier.location_id} at {earlier.clock} "
                         f"on day {earlier.story_day}",
-                        fix={"action": "set_clock", "scene_id": later.id, "value": format_clock(earlier_min + 30)},
+                        requests=[MoveScene(scene_id=later.id, clock=format_clock(earlier_min + 30))],
                     )
                 )
     return out

@@ -16,6 +16,7 @@ from agents.ethics_scan import Unit, finding, lexicon_hits, scan
 from agents.findings import verdict_of as verdict_of  # part of this module's API
 from agents.findings import with_ids
 from agents.textmatch import find_terms, fold
+from memory.edits import RewriteLine
 from memory.schema import Canon, Character, Finding, Script, SeriesBible
 
 
@@ -59,7 +60,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                     f"{ch.name} is {ch.age} but has a romantic relationship ('{romantic[0].kind}'); "
                     "make them an adult or drop the romance.",
                     romantic[0].kind,
-                    {"action": "set_age", "character_id": ch.id, "value": "18"},
+                    [],
                 )
             )
         role_hits = lexicon_hits(fold(f"{ch.role} / {ch.occupation}"), lex.CHILD_BAD_ROLES)
@@ -73,7 +74,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                     f"{ch.name} is a child ({ch.age}) cast as '{role_hits[0].quote}'; NRTA guidance bars "
                     "child schemers, CEOs and bullies, so change the role.",
                     role_hits[0].quote,
-                    {"action": "set_role", "character_id": ch.id, "value": "family"},
+                    [],
                 )
             )
     women = [c for c in canon.characters if c.gender == "female"]
@@ -93,7 +94,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                 "Every woman serves (secretary, housewife, maid) while men hold the power; give women "
                 "roles with their own power and goals.",
                 jobs,
-                {"action": "set_occupation", "character_id": women[0].id, "value": ""},
+                [],
             )
         )
     return out
@@ -180,7 +181,7 @@ def guard_script(script: Script, canon: Canon) -> list[Finding]:
                         f"{names} in scene {scene.id}, which has '{bad[0].quote}'; keep minors out of romantic or "
                         "violent scenes, or move the moment to a scene without them.",
                         bad[0].quote,
-                        {"action": "rewrite_line", "line_id": line.id},
+                        [RewriteLine(line_id=line.id, reason=f"keep minors out of '{bad[0].quote}'")],
                     )
                 )
     return _numbered(scan(units) + minors_in_scene + _minor_mentions([Unit("summary", script.summary)], canon))

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from agents import ethics_lexicon as lex
 from agents.textmatch import Folded, Hit, find_terms, fold, has_cjk, regex_hits
+from memory.edits import EditRequest, ReplaceText, RewriteLine
 from memory.schema import Finding, Severity
 
 SAFE_MESSAGING = (
     "Show the person's pain and the help they find, never the method; add a crisis-helpline end card "
     "(e.g. 988 in the US, 12356 in China)."
 )
+_LINE_ID = re.compile(r"^s\d{2}-l\d{2}$")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 
 
@@ -38,9 +40,12 @@ def finding(
     unit: Unit,
     message: str,
     quote: str,
-    fix: dict[str, str] | None = None,
+    requests: Sequence[EditRequest] | None = None,
 ) -> Finding:
-    """Build an ethics finding; by default its fix asks to rewrite the quoted text."""
+    """Build an ethics finding; by default a script line's finding asks to rewrite the line.
+
+    Text outside the script (premise, plan, canon) gets no request: no script edit can resolve it.
+    """
     return Finding(
         id=f"{check}:{unit.location}:0",
         reviewer="ethics",
@@ -50,9 +55,18 @@ def finding(
         message=message,
         quote=quote,
         location=unit.location,
-        fix=fix if fix is not None else {"action": "rewrite_text", "location": unit.location, "old": quote},
+        requests=list(requests) if requests is not None else line_requests(unit.location, quote),
         source="rule",
     )
+
+
+def line_requests(location: str, quote: str, replacement: str | None = None) -> list[EditRequest]:
+    """Ask for a script line to lose the quoted text: rewritten, or with the quote replaced."""
+    if not _LINE_ID.match(location):
+        return []
+    if replacement is not None:
+        return [ReplaceText(line_id=location, old=quote[:200], new=replacement)]
+    return [RewriteLine(line_id=location, reason=f"drop '{quote[:150]}'")]
 
 
 def lexicon_hits(folded: Folded, terms: Sequence[str]) -> list[Hit]:
@@ -108,7 +122,7 @@ def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
                     unit,
                     f"'{hit.quote}' is a real public figure; fictionalise the name.",
                     hit.quote,
-                    {"action": "replace_text", "location": unit.location, "old": hit.quote, "new": ""},
+                    line_requests(unit.location, hit.quote, ""),
                 )
             )
     return out

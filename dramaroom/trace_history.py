@@ -304,7 +304,11 @@ def _steps(
             changes = diff(previous.body, draft.body, targets)
             if changes:
                 caused = list(record.caused_by) if record else []
-                mine = [f for f in caused if f.location == anchor or f.fix.get("line_id") == anchor]
+                mine = [
+                    f
+                    for f in caused
+                    if f.location == anchor or any(getattr(r, "line_id", None) == anchor for r in f.requests)
+                ]
                 action: Literal["written", "changed", "added", "removed"] = "changed"
                 if any(c.field == "added" for c in changes):
                     action = "added"

@@ -24,27 +24,34 @@ def _revision_at_rejection(state: EpisodeState, rejections: int) -> int:
 
 
 def after_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["draft", "review_ethics"]:
-    """Revise while continuity asks for it and revisions remain; then go to ethics."""
+    """Revise while continuity asks for it, or an edit request is unmet, and revisions remain; then go to ethics."""
     review = state["continuity"]
-    if review.verdict != "approve" and _revisions_used(state) < runtime.context.limits.script_revisions:
+    asked = review.verdict != "approve" or bool(state.get("unmet"))
+    if asked and _revisions_used(state) < runtime.context.limits.script_revisions:
         return "draft"
     return "review_ethics"
 
 
 def after_ethics(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["draft", "shot_list", "block"]:
-    """Approve to the director, revise while allowed, otherwise block."""
+    """Approve to the director, revise while allowed, otherwise block.
+
+    An unmet edit request sends the script back while revisions remain; once they are spent it goes on to
+    the gate, which names the request (only ethics itself can block).
+    """
     review = state["ethics"]
+    left = _revisions_used(state) < runtime.context.limits.script_revisions
     if review.verdict == "approve":
-        return "shot_list"
-    if review.verdict == "revise" and _revisions_used(state) < runtime.context.limits.script_revisions:
+        return "draft" if state.get("unmet") and left else "shot_list"
+    if review.verdict == "revise" and left:
         return "draft"
     return "block"
 
 
 def after_shot_review(state: EpisodeState, runtime: Runtime[RoomContext]) -> Literal["shot_list", "gate"]:
-    """Re-cut the shot list while the review asks for it and revisions remain."""
+    """Re-cut the shot list while the review asks for it, or a shot request is unmet, and revisions remain."""
     review = state["shot_review"]
-    if review.verdict != "approve" and state.get("shot_revision", 0) < runtime.context.limits.shot_revisions:
+    asked = review.verdict != "approve" or bool(state.get("shot_unmet"))
+    if asked and state.get("shot_revision", 0) < runtime.context.limits.shot_revisions:
         return "shot_list"
     return "gate"
 

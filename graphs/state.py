@@ -7,6 +7,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
+from memory.edits import EditRequest, RequestOutcome
 from memory.schema import EpisodeBrief, Finding, Review, Script, SeriesBible, ShotList, Verdict
 
 
@@ -18,6 +19,23 @@ class RevisionRecord(BaseModel):
     caused_by: list[Finding] = Field(default_factory=list, description="Notes the revision acted on.")
     reviewer: str = Field(default="", description="Who asked for it: continuity, ethics, human.")
     model: str = ""
+    outcomes: list[RequestOutcome] | None = Field(
+        default=None,
+        description=(
+            "What became of each edit request after this revision (verified, unmet, not actionable, free text); "
+            "null only in records written before requests were verified."
+        ),
+    )
+    requests_verified: int = Field(default=0, description="Requests applied and verified in this revision.")
+    requests_total: int = Field(default=0, description="Typed requests this revision was checked against.")
+
+
+class TrackedRequest(BaseModel):
+    """A producer's request that every later revision must still meet, until the next decision at the gate."""
+
+    request: EditRequest
+    note: str = Field(default="", description="The producer's words it came from.")
+    finding_id: str = Field(default="", description="The producer-note finding that carried it.")
 
 
 class Decision(BaseModel):
@@ -35,6 +53,9 @@ class EpisodeOutcome(BaseModel):
     status: Literal["committed", "blocked"]
     reason: str = ""
     open_findings: int = 0
+    unmet_requests: list[str] = Field(
+        default_factory=list, description="Edit requests still unmet when the episode ended, one readable line each."
+    )
 
 
 class EpisodeInput(TypedDict):
@@ -53,6 +74,13 @@ class EpisodeState(EpisodeInput, total=False):
     shot_revision: int
     shot_notes: list[Finding]
     shot_review: Review
+    # Edit requests: the producer's since the last rejection (checked on every later draft), the draft they
+    # were made on, what of the note could not become a request, and what the last verification left unmet.
+    human_requests: list[TrackedRequest]
+    human_base: Script
+    human_reading: list[RequestOutcome]
+    unmet: list[Finding]
+    shot_unmet: list[Finding]
     rejections: int
     decisions: Annotated[list[Decision], operator.add]
     history: Annotated[list[RevisionRecord], operator.add]

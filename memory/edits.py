@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from memory.schema import Emotion, TimeOfDay
+from memory.vocab import Emotion, TimeOfDay
 
 
 class _Request(BaseModel):
@@ -51,7 +51,11 @@ class Rename(_Request):
 
 
 class MoveScene(_Request):
-    """Set a scene's place and/or time; fields left null stay as they are."""
+    """Set a scene's place and/or time; fields left null stay as they are.
+
+    A clock given without a time of day brings the time of day along with it, and a time of day given without
+    a clock brings a typical clock, so the two never contradict each other.
+    """
 
     kind: Literal["move_scene"] = "move_scene"
     scene_id: str | None = Field(default=None, max_length=16, description="The scene; null for the first scene.")
@@ -205,6 +209,15 @@ class SetShotField(_Request):
     value: str = Field(max_length=64)
 
 
+class SetShotWardrobe(_Request):
+    """Dress a character in one shot in a wardrobe set (the scene's, usually)."""
+
+    kind: Literal["set_shot_wardrobe"] = "set_shot_wardrobe"
+    shot_id: str = Field(max_length=32)
+    character_id: str = Field(max_length=64)
+    wardrobe_id: str = Field(max_length=64)
+
+
 class CutShotCharacter(_Request):
     """Take a character out of one shot."""
 
@@ -233,9 +246,17 @@ ScriptRequest = (
     | ReorderBeats
     | ChangeTone
 )
-ShotRequest = AddShotForLine | SetShotField | CutShotCharacter
+ShotRequest = AddShotForLine | SetShotField | SetShotWardrobe | CutShotCharacter
 EditRequest = Annotated[ScriptRequest | ShotRequest, Field(discriminator="kind")]
-SHOT_KINDS: frozenset[str] = frozenset({"add_shot_for_line", "set_shot_field", "cut_shot_character"})
+SHOT_KINDS: frozenset[str] = frozenset(
+    {"add_shot_for_line", "set_shot_field", "set_shot_wardrobe", "cut_shot_character"}
+)
+
+
+def is_shot_request(request: ScriptRequest | ShotRequest) -> bool:
+    """Tell whether a request is for the director (the shot list) rather than the screenwriter."""
+    return request.kind in SHOT_KINDS
+
 
 RequestStatus = Literal["verified", "unmet", "not_actionable", "free_text"]
 

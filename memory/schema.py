@@ -12,16 +12,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from memory.edits import EditRequest
+from memory.vocab import Emotion, TimeOfDay
+
+__all__ = ["Emotion", "TimeOfDay"]  # re-exported: most layers import the vocabularies from here
+
 Language = Literal["en", "zh"]
 GENRES: tuple[str, ...] = ("identity_reveal", "revenge", "rebirth", "romance", "family", "workplace", "period")
-TimeOfDay = Literal["dawn", "morning", "day", "afternoon", "evening", "night"]
 Framing = Literal["ECU", "CU", "MCU", "MS", "MWS", "WS", "EWS", "OTS", "POV", "INSERT", "TWO"]
 Angle = Literal["eye", "high", "low", "dutch", "overhead"]
 Movement = Literal[
     "static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "handheld", "ken_burns"
-]
-Emotion = Literal[
-    "neutral", "calm", "tense", "angry", "afraid", "sad", "joyful", "shocked", "cold", "tender", "smug", "desperate"
 ]
 
 
@@ -194,6 +195,22 @@ class Carryover(_Model):
     last_story_day: int = Field(default=0, description="Story day of the last scene so far; 0 before episode 1.")
     last_clock: str = Field(default="", description="Clock time of the last scene so far.")
     wardrobe: dict[str, str] = Field(default_factory=dict, description="Character id -> wardrobe set id last worn.")
+    cliffhanger: str = Field(default="", description="The line the previous episode cut on, as written; '' if none.")
+    cliffhanger_ids: list[str] = Field(
+        default_factory=list,
+        description="Entity ids at the previous episode's cut: who speaks or is there, the location, props in play.",
+    )
+
+    def with_cliffhanger(self, script: Script | None) -> Carryover:
+        """Return a copy that also says what the given (previous) episode cut on."""
+        if script is None or not script.scenes:
+            return self
+        last = script.scenes[-1]
+        line = last.lines[-1]
+        ids = [line.speaker_id] if line.speaker_id else []
+        ids += [c for c in last.character_ids if c not in ids]
+        ids += [last.location_id, *(p.prop_id for p in last.props)]
+        return self.model_copy(update={"cliffhanger": line.text, "cliffhanger_ids": ids})
 
 
 # ------------------------------------------------------------------ season plan
@@ -364,7 +381,10 @@ class Finding(_Model):
     quote: str = Field(default="", description="The offending text, verbatim.")
     location: str = Field(default="", description="Line, scene or shot id where it occurs.")
     canon_fact: str = Field(default="", description="The canon fact contradicted, if any.")
-    fix: dict[str, str] = Field(default_factory=dict, description="Machine-readable fix hint, e.g. {'replace': 'Lin'}.")
+    requests: list[EditRequest] = Field(
+        default_factory=list,
+        description="Typed edit requests that would resolve it (memory/edits.py); empty when none can be stated.",
+    )
     source: Literal["rule", "llm"] = "rule"
 
 

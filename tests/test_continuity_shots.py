@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.continuity_shots import check_shots
+from memory import edits as E
 from memory.schema import Script, Shot, ShotCharacter, ShotList
 from tests.fixtures_canon import canon_en, script_en
 
@@ -55,23 +56,16 @@ def test_shot_coverage_cast_wardrobe_location() -> None:
     bad.characters[0].wardrobe_id = "gala"
     bad.location_id, bad.time_of_day = "apartment", "night"
     found = {(f.check, f.location): f for f in check_shots(shots, script, canon_en())}
-    assert found[("shot_coverage", "s01-l03")].fix == {"action": "add_shot_for_line", "line_id": "s01-l03"}
-    assert found[("shot_cast", bad.id)].fix == {
-        "action": "remove_character",
-        "shot_id": bad.id,
-        "character_id": "chen_hao",
-    }
-    assert found[("shot_wardrobe", bad.id)].fix == {
-        "action": "set_wardrobe",
-        "shot_id": bad.id,
-        "character_id": "lin_wan",
-        "value": "work",
-    }
+    assert found[("shot_coverage", "s01-l03")].requests == [E.AddShotForLine(line_id="s01-l03")]
+    assert found[("shot_cast", bad.id)].requests == [E.CutShotCharacter(shot_id=bad.id, character_id="chen_hao")]
+    assert found[("shot_wardrobe", bad.id)].requests == [
+        E.SetShotWardrobe(shot_id=bad.id, character_id="lin_wan", wardrobe_id="work")
+    ]
     where = [f for f in check_shots(shots, script, canon_en()) if f.check == "shot_location"]
-    assert {(f.location, f.fix["action"], f.fix["value"]) for f in where} == {
-        (bad.id, "set_location", "office"),
-        (bad.id, "set_time_of_day", "morning"),
-    }
+    assert [r for f in where for r in f.requests] == [
+        E.SetShotField(shot_id=bad.id, field="location_id", value="office"),
+        E.SetShotField(shot_id=bad.id, field="time_of_day", value="morning"),
+    ]
     assert found[("shot_coverage", "s01-l03")].category == "timeline_plot"
 
 
@@ -81,11 +75,11 @@ def test_runtime_and_shot_duration() -> None:
     shots.shots[0].duration_s = 0.3
     shots.shots[1].duration_s = 12.0
     found = {(f.check, f.location): f for f in check_shots(shots, script, canon_en())}
-    assert found[("shot_duration", shots.shots[0].id)].fix == {
-        "action": "set_duration",
-        "shot_id": shots.shots[0].id,
-        "value": "0.5",
-    }
-    assert found[("shot_duration", shots.shots[1].id)].fix["value"] == "8"
+    assert found[("shot_duration", shots.shots[0].id)].requests == [
+        E.SetShotField(shot_id=shots.shots[0].id, field="duration", value="0.5")
+    ]
+    assert found[("shot_duration", shots.shots[1].id)].requests[0] == E.SetShotField(
+        shot_id=shots.shots[1].id, field="duration", value="8"
+    )
     runtime = found[("runtime", "episode-3")]
-    assert runtime.category == "narrative_style" and runtime.fix["action"] == "set_duration"
+    assert runtime.category == "narrative_style" and [r.kind for r in runtime.requests] == ["set_shot_field"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents.ethics_guards import guard_premise, guard_script, guard_series, verdict_of
+from memory.edits import ReplaceText, RewriteLine
 from memory.schema import (
     Appearance,
     Canon,
@@ -190,9 +191,12 @@ def test_real_person_and_deepfake(text: str, check: str, severity: str) -> None:
 
 def test_fix_hints_name_the_location_and_text() -> None:
     name = _checks(guard_premise("A drama about Elon Musk's childhood."))["real_person_name"]
-    assert name.fix == {"action": "replace_text", "location": "premise", "old": "Elon Musk", "new": ""}
+    # The premise is no script: no edit request can fix it, so the finding asks none (its message says what to do).
+    assert name.requests == [] and name.quote == "Elon Musk" and "fictionalise" in name.message
     line = _checks(guard_script(script(["Pikachu runs in."], cast=("lin",)), canon()))["copyrighted_character"]
-    assert (line.location, line.fix) == ("s01-l01", {"action": "rewrite_text", "location": "s01-l01", "old": "Pikachu"})
+    assert (line.location, line.requests) == ("s01-l01", [RewriteLine(line_id="s01-l01", reason="drop 'Pikachu'")])
+    in_line = _checks(guard_script(script(["I saw Elon Musk today."], cast=("lin",)), canon()))["real_person_name"]
+    assert in_line.requests == [ReplaceText(line_id="s01-l01", old="Elon Musk", new="")]
 
 
 def test_minors_in_romance_or_violence() -> None:
@@ -203,7 +207,7 @@ def test_minors_in_romance_or_violence() -> None:
     scene = guard_script(script(["Mei watches as he kisses Lin."]), canon())
     f = _checks(scene)["minor_in_scene"]
     assert (f.category, f.severity, f.location) == ("minors", "block", "s01-l01")
-    assert f.fix == {"action": "rewrite_line", "line_id": "s01-l01"}
+    assert [(r.kind, getattr(r, "line_id", "")) for r in f.requests] == [("rewrite_line", "s01-l01")]
     adults = guard_script(script(["He kisses Lin."], cast=("lin", "elon")), canon())
     assert "minor_in_scene" not in _checks(adults)
 

@@ -84,7 +84,7 @@ async def test_first_draft_slips_are_caught_and_revised(bible: StoryBible) -> No
     revisions = [h for h in history if h.artifact == "script" and h.revision > 0]
     assert revisions, "a slipped first draft must be sent back"
     assert revisions[0].reviewer == "continuity"
-    assert revisions[0].caused_by and revisions[0].caused_by[0].fix
+    assert revisions[0].caused_by and revisions[0].caused_by[0].requests
     assert review.continuity.verdict == "approve"  # type: ignore[attr-defined]
 
 

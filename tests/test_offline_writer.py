@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agents.offline import OfflineWriter, estimate_tokens
 from agents.prompting import context_block
+from memory.edits import AddShotForLine, DropProp, EditRequest, SetCue, SetPropHolder, SetShotField, SetWardrobe
 from memory.schema import Canon, Carryover, Finding, LlmFindings, Script, SeriesBible, ShotList
 from tests.fixtures_offline import ask, plan_season, season, write_script
 from tests.offline_rules import problems, slips
@@ -45,17 +46,18 @@ def _fixes(canon: Canon, carry: Carryover, script: Script) -> list[Finding]:
     notes = []
     for index, slip in enumerate(slips(canon, carry, script)):
         kind, where, *rest = slip.split(":")
+        fix: EditRequest
         if kind == "cue":
-            fix = {"action": "set_cue", "line_id": where, "value": rest[0]}
+            fix = SetCue(line_id=where, value=rest[0])
         elif kind == "wardrobe":
-            fix = {"action": "set_wardrobe", "scene_id": where, "character_id": rest[0], "value": rest[1]}
+            fix = SetWardrobe(scene_id=where, character_id=rest[0], wardrobe_id=rest[1])
         else:
             scene = next(s for s in script.scenes if s.id == where)
             holder = rest[1] if rest[1] != "None" else ""
             fix = (
-                {"action": "set_prop_holder", "scene_id": where, "prop_id": rest[0], "value": holder}
+                SetPropHolder(scene_id=where, prop_id=rest[0], holder_id=holder)
                 if holder in scene.character_ids
-                else {"action": "drop_prop", "scene_id": where, "prop_id": rest[0]}
+                else DropProp(prop_id=rest[0], scene_id=where)
             )
         notes.append(
             Finding(
@@ -65,7 +67,7 @@ def _fixes(canon: Canon, carry: Carryover, script: Script) -> list[Finding]:
                 category="factual_detail",
                 message=slip,
                 location=where,
-                fix=fix,
+                requests=[fix],
             )
         )
     return notes
@@ -163,7 +165,7 @@ def test_shot_lists_cover_every_line_with_the_scene_wardrobe() -> None:
                 check="coverage",
                 category="factual_detail",
                 message="x",
-                fix={"action": "add_shot_for_line", "line_id": line.id},
+                requests=[AddShotForLine(line_id=line.id)],
             ),
             Finding(
                 id="b",
@@ -171,7 +173,7 @@ def test_shot_lists_cover_every_line_with_the_scene_wardrobe() -> None:
                 check="runtime",
                 category="timeline_plot",
                 message="x",
-                fix={"action": "set_duration", "shot_id": shots.shots[0].id, "value": "2.0"},
+                requests=[SetShotField(shot_id=shots.shots[0].id, field="duration", value="2.0")],
             ),
         ]
         revised = ask(

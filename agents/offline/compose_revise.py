@@ -1,158 +1,217 @@
-"""Revise a script draft by applying reviewers' fix hints; regenerate when a note cannot be located."""
+"""Revise a script draft by applying the typed edit requests of its notes, exactly.
+
+Line-level requests run first and structural ones (cuts, beats, moments) after, so a request that names a
+line finds it before the structure around it moves. A request the editor cannot apply is left undone, never
+half-done: the verifier (agents/edit_verify.py) reports it as unmet. A human note with no request leaves the
+draft unchanged, and the room says so; a reviewer's note with neither a request nor a line to anchor it to
+gets a fresh draft, with every typed request of the other notes applied to it.
+"""
 
 from __future__ import annotations
 
 import random
 import re
 
-from agents.offline.compose_lines import LineWriter, contains_term
+from agents.offline.compose_edit import Editor
+from agents.offline.compose_edit_cast import add_character, change_line, cut_character, rename
+from agents.offline.compose_edit_story import (
+    add_beat,
+    change_moment,
+    change_tone,
+    drop_beat,
+    move_scene,
+    reorder_beats,
+    resize_scene,
+)
 from agents.offline.compose_script import DraftInput, draft_script
-from agents.offline.timing import parse_clock, time_of_day
-from memory.schema import Canon, Finding, Line, Scene, Script
+from memory.edits import EditRequest, is_shot_request
+from memory.schema import Finding, PropUse, Script, StateChange
 
 _LINE_ID = re.compile(r"\bs\d{2}-l\d{2}\b")
+# Words first, then who is where, then the episode's shape: each stage leaves ids the next one can find.
+_ORDER = {
+    "set_cue": 0,
+    "replace_text": 0,
+    "change_line": 0,
+    "rewrite_line": 0,
+    "drop_reveal": 0,
+    "drop_prop": 1,
+    "set_prop_holder": 1,
+    "set_wardrobe": 1,
+    "rename": 1,
+    "move_scene": 2,
+    "add_character": 3,
+    "cut_character": 4,
+    "change_tone": 5,
+    "resize_scene": 6,
+    "drop_beat": 7,
+    "reorder_beats": 8,
+    "add_beat": 9,
+    "change_moment": 10,
+}
 
 
-def _scene(script: Script, scene_id: str) -> Scene | None:
-    return next((s for s in script.scenes if s.id == scene_id), None)
+def _set_cue(ed: Editor, line_id: str, value: str) -> bool:
+    found = ed.line(line_id)
+    if found is None:
+        return False
+    found[1].cue = value
+    return True
 
 
-def _line(script: Script, line_id: str) -> tuple[Scene, Line] | None:
-    for scene in script.scenes:
-        for line in scene.lines:
-            if line.id == line_id:
-                return scene, line
-    return None
+def _replace(ed: Editor, line_id: str | None, old: str, new: str) -> bool:
+    lines = ed.script.lines() if line_id is None else [f[1] for f in [ed.line(line_id)] if f]
+    changed = False
+    for line in lines:
+        if old in line.text:
+            text = line.text.replace(old, new)
+            line.text = re.sub(r"\s{2,}", " ", re.sub(r"\s+([,.!?;:])", r"\1", text)).strip() if not new else text
+            changed = True
+    return changed
 
 
-class _Reviser:
-    def __init__(self, script: Script, canon: Canon, rng: random.Random) -> None:
-        self.script = script
-        self.canon = canon
-        self.writer = LineWriter(canon, rng)
-        self.rng = rng
-
-    def rewrite(self, line_id: str) -> bool:
-        """Regenerate one line's text from the templates, keeping speaker, emotion and reveals."""
-        found = _line(self.script, line_id)
+def _drop_prop(ed: Editor, prop_id: str, scene_id: str | None, line_id: str | None) -> bool:
+    if line_id is not None:
+        found = ed.line(line_id)
         if found is None:
             return False
         scene, line = found
-        if line.kind == "action":
-            line.text = self.writer.establishing(scene.character_ids)
-            return True
-        listeners = [c for c in scene.character_ids if c != line.speaker_id]
-        listener = self.rng.choice(listeners) if listeners else None
-        if line.reveals:
-            secret = self.canon.secret(line.reveals[0])
-            if secret is not None:
-                learner = next(
-                    (c.value for c in self.script.state_changes if c.field == "knows" and c.entity_id == secret.id),
-                    listener or "",
-                )
-                text = self.writer.reveal(secret, learner, variant=1)
-                line.text = text if text != line.text else self.writer.reveal(secret, learner, variant=0)
-                return True
-        prop_name, holder = "", None
-        if scene.props:
-            prop = self.canon.prop(scene.props[0].prop_id)
-            prop_name, holder = (prop.name if prop else ""), scene.props[0].holder_id
-        old = line.text
-        for _ in range(8):
-            line.text = self.writer.filler(line.emotion, line.speaker_id or "", listener, prop_name, holder)
-            if line.text != old:
-                break
+        prop = ed.canon.prop(prop_id)
+        names = [prop.name, *prop.aliases] if prop else [prop_id]
+        if any(n and n.lower() in line.text.lower() for n in names):
+            line.text = ed.writer.establishing(scene.character_ids or ed.brief.character_ids[:1])
         return True
+    scenes = ed.scope(scene_id)
+    for scene in scenes:
+        scene.props = [p for p in scene.props if p.prop_id != prop_id]
+    return bool(scenes)
 
-    def remove_character(self, scene: Scene, char_id: str) -> None:
-        """Take a character out of a scene, handing their lines to someone else present or dropping them."""
-        scene.character_ids = [c for c in scene.character_ids if c != char_id]
-        scene.wardrobe.pop(char_id, None)
-        scene.props = [p for p in scene.props if p.holder_id != char_id]
-        kept: list[Line] = []
-        for line in scene.lines:
-            if line.speaker_id != char_id:
-                kept.append(line)
-                continue
-            heir = next((c for c in scene.character_ids), None)
-            character = self.canon.character(heir) if heir else None
-            if character is None:
-                continue
-            line.speaker_id, line.cue = character.id, character.name
-            for secret_id in list(line.reveals):
-                secret = self.canon.secret(secret_id)
-                if secret is None or character.id not in secret.known_by:
-                    self.drop_reveal(line, secret_id)
-            kept.append(line)
-        if not kept and scene.character_ids:
-            kept = [Line(id=f"{scene.id}-l01", kind="action", text=self.writer.establishing(scene.character_ids))]
-        if kept:
-            scene.lines = kept
 
-    def drop_reveal(self, line: Line, secret_id: str) -> None:
-        """Remove a reveal from a line, its keywords from the text, and its knowledge change."""
-        line.reveals = [s for s in line.reveals if s != secret_id]
-        secret = self.canon.secret(secret_id)
-        keywords = secret.keywords if secret else []
-        if any(contains_term(line.text, k) for k in keywords) or not line.reveals:
-            self.writer.used.add(line.text)
-            line.text = self.writer.filler(line.emotion, line.speaker_id or "", None, "", None)
-        self.script.state_changes = [
-            c
-            for c in self.script.state_changes
-            if not (
-                c.field == "knows"
-                and c.entity_id == secret_id
-                and not any(secret_id in ln.reveals for ln in self.script.lines())
-            )
-        ]
+def _holder(ed: Editor, scene_id: str, prop_id: str, holder_id: str | None) -> bool:
+    scene = ed.scene(scene_id)
+    if scene is None or ed.canon.prop(prop_id) is None:
+        return False
+    uses = [p for p in scene.props if p.prop_id == prop_id]
+    if not uses:
+        uses = [PropUse(prop_id=prop_id, holder_id=None)]
+        scene.props.append(uses[0])
+    prop = ed.canon.prop(prop_id)
+    giver = prop.holder_id if prop else None
+    for use in uses:
+        if holder_id and giver and giver != holder_id and giver in scene.character_ids:
+            # Someone else has it in canon: show it changing hands, so the move is on screen.
+            use.action = ed.writer.handover(giver, holder_id, prop.name if prop else prop_id)
+            ed.insert(scene, 1, ed.action(scene, use.action))
+        elif holder_id and giver and giver != holder_id:
+            # The giver is not in the scene: the hand-over happened off screen and canon records it.
+            change = StateChange(entity_id=prop_id, field="holder_id", value=holder_id, note="handed over off screen")
+            if change not in ed.script.state_changes:
+                ed.script.state_changes.append(change)
+        use.holder_id = holder_id
+    if holder_id:
+        ed.add_to_scene(scene, holder_id)
+    if holder_id and giver and giver != holder_id:
+        # It stays with the new holder for the rest of the episode, unless a later scene passes it on.
+        for later in ed.script.scenes[ed.script.scenes.index(scene) + 1 :]:
+            for use in later.props:
+                if use.prop_id == prop_id and use.holder_id == giver and not use.action:
+                    use.holder_id = holder_id if holder_id in later.character_ids else None
+    return True
 
-    def apply(self, fix: dict[str, str]) -> bool:
-        """Apply one machine-readable fix; return False when it names nothing in the script."""
-        action = fix.get("action", "")
-        scene = _scene(self.script, fix.get("scene_id", ""))
-        found = _line(self.script, fix.get("line_id", ""))
-        value = fix.get("value", "")
-        if action == "set_cue" and found is not None:
-            found[1].cue = value
-        elif action == "set_wardrobe" and scene is not None:
-            scene.wardrobe[fix.get("character_id", "")] = value
-        elif action == "remove_character" and scene is not None:
-            self.remove_character(scene, fix.get("character_id", ""))
-        elif action == "set_prop_holder" and scene is not None:
-            for use in scene.props:
-                if use.prop_id == fix.get("prop_id"):
-                    use.holder_id = None if value in ("", "none") else value
-        elif action == "drop_prop" and scene is not None:
-            scene.props = [p for p in scene.props if p.prop_id != fix.get("prop_id")]
-        elif action == "set_story_day" and scene is not None and value.isdigit() and int(value) >= 1:
-            scene.story_day = int(value)
-        elif action == "set_clock" and scene is not None and parse_clock(value) is not None:
-            scene.clock = value
-            scene.time_of_day = time_of_day(value)
-        elif action == "replace_text" and found is not None:
-            found[1].text = found[1].text.replace(fix.get("old", ""), fix.get("new", ""))
-        elif action == "drop_reveal" and found is not None:
-            self.drop_reveal(found[1], fix.get("secret_id", ""))
-        elif action == "rewrite_line":
-            return self.rewrite(fix.get("line_id", ""))
-        else:
-            return False
-        return True
+
+def _wardrobe(ed: Editor, scene_id: str, character_id: str, wardrobe_id: str) -> bool:
+    scene = ed.scene(scene_id)
+    character = ed.canon.character(character_id)
+    if scene is None or character is None or wardrobe_id not in {w.id for w in character.wardrobe}:
+        return False
+    # One set for the whole story day: the other scenes of that day follow, unless the script shows a change.
+    changed = any(c.field == "wardrobe" and c.entity_id == character_id for c in ed.script.state_changes)
+    for other in ed.script.scenes:
+        same_day = other.story_day == scene.story_day and not other.flashback and character_id in other.wardrobe
+        if other is scene or (same_day and not changed):
+            other.wardrobe[character_id] = wardrobe_id
+    return True
+
+
+def apply_request(ed: Editor, r: EditRequest) -> bool:
+    """Apply one script request to the editor's script; False when it names nothing the script or canon has."""
+    match r.kind:
+        case "set_cue":
+            return _set_cue(ed, r.line_id, r.value)
+        case "replace_text":
+            return _replace(ed, r.line_id, r.old, r.new)
+        case "change_line":
+            return change_line(ed, r)
+        case "rewrite_line":
+            return ed.rewrite(r.line_id)
+        case "drop_reveal":
+            found = ed.line(r.line_id)
+            if found is not None:
+                ed.drop_reveal(found[1], r.secret_id)
+            return found is not None
+        case "drop_prop":
+            return _drop_prop(ed, r.prop_id, r.scene_id, r.line_id)
+        case "set_prop_holder":
+            return _holder(ed, r.scene_id, r.prop_id, r.holder_id)
+        case "set_wardrobe":
+            return _wardrobe(ed, r.scene_id, r.character_id, r.wardrobe_id)
+        case "rename":
+            return rename(ed, r)
+        case "move_scene":
+            return move_scene(ed, r)
+        case "add_character":
+            return add_character(ed, r)
+        case "cut_character":
+            return cut_character(ed, r)
+        case "change_tone":
+            return change_tone(ed, r)
+        case "resize_scene":
+            return resize_scene(ed, r)
+        case "drop_beat":
+            return drop_beat(ed, r)
+        case "reorder_beats":
+            return reorder_beats(ed, r)
+        case "add_beat":
+            return add_beat(ed, r)
+        case "change_moment":
+            return change_moment(ed, r)
+    return False
+
+
+def apply_requests(script: Script, requests: list[EditRequest], data: DraftInput, rng: random.Random) -> Script:
+    """Apply script requests in a safe order to a copy of the script; shot requests are the director's."""
+    ed = Editor(script.model_copy(deep=True), data, rng)
+    for request in sorted((r for r in requests if not is_shot_request(r)), key=lambda r: _ORDER.get(r.kind, 99)):
+        try:
+            apply_request(ed, request)
+        except (ValueError, IndexError, KeyError):
+            # An edit the script's shape cannot take is left undone; the verifier reports it unmet.
+            continue
+        ed.tidy()
+    # Revalidate: the edits mutate nested models in place.
+    return Script.model_validate(ed.script.model_dump())
 
 
 def revise_script(previous: Script, notes: list[Finding], data: DraftInput, revision: int) -> Script:
-    """Apply every note's fix to the previous draft; regenerate the draft when a note cannot be placed."""
+    """Apply every note's requests to the previous draft; regenerate when a reviewer's note cannot be placed."""
     rng = random.Random(f"{data.seed}:write_script:{data.brief.number}:{revision}:revise")
-    script = previous.model_copy(deep=True)
-    reviser = _Reviser(script, data.canon, rng)
+    requests = [r for note in notes for r in note.requests]
+    base = previous
+    anchors: list[str] = []
     for note in notes:
-        if note.fix and reviser.apply(dict(note.fix)):
-            continue
+        if note.requests or note.reviewer == "human":
+            continue  # typed requests are applied below; a human note with none is reported, not guessed at
         located = _LINE_ID.search(note.location or "")
-        if located and reviser.rewrite(located.group(0)):
-            continue
-        # Nothing to anchor the note to: a fresh draft from another seed offset is the honest answer.
-        return draft_script(data, revision, offset=revision)
-    # Revalidate: the fixes mutate nested models in place.
-    return Script.model_validate(script.model_dump())
+        if located is None:
+            # Nothing to anchor the note to: a fresh draft from another seed offset is the honest answer.
+            base = draft_script(data, revision, offset=revision)
+            anchors = []
+            break
+        anchors.append(located.group(0))
+    script = apply_requests(base, requests, data, rng)
+    if not anchors:
+        return script
+    ed = Editor(script.model_copy(deep=True), data, rng)
+    for line_id in anchors:
+        ed.rewrite(line_id)
+    return Script.model_validate(ed.script.model_dump())

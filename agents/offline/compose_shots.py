@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Mapping
+
+from pydantic import ValidationError
 
 from agents.offline.compose_cast import short_name
 from agents.offline.timing import dialogue_shot_seconds
+from memory.edits import AddShotForLine, CutShotCharacter, SetShotField, SetShotWardrobe, ShotRequest
 from memory.schema import Canon, Finding, Line, Scene, Script, Shot, ShotCharacter, ShotList
 
 # Camera grammar: how an emotion is covered (angle, movement, sound).
@@ -224,32 +226,14 @@ def _next_id(shots: list[Shot], scene_id: str) -> str:
     return f"{scene_id}-sh{max(numbers, default=0) + 1:02d}"
 
 
-def revise_shots(
-    previous: ShotList, notes: list[Finding], script: Script, canon: Canon, rng: random.Random
-) -> ShotList | None:
-    """Apply shot fixes to the previous list; None when a note has no usable fix (the caller regenerates)."""
-    shots = [s.model_copy(deep=True) for s in previous.shots]
-    writer = _ShotWriter(script, canon, rng)
-    for note in notes:
-        fix: Mapping[str, str] = note.fix
-        action = fix.get("action", "")
-        index = next((i for i, s in enumerate(shots) if s.id == fix.get("shot_id")), None)
-        if action == "set_duration" and index is not None:
-            try:
-                seconds = float(fix.get("value", ""))
-            except ValueError:
-                return None
-            shots[index].duration_s = min(30.0, max(0.1, seconds))
-        elif action == "set_wardrobe" and index is not None:
-            for person in shots[index].characters:
-                if person.character_id == fix.get("character_id"):
-                    person.wardrobe_id = fix.get("value", person.wardrobe_id)
-        elif action == "remove_character" and index is not None:
-            shots[index].characters = [c for c in shots[index].characters if c.character_id != fix.get("character_id")]
-        elif action == "add_shot_for_line":
-            found = next(((sc, ln) for sc in script.scenes for ln in sc.lines if ln.id == fix.get("line_id")), None)
+def _apply_shot(r: ShotRequest, shots: list[Shot], writer: _ShotWriter, script: Script) -> bool:
+    """Apply one shot request in place; False when it names no shot or line the lists have."""
+    index = next((i for i, s in enumerate(shots) if s.id == getattr(r, "shot_id", None)), None)
+    match r.kind:
+        case "add_shot_for_line":
+            found = next(((sc, ln) for sc in script.scenes for ln in sc.lines if ln.id == r.line_id), None)
             if found is None:
-                return None
+                return False
             scene, line = found
             order = [ln.id for ln in script.lines()]
             position = len(shots)
@@ -258,6 +242,47 @@ def revise_shots(
                     position = i
                     break
             shots.insert(position, writer.line_shot(scene, line, _next_id(shots, scene.id), False))
-        else:
+            return True
+        case "set_shot_field" if index is not None:
+            shot = shots[index]
+            if r.field == "duration":
+                shot.duration_s = min(30.0, max(0.1, float(r.value)))
+            elif r.field == "time_of_day":
+                shots[index] = Shot.model_validate({**shot.model_dump(), "time_of_day": r.value})
+            else:
+                setattr(shot, r.field, r.value)
+            return True
+        case "set_shot_wardrobe" if index is not None:
+            worn = [p for p in shots[index].characters if p.character_id == r.character_id]
+            for person in worn:
+                person.wardrobe_id = r.wardrobe_id
+            return bool(worn)
+        case "cut_shot_character" if index is not None:
+            shots[index].characters = [c for c in shots[index].characters if c.character_id != r.character_id]
+            return True
+    return False
+
+
+def revise_shots(
+    previous: ShotList, notes: list[Finding], script: Script, canon: Canon, rng: random.Random
+) -> ShotList | None:
+    """Apply the notes' shot requests to the previous list; None when a note has none (the caller regenerates).
+
+    A note that carries only script requests (a producer's note about the script) is the screenwriter's and
+    leaves the shots alone; a request that cannot be applied is left undone for the verifier to report.
+    """
+    shots = [s.model_copy(deep=True) for s in previous.shots]
+    writer = _ShotWriter(script, canon, rng)
+    for note in notes:
+        if not note.requests:
+            if note.reviewer == "human":
+                continue
             return None
+        for request in note.requests:
+            if not isinstance(request, AddShotForLine | SetShotField | SetShotWardrobe | CutShotCharacter):
+                continue
+            try:
+                _apply_shot(request, shots, writer, script)
+            except (ValueError, ValidationError):
+                continue
     return ShotList(episode=previous.episode, target_seconds=previous.target_seconds, shots=shots)
