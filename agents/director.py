@@ -160,7 +160,6 @@ async def make_shot_list(
     """Ask the director model for shots, then finish them deterministically from canon."""
     payload: dict[str, object] = {
         "language": ctx.language,
-        "seed": ctx.seed,
         "script": script,
         "canon": canon,
         "target_seconds": ctx.target_seconds,

@@ -11,7 +11,7 @@ so retries are never stacked.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
 
@@ -23,6 +23,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr
 
 from agents.structured import Method, json_mode_system, reask_messages, response_format_schema, validate_answer
+from memory.schema import Script
 
 T = TypeVar("T", bound=BaseModel)
 # What with_structured_output(..., include_raw=True) returns: {"raw", "parsed", "parsing_error"}.
@@ -223,12 +224,23 @@ class RoleModel:
         return text.replace(secret, "***") if len(secret) >= 4 else text
 
 
-def offline_model(seed: int = 0, slip_rate: float = 0.25) -> RoleModel:
-    """Return the offline procedural writer as a role model."""
+def offline_model(
+    seed: int = 0, slip_rate: float = 0.25, history: Callable[[int], Sequence[Script]] | None = None
+) -> RoleModel:
+    """Return the offline procedural writer as a role model.
+
+    Args:
+        seed: The series seed; the writer derives each call's seed from it and the call's inputs.
+        slip_rate: Share of first drafts given one deliberate continuity slip (the [offline] section).
+        history: Read-only view of the committed scripts before an episode, so a season never says a line twice.
+    """
     from agents.offline.writer import OfflineWriter  # deferred: only offline runs pay for the writer's grammar
 
     return RoleModel(
-        OfflineWriter(seed=seed, slip_rate=slip_rate), label=OFFLINE_LABEL, offline=True, method="function_calling"
+        OfflineWriter(seed=seed, slip_rate=slip_rate, history=history),
+        label=OFFLINE_LABEL,
+        offline=True,
+        method="function_calling",
     )
 
 

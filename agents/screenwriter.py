@@ -110,9 +110,8 @@ async def write_script(
     """Draft (revision 0) or revise an episode script."""
     payload: dict[str, object] = {
         "language": ctx.language,
-        "seed": ctx.seed,
         "brief": brief,
-        "canon": canon_slice(canon, brief, requested_ids(notes)),
+        "canon": canon_slice(canon, brief, [*carryover.cliffhanger_ids, *requested_ids(notes)]),
         "carryover": carryover,
         "previous_summary": previous_summary,
         "recall": [f"[{r.ref}] {r.text}" for r in recall],

@@ -75,7 +75,6 @@ async def plan_series(
         "language": ctx.language,
         "episodes": episodes,
         "target_seconds": ctx.target_seconds,
-        "seed": ctx.seed + len(notes),
         "paywall_episode": paywall_episode,
         "genre": genre,
         "tone": tone,

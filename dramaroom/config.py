@@ -40,7 +40,15 @@ class RoomSection(_Section):
     plan_revisions: int = Field(default=1, ge=0, le=5)
     human_rejections: int = Field(default=3, ge=0, le=20)
     paywall_fraction: float = Field(default=0.12, gt=0, lt=1)
-    slip_rate: float = Field(default=0.25, ge=0, le=1, description="Offline writer's first-draft slip rate.")
+    slip_rate: float | None = Field(
+        default=None, ge=0, le=1, description="Old place of [offline] slip_rate; still read when set."
+    )
+
+
+class OfflineSection(_Section):
+    """Settings of the offline procedural writer only; an endpoint run ignores them."""
+
+    slip_rate: float = Field(default=0.25, ge=0, le=1, description="Share of first drafts given one planted slip.")
 
 
 class ModelsSection(_Section):
@@ -95,6 +103,7 @@ class SeriesConfig(_Section):
     series: SeriesSection
     room: RoomSection = Field(default_factory=RoomSection)
     models: ModelsSection = Field(default_factory=ModelsSection)
+    offline: OfflineSection = Field(default_factory=OfflineSection)
     render: RenderSection = Field(default_factory=RenderSection)
     embeddings: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     tracing: TracingSection = Field(default_factory=TracingSection)
@@ -102,6 +111,11 @@ class SeriesConfig(_Section):
         default_factory=dict,
         description="Model name -> [input, output] USD per 1M tokens; overrides or extends evals.pricing.PRICES.",
     )
+
+    @property
+    def slip_rate(self) -> float:
+        """The offline writer's slip rate: [offline] slip_rate, or the old [room] slip_rate when a file sets it."""
+        return self.room.slip_rate if self.room.slip_rate is not None else self.offline.slip_rate
 
 
 def load_config(path: Path) -> SeriesConfig:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -23,6 +24,7 @@ from graphs.season import build_season_graph
 from graphs.state import EpisodeOutcome, SeasonInput
 from graphs.tracing import TraceRecorder, TraceStore, recording_retries
 from memory.bible import StoryBible
+from memory.schema import Script
 
 SEASON_THREAD = "season"
 
@@ -38,11 +40,16 @@ class RunResult:
     run_id: str = ""
 
 
-def build_models(settings: Settings, ws: Workspace) -> dict[Role, RoleModel]:
-    """Return a model per role: the configured endpoint, or the offline writer when none is set."""
+def build_models(settings: Settings, ws: Workspace, bible: StoryBible | None = None) -> dict[Role, RoleModel]:
+    """Return a model per role: the configured endpoint, or the offline writer when none is set.
+
+    The offline writer reads the bible's committed scripts (never uncommitted drafts), so what a season has
+    already said survives a crash and resume unchanged.
+    """
     cfg = ws.config
     if not settings.endpoint_configured:
-        writer = offline_model(seed=cfg.series.seed, slip_rate=cfg.room.slip_rate)
+        history = None if bible is None else partial(_committed_before, bible)
+        writer = offline_model(seed=cfg.series.seed, slip_rate=cfg.slip_rate, history=history)
         return {role: writer for role in ROLES}
     default = settings.model or cfg.models.default
     models: dict[Role, RoleModel] = {}
@@ -73,16 +80,23 @@ def build_models(settings: Settings, ws: Workspace) -> dict[Role, RoleModel]:
     return models
 
 
+def _committed_before(bible: StoryBible, episode: int) -> list[Script]:
+    """Return the committed scripts of the episodes before one, in order."""
+    scripts = (bible.script(n) for n in bible.committed_episodes() if n < episode)
+    return [s for s in scripts if s is not None]
+
+
 def build_room(
     ws: Workspace, settings: Settings, *, on_event: Callable[[RoomEvent], None] = lambda e: None
 ) -> RoomContext:
     """Assemble the run context of a workspace: models, bible, limits, artifact sink."""
-    models = build_models(settings, ws)
-    ws.models = {role: m.label for role, m in models.items()}
     cfg = ws.config
+    bible = StoryBible(ws.bible_dir, cfg.embeddings)  # opens nothing until first use
+    models = build_models(settings, ws, bible)
+    ws.models = {role: m.label for role, m in models.items()}
     return RoomContext(
         models=models,
-        bible=StoryBible(ws.bible_dir, cfg.embeddings),
+        bible=bible,
         artifacts=ws,
         language=cfg.series.language,
         seed=cfg.series.seed,

@@ -90,12 +90,13 @@ async def draft(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     notes = state.get("notes", []) if previous is not None else []
     query = " ".join([brief.opening_hook, *brief.key_beats])
     summaries = ctx.bible.summaries(number, last=1)
+    cut = ctx.bible.script(number - 1) if number > 1 else None  # the cold open picks up where it cut
     canon = ctx.bible.canon_at(number)
     script = await screenwriter.write_script(
         ctx,
         brief=brief,
         canon=canon,
-        carryover=ctx.bible.carryover_at(number),
+        carryover=ctx.bible.carryover_at(number).with_cliffhanger(cut),
         previous_summary=summaries[-1][1] if summaries else "",
         recall=ctx.bible.recall(query, before_episode=number, k=ctx.limits.recall_k),
         revision=revision,
@@ -266,6 +267,8 @@ async def _rejection(ctx: RoomContext, state: EpisodeState, decision: Decision) 
     said += f" ({kinds})" if kinds else ""
     if lost:
         said += "; " + outcome_summary(lost, [], False)
+    if reading.warnings:
+        said += "; " + "; ".join(reading.warnings[:3])
     ctx.on_event(RoomEvent("gate", said, number, "gate", (finding_id,)))
     tracked = [TrackedRequest(request=r, note=text, finding_id=finding_id) for r in reading.requests]
     return {

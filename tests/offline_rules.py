@@ -56,6 +56,16 @@ def slips(canon: Canon, carry: Carryover, script: Script) -> list[str]:
     return found
 
 
+def _units(text: str) -> list[str]:
+    return re.findall(r"[\u4e00-\u9fff]|[^\W_]+", text.casefold())
+
+
+def plays(planned: str, text: str) -> bool:
+    """Tell whether a line plays a planned moment: all its words, in order (a lead or a witness may be added)."""
+    want, have = _units(planned), iter(_units(text))
+    return all(unit in have for unit in want)
+
+
 def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script) -> list[str]:
     """Every rule a script must obey, except the three slip kinds (see slips())."""
     out: list[str] = []
@@ -70,9 +80,9 @@ def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script
     for expected, line in ((brief.opening_hook, lines[0]), (brief.cliffhanger, lines[-1])):
         parsed = parse_spoken(expected)
         if parsed is not None and line.kind == "dialogue":
-            ok = line.text == parsed[1] and canon.character(line.speaker_id or "") is not None
+            ok = plays(parsed[1], line.text) and canon.character(line.speaker_id or "") is not None
         else:
-            ok = line.kind == "action" and line.text == expected
+            ok = line.kind == "action" and plays(expected, line.text)
         if not ok:
             out.append(f"hook/cliff not from brief: {line.text}")
     reveal_planned = any(c.field == "knows" for c in brief.planned_changes)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable, Iterator
 
 from agents.offline.compose_cast import role_map, short_name
-from agents.offline.grammar import Genre, Lexicon, fields, fill, lexicon
-from memory.schema import Canon, Character, Secret
+from agents.offline.grammar import Genre, Lexicon, fields, fill, lexicon, registers
+from agents.offline.said import SaidSoFar, sentences
+from memory.schema import Canon, Character, Script, Secret
 
 _VILLAINS = frozenset({"foe", "rival"})
 _KID_EMOTIONS = ("calm", "sad", "afraid", "joyful", "tender", "neutral")
@@ -57,9 +59,13 @@ def contains_term(text: str, term: str) -> bool:
 
 
 class LineWriter:
-    """Composes line texts for one script, remembering which templates it has used."""
+    """Composes line texts for one script, remembering which templates it has used and what the season has said.
 
-    def __init__(self, canon: Canon, rng: random.Random) -> None:
+    `earlier` is the season's committed scripts before this episode: no dialogue sentence said there (or earlier
+    in this script) is said again.
+    """
+
+    def __init__(self, canon: Canon, rng: random.Random, earlier: Iterable[Script] = ()) -> None:
         self.canon = canon
         self.rng = rng
         self.language = canon.language
@@ -70,6 +76,16 @@ class LineWriter:
         self.roles = role_map(canon, self.genre)
         self.key_of = {c.id: k for k, c in self.roles.items()}
         self.used: set[str] = set()
+        names = [n for c in canon.characters for n in (c.name, *c.aliases, short_name(c, canon.language))]
+        self.said = SaidSoFar(canon.language, earlier, names)
+        # The scene being written: who else is in the room to be spoken about, and where it is.
+        self.scene_cast: list[str] = []
+        self.place = ""
+
+    def scene(self, cast: list[str], place: str) -> None:
+        """Set the scene the next lines are written for."""
+        self.scene_cast = list(cast)
+        self.place = place
 
     # ------------------------------------------------------------------ helpers
 
@@ -81,6 +97,13 @@ class LineWriter:
         """Return the short name for a character id."""
         character = self.character(char_id)
         return short_name(character, self.language) if character else ""
+
+    def lead(self) -> str | None:
+        """Return the protagonist's id (the hero slot, else the character whose role says so)."""
+        hero = self.roles.get("hero")
+        if hero is not None:
+            return hero.id
+        return next((c.id for c in self.canon.characters if c.role.strip().casefold() == "protagonist"), None)
 
     def is_kid(self, char_id: str | None) -> bool:
         """Tell whether a character is a minor."""
@@ -178,9 +201,33 @@ class LineWriter:
     ) -> str:
         """Return a dialogue line for the emotion, addressed to the listener when the template allows.
 
-        A line naming the prop is said by its holder when it addresses nobody, and to its holder when it
-        addresses someone. With fresh_only, return "" rather than reuse a template already used in this script.
+        A stock template naming the prop is said by its holder when it addresses nobody, and to its holder when
+        it addresses someone. No sentence the season has already said is said again: candidates are stock
+        templates and lead + core combinations filled with this scene's people, place and prop, and the one
+        sharing the least wording with the season so far wins. With fresh_only, return "" rather than fall back.
         """
+        values = {"other": self.short(listener_id), "prop": prop_name, "place": self.place}
+        third = [c for c in self.scene_cast if c not in (speaker_id, listener_id)]
+        if third:
+            values["third"] = self.short(self.rng.choice(third))
+        stock = self._stock(emotion, speaker_id, listener_id, prop_name, prop_holder)
+        combined = [] if self.is_kid(speaker_id) else self._combined(emotion, values)
+        source: dict[str, str] = {}
+        text = self.said.pick(self._usable(stock, combined, values, source))
+        if text:
+            self.used.add(source.get(text, text))
+            return text
+        if fresh_only:
+            return ""
+        for template in self.rng.sample(self.lex.tails, len(self.lex.tails)):
+            if self.said.fresh(template):
+                self.said.add(template)
+                return template
+        return self.rng.choice(self.lex.tails)
+
+    def _stock(
+        self, emotion: str, speaker_id: str, listener_id: str | None, prop_name: str, prop_holder: str | None
+    ) -> list[str]:
         if self.is_kid(speaker_id):
             pool = [t for e, t in self.lex.kid_lines if e == emotion] or [t for _, t in self.lex.kid_lines]
         else:
@@ -190,29 +237,74 @@ class LineWriter:
                 if base == emotion and self._suits(tag, speaker_id):
                     genre_lines.append(text)
             pool = genre_lines + list(self.lex.dialogue.get(emotion, ()))
-        values = {"other": self.short(listener_id), "prop": prop_name}
         usable = [
             t
             for t in pool
             if ("{other}" not in t or listener_id)
             and fields(t) <= {"other", "prop"}
             and ("{prop}" not in t or (prop_name and prop_holder == (listener_id if "{other}" in t else speaker_id)))
+            and t not in self.used
         ]
         self.rng.shuffle(usable)
-        for allow_repeat in (False,) if fresh_only else (False, True):
-            for template in usable:
-                if template in self.used and not allow_repeat:
-                    continue
-                text = fill(template, values)
-                if self.clean(text):
-                    self.used.add(template)
-                    return text
-        return "" if fresh_only else self.rng.choice(self.lex.tails)
+        return usable
 
-    def reaction(self) -> str:
-        """Return a stunned reaction line."""
+    def _combined(self, emotion: str, values: dict[str, str]) -> list[str]:
+        """Return lead + core templates of the emotion's register whose fields this scene can fill."""
+        register = next((r for r in registers(self.language) if emotion in r.emotions), None)
+        if register is None:
+            return []
+        leads = [t for t in register.leads if all(values.get(f) for f in fields(t))]
+        cores = [t for t in register.cores if all(values.get(f) for f in fields(t))]
+        joiner = "" if self.language == "zh" else " "
+        pairs = [f"{lead}{joiner}{core}" for lead in leads for core in cores]
+        self.rng.shuffle(pairs)
+        return pairs
+
+    def _usable(
+        self, stock: list[str], combined: list[str], values: dict[str, str], source: dict[str, str]
+    ) -> Iterator[str]:
+        """Yield filled, clean candidates (noting each one's template in `source`): stock lines first in a
+        third of the draws, combinations otherwise."""
+        order = [*stock[:2], *combined, *stock[2:]] if self.rng.random() < 0.35 else [*combined, *stock]
+        for template in order:
+            text = _capital(fill(template, values), self.language)
+            if self.clean(text):
+                source.setdefault(text, template)
+                yield text
+
+    def freshen(self, text: str, emotion: str) -> str:
+        """Return a planned line (a brief's hook or cliffhanger) with any sentence the season has said reworded.
+
+        A repeated sentence gets a lead of the emotion's register in front, keeping its words (so the line still
+        plays the planned beat); one no lead can save is left out when the line has other sentences.
+        """
+        register = next((r for r in registers(self.language) if emotion in r.emotions), registers(self.language)[0])
+        values = {"other": "", "place": self.place}
+        leads = [fill(t, values) for t in register.leads if all(values.get(f) for f in fields(t))]
+        joiner = "" if self.language == "zh" else " "
+        kept: list[str] = []
+        parts = sentences(text, self.language)
+        for sentence in parts:
+            if self.said.fresh(sentence):
+                kept.append(sentence)
+                continue
+            body = sentence if self.language == "zh" or _named_first(sentence, self.canon) else _lower(sentence)
+            self.rng.shuffle(leads)
+            reworded = next((f"{lead}{joiner}{body}" for lead in leads if self.said.fresh(f"{lead}{joiner}{body}")), "")
+            if reworded:
+                kept.append(reworded)
+            elif len(parts) == 1:
+                kept.append(sentence)
+        return joiner.join(kept) or text
+
+    def reaction(self, speaker_id: str | None = None, listener_id: str | None = None) -> str:
+        """Return a stunned reaction line the season has not heard yet."""
         pool = [t for t in self.lex.reactions if t not in self.used]
-        text = self.rng.choice(pool or list(self.lex.reactions))
+        self.rng.shuffle(pool)
+        text = self.said.pick(pool, sample=3)
+        if not text and speaker_id:
+            text = self.filler("shocked", speaker_id, listener_id, "", fresh_only=True)
+        text = text or self.rng.choice(list(self.lex.reactions))
         self.used.add(text)
         return text
 
@@ -270,3 +362,21 @@ class LineWriter:
             if self.clean(text):
                 return text
         return fill(self.lex.exit_fallback, {"x": self.short(char_id)})
+
+
+def _capital(text: str, language: str) -> str:
+    """Capitalise an English line's first letter (a core clause starts in lower case)."""
+    if language == "zh" or not text:
+        return text
+    return text[0].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    """Lower-case an English sentence's first letter, so a lead can go in front of it."""
+    return text[:1].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text
+
+
+def _named_first(text: str, canon: Canon) -> bool:
+    """Tell whether an English sentence starts with a character's name (which keeps its capital)."""
+    first = text.split(" ", 1)[0].strip(",.!?;:")
+    return any(first in (c.name.split(" ")[0], *c.aliases) for c in canon.characters)

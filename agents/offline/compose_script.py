@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter, mentions
+from agents.offline.compose_pickup import answer_line, pickup_line, raise_stakes, read_cut
 from agents.offline.compose_staging import pick_wardrobe, planned_events, scene_times, stage_props, summarise
 from agents.offline.grammar import parse_spoken
 from agents.offline.timing import ACTION_SHOT_S, DIALOGUE_PAD_S, speaking_seconds, time_of_day
@@ -21,6 +22,8 @@ class DraftInput:
     carryover: Carryover
     target_seconds: int
     seed: int
+    # The season's committed scripts before this episode (read-only): what was already said is not said again.
+    earlier: tuple[Script, ...] = ()
 
 
 @dataclass
@@ -45,12 +48,16 @@ class _Drafter:
         self.canon = data.canon
         self.brief = data.brief
         self.rng = rng
-        self.writer = LineWriter(data.canon, rng)
+        self.writer = LineWriter(data.canon, rng, data.earlier)
         alive = {c.id for c in data.canon.characters if c.status == CharacterStatus.ALIVE}
         present = list(dict.fromkeys(c for c in data.brief.character_ids if c in alive))
         if not present:
             present = [next(c.id for c in data.canon.characters if c.id in alive)]
+        # The cold open brings back the people the last episode cut on, even if the plan did not list them.
+        self.cut = read_cut(data.canon, data.carryover)
+        present += [c for c in self.cut.people if c not in present]
         self.present = present
+        self.places: list[str] = []
         hero = self.writer.roles.get("hero")
         self.hero = hero.id if hero is not None and hero.id in present else present[0]
         self.events = planned_events(data.canon, data.brief, present)
@@ -83,6 +90,12 @@ class _Drafter:
         slots = [_Slot("filler") for _ in range(count)]
         slots[0] = self._spoken_slot("hook", self.brief.opening_hook)
         slots[-1] = self._spoken_slot("cliff", self.brief.cliffhanger)
+        if not self.cut.empty:
+            # Right after the hook, the cold open picks up the cliffhanger and someone there answers it.
+            answerer = next((c for c in self.cut.people if c != self.cut.speaker), None)
+            answerer = answerer or next((c for c in self.present if c not in self.cut.people), self.cut.people[0])
+            slots[1] = _Slot("pickup", needs=set(self.cut.people))
+            slots[2] = _Slot("answer", speaker=answerer, needs={answerer, *self.cut.people})
         turn = count // 2
         if self.events.reveal is not None:
             secret_id, speaker, learner = self.events.reveal
@@ -145,11 +158,10 @@ class _Drafter:
             while len(needed) < size and others:
                 needed.append(others.pop())
             casts.append(needed)
+        # Everyone the episode has is seen at least once: the smallest scene takes whoever is still missing.
         for char_id in self.present:
             if not any(char_id in cast for cast in casts):
-                smallest = min(casts, key=len)
-                if len(smallest) < 4:
-                    smallest.append(char_id)
+                min(casts, key=len).append(char_id)
         return casts
 
     # ----------------------------------------------------------------- lines
@@ -162,6 +174,8 @@ class _Drafter:
         scenes: list[list[Line]] = []
         ranges = list(zip(bounds, [*bounds[1:], count], strict=True))
         for number, ((start, end), cast) in enumerate(zip(ranges, casts, strict=True)):
+            place = self.canon.location(self.places[number]) if number < len(self.places) else None
+            self.writer.scene(cast, place.name if place else "")
             lines: list[Line] = []
             last_speaker: str | None = None
             last_listener: str | None = None
@@ -219,6 +233,8 @@ class _Drafter:
         writer = self.writer
         if slot.kind in ("hook", "cliff", "beat") and slot.speaker is None:
             text = slot.text if writer.clean(slot.text) else writer.establishing(cast)
+            if slot.kind == "cliff":
+                text = raise_stakes(writer, self.rng, text, None, cast)
             return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))
         if slot.kind == "establish":
             return Line(id="", kind="action", text=writer.establishing(cast), emotion=writer.emotion(intensity, None))
@@ -229,6 +245,9 @@ class _Drafter:
             return Line(id="", kind="action", text=text, emotion="tense")
         if slot.kind == "exit":
             return Line(id="", kind="action", text=writer.exit_line(slot.speaker or ""), emotion="tense")
+        if slot.kind == "pickup":
+            text = pickup_line(writer, self.rng, self.cut, writer.place, prop[0])
+            return Line(id="", kind="action", text=text, emotion="tense")
         forced = slot.speaker if slot.speaker in cast else None
         if slot.kind == "reaction" and forced is None:
             forced = self._reactor(cast, last_speaker)
@@ -243,9 +262,18 @@ class _Drafter:
             text = writer.reveal(secret, learner) if secret else writer.filler(emotion, speaker, listener, "", None)
             reveals = [secret_id] if secret else []
         elif slot.kind == "reaction":
-            emotion, text = "shocked", writer.reaction()
+            emotion, text = "shocked", writer.reaction(speaker, listener)
+        elif slot.kind == "answer":
+            speaker_to = self.cut.speaker if self.cut.speaker in cast and self.cut.speaker != speaker else listener
+            listener = speaker_to or listener
+            emotion = writer.emotion(max(intensity, 6), speaker, listener, self.phase)
+            text = answer_line(writer, self.rng, emotion, speaker, listener or speaker)
         elif slot.kind in ("hook", "cliff") and writer.clean(slot.text):
             emotion, text = writer.emotion(intensity, speaker, listener, self.phase), slot.text
+            if slot.kind == "cliff":
+                text = raise_stakes(writer, self.rng, text, speaker, cast)
+            text = writer.freshen(text, emotion)
+            writer.said.add(text)
         else:
             emotion = writer.emotion(intensity, speaker, listener, self.phase)
             text = writer.filler(emotion, speaker, listener, prop_name, prop_holder)
@@ -288,6 +316,10 @@ class _Drafter:
         slots = self._slots(count)
         bounds = self._bounds(slots)
         casts = self._cast_scenes(slots, bounds)
+        locations = self.brief.location_ids
+        self.places = [locations[n % len(locations)] for n in range(len(bounds))]
+        if self.cut.location is not None:
+            self.places[0] = self.cut.location
         ranges = list(zip(bounds, [*bounds[1:], len(slots)], strict=True))
         handover_scene = next(
             (i for i, (a, b) in enumerate(ranges) if any(s.kind == "handover" for s in slots[a:b])), None
@@ -299,11 +331,10 @@ class _Drafter:
         chosen: dict[tuple[int, str], str] = {}
         scenes: list[Scene] = []
         for number, (lines, cast, (day, clock)) in enumerate(zip(scene_lines, casts, times, strict=True)):
-            locations = self.brief.location_ids
             scenes.append(
                 Scene(
                     id=f"s{number + 1:02d}",
-                    location_id=locations[number % len(locations)],
+                    location_id=self.places[number],
                     time_of_day=time_of_day(clock),
                     story_day=day,
                     clock=clock,

@@ -19,7 +19,8 @@ def scene_times(rng: random.Random, carry: Carryover, story_day: int, scenes: in
     day = max(1, carry.last_story_day, story_day)
     last = parse_clock(carry.last_clock) if day == carry.last_story_day else None
     if last is not None:
-        minutes = last + rng.randint(6, 24) * 5
+        # A cold open that picks up a cliffhanger plays moments after the cut.
+        minutes = last + (5 if carry.cliffhanger_ids else rng.randint(6, 24) * 5)
         if minutes > 21 * 60:
             day, minutes = day + 1, rng.randint(84, 120) * 5
     else:

@@ -152,6 +152,18 @@ class Lexicon:
     genres: dict[str, Genre]
 
 
+@dataclass(frozen=True)
+class Register:
+    """A register of combinable dialogue: a lead clause and a core clause make one fresh sentence.
+
+    Leads end in a comma, colon or semicolon, so lead + core is one sentence and no lead is ever said alone.
+    """
+
+    emotions: tuple[str, ...]
+    leads: tuple[str, ...]
+    cores: tuple[str, ...]
+
+
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
@@ -192,6 +204,40 @@ def split_occupation(occupation: str, gender: str) -> str:
 def lexicon(language: str) -> Lexicon:
     """Return the grammar for a series language ('zh' or anything else for English)."""
     return _load("zh" if language == "zh" else "en")
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    """A language's combinable dialogue and its cold-open pickups (phrases_<language>.json)."""
+
+    registers: tuple[Register, ...]
+    # Action lines picking up the previous cliffhanger: {a} and {b} are people at the cut, {place} where it was.
+    pickups: tuple[str, ...]
+    # Leads for the first line answering the cliffhanger; a register's core completes the sentence.
+    pickup_leads: tuple[str, ...]
+    # Clauses that put a witness ({b}) into an action cliffhanger that otherwise shows only the lead.
+    witnesses: tuple[str, ...]
+
+
+def phrasebook(language: str) -> Phrasebook:
+    """Return the phrasebook of a series language ('zh' or anything else for English)."""
+    return _phrasebook("zh" if language == "zh" else "en")
+
+
+def registers(language: str) -> tuple[Register, ...]:
+    """Return the combinable dialogue registers of a language."""
+    return phrasebook(language).registers
+
+
+@cache
+def _phrasebook(language: str) -> Phrasebook:
+    data = _read(f"phrases_{language}.json")
+    return Phrasebook(
+        registers=tuple(Register(**_tuples(r)) for r in data["registers"].values()),
+        pickups=_tuples(data["pickups"]),
+        pickup_leads=_tuples(data["pickup_leads"]),
+        witnesses=_tuples(data["witnesses"]),
+    )
 
 
 def _tuples(value: Any) -> Any:

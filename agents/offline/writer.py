@@ -17,7 +17,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from agents.notes import NoteAnswer, answer_note
 from agents.offline.chat import reply as chat_reply
@@ -30,6 +30,14 @@ from agents.prompting import read_context_block
 from memory.schema import BriefBatch, Canon, Carryover, EpisodeBrief, Finding, LlmFindings, Script, ShotList
 
 MODEL_NAME = "dramaroom-offline-writer"
+DEFAULT_SLIP_RATE = 0.25
+
+# A read-only view of the season so far: the committed scripts of the episodes before a number. The writer
+# reads what was already said from it, so a crash and resume (which re-reads the same commits) writes the same.
+ScriptHistory = Callable[[int], Sequence[Script]]
+# Payload keys that shape a season plan. A range request (brief_range, previous_briefs, ...) is a slice of the same
+# season, so it must draw the same per-call seed as the opening call.
+_PLAN_KEYS = ("premise", "language", "episodes", "target_seconds", "paywall_episode", "genre", "tone")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -42,6 +50,13 @@ def estimate_tokens(text: str) -> int:
 
 def _as_int(value: object, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def call_seed(series_seed: int, task: str, inputs: object) -> int:
+    """Derive a per-call seed from the series seed and a hash of what the call was asked (stable across runs)."""
+    body = json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{series_seed}:{task}:{body}".encode()).hexdigest()
+    return int(digest[:12], 16)
 
 
 def _findings(raw: object) -> list[Finding]:
@@ -70,10 +85,14 @@ class OfflineWriter(BaseChatModel):
     """Deterministic story composer standing in for an LLM when no endpoint is configured."""
 
     seed: int = 0
-    slip_rate: float = 0.25
+    slip_rate: float = DEFAULT_SLIP_RATE
+    _history: ScriptHistory | None = PrivateAttr(default=None)
 
-    def __init__(self, seed: int = 0, slip_rate: float = 0.25, **kwargs: Any) -> None:
+    def __init__(
+        self, seed: int = 0, slip_rate: float = DEFAULT_SLIP_RATE, history: ScriptHistory | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(seed=seed, slip_rate=slip_rate, **kwargs)
+        self._history = history
 
     @property
     def _llm_type(self) -> str:
@@ -96,16 +115,25 @@ class OfflineWriter(BaseChatModel):
 
     # ----------------------------------------------------------------- dispatch
 
-    def compose(self, payload: Mapping[str, object]) -> BaseModel | None:
-        """Return the structured answer for a context-block payload, or None for a task it cannot do."""
+    def compose(self, payload: Mapping[str, object], system: str = "") -> BaseModel | None:
+        """Return the structured answer for a context-block payload, or None for a task it cannot do.
+
+        The seed never comes from the prompt: each call's seed is derived from the series seed and the call's
+        inputs. A plan's inputs include the system prompt, which carries the reviewers' notes, so a re-plan
+        after notes is a different plan.
+        """
         task = payload.get("task")
-        seed = _as_int(payload.get("seed"), self.seed)
         if task in ("plan_season", "plan_briefs"):
-            return self._plan(payload, str(task), seed)
+            inputs = {k: payload.get(k) for k in _PLAN_KEYS}
+            return self._plan(payload, str(task), call_seed(self.seed, "plan", [inputs, system]))
         if task == "write_script":
-            return self._script(payload, seed)
+            brief = payload.get("brief")
+            number = brief.get("number") if isinstance(brief, dict) else None
+            return self._script(payload, call_seed(self.seed, "write_script", number))
         if task == "shot_list":
-            return self._shots(payload, seed)
+            script = payload.get("script")
+            episode = script.get("episode") if isinstance(script, dict) else None
+            return self._shots(payload, call_seed(self.seed, "shot_list", episode))
         if task == "interpret_note":
             return _note(payload)
         if task in ("review_continuity", "review_ethics"):
@@ -133,7 +161,8 @@ class OfflineWriter(BaseChatModel):
         carry = Carryover.model_validate(payload.get("carryover") or {})
         revision = _as_int(payload.get("revision"), 0)
         target = min(600, max(10, _as_int(payload.get("target_seconds"), 90)))
-        data = DraftInput(canon=canon, brief=brief, carryover=carry, target_seconds=target, seed=seed)
+        earlier = tuple(self._history(brief.number)) if self._history is not None else ()
+        data = DraftInput(canon=canon, brief=brief, carryover=carry, target_seconds=target, seed=seed, earlier=earlier)
         previous = payload.get("previous_draft")
         if revision > 0 and previous:
             return revise_script(Script.model_validate(previous), _findings(payload.get("notes")), data, revision)
@@ -175,7 +204,8 @@ class OfflineWriter(BaseChatModel):
         if payload is not None and task == "chat":
             return self._chat(messages, payload, input_tokens)
         try:
-            result = self.compose(payload) if payload is not None else None
+            system = "\n".join(m.content for m in messages if m.type == "system" and isinstance(m.content, str))
+            result = self.compose(payload, system) if payload is not None else None
         except (ValidationError, ValueError, KeyError, TypeError) as error:
             return self._text(f"The offline writer could not compose '{task}': {error}", input_tokens)
         if result is None:
