@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import BaseModel, Field
+
+# pydantic (and so the served graph's schemas) needs typing_extensions.TypedDict before Python 3.12.
+from typing_extensions import TypedDict
 
 from memory.edits import EditRequest, RequestOutcome
 from memory.schema import EpisodeBrief, Finding, Review, Script, SeriesBible, ShotList, Verdict
