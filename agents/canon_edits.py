@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from agents.canon_queries import QueryError, resolve
 from agents.continuity_checks import check_script
+from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
 from memory.bible import StoryBible
 from memory.canon_fold import NO_HOLDER, carryover_from, fold_episodes
@@ -160,13 +161,13 @@ def apply_edit(canon: Canon, edit: ChangeCanon) -> tuple[Canon, str]:
             if not edit.rule.strip():
                 raise EditError("add_rule needs the rule's text")
             data.world.rules.append(edit.rule.strip())
-            return data, f"added the world rule '{edit.rule.strip()}'"
+            return data, say(data.language, "edit.rule_added", rule=edit.rule.strip())
         if edit.action.startswith("add_") and not changes.get("name"):
             raise EditError(f"{edit.action} needs at least a name")
         if edit.action == "add_character":
             person = _new_character(data, changes)
             data.characters.append(person)
-            return data, f"added the character {person.name} ({person.id})"
+            return data, say(data.language, "edit.character_added", name=person.name, id=person.id)
         if edit.action == "add_location":
             taken = {loc.id for loc in data.locations}
             place = Location(
@@ -176,7 +177,7 @@ def apply_edit(canon: Canon, edit: ChangeCanon) -> tuple[Canon, str]:
                 interior=changes.get("interior", "true").lower() in ("true", "yes", "int"),
             )
             data.locations.append(place)
-            return data, f"added the location {place.name} ({place.id})"
+            return data, say(data.language, "edit.location_added", name=place.name, id=place.id)
         if edit.action == "add_prop":
             item = Prop(
                 id=_slug(changes["name"], {p.id for p in data.props}, "prop"),
@@ -184,7 +185,7 @@ def apply_edit(canon: Canon, edit: ChangeCanon) -> tuple[Canon, str]:
                 description=changes.get("description", changes["name"]),
             )
             data.props.append(_prop_update(data, item, {k: v for k, v in changes.items() if k != "name"}))
-            return data, f"added the prop {item.name} ({item.id})"
+            return data, say(data.language, "edit.prop_added", name=item.name, id=item.id)
         return _revise(data, edit, changes)
     except (ValidationError, QueryError) as exc:
         raise EditError(str(exc).splitlines()[0]) from exc
@@ -193,18 +194,18 @@ def apply_edit(canon: Canon, edit: ChangeCanon) -> tuple[Canon, str]:
 def _revise(data: Canon, edit: ChangeCanon, changes: dict[str, str]) -> tuple[Canon, str]:
     if not changes:
         raise EditError(f"{edit.action} needs at least one field to change")
-    what = ", ".join(f"{k} → {v}" for k, v in changes.items())
+    what = say(data.language, "sep.list").join(f"{k} → {v}" for k, v in changes.items())
     if edit.action == "revise_character":
         _, found = resolve(data, edit.target, ("character",))
         data.characters = [_character_update(c, changes) if c.id == found.id else c for c in data.characters]
-        return data, f"{found.name}: {what}"
+        return data, say(data.language, "edit.revised", name=found.name, what=what)
     if edit.action == "revise_location":
         _, found = resolve(data, edit.target, ("location",))
         data.locations = [_location_update(loc, changes) if loc.id == found.id else loc for loc in data.locations]
-        return data, f"{found.name}: {what}"
+        return data, say(data.language, "edit.revised", name=found.name, what=what)
     _, found = resolve(data, edit.target, ("prop",))
     data.props = [_prop_update(data, p, changes) if p.id == found.id else p for p in data.props]
-    return data, f"{found.name}: {what}"
+    return data, say(data.language, "edit.revised", name=found.name, what=what)
 
 
 def _key(finding: Finding) -> tuple[str, str, str]:

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agents.messages import say, term
 from memory.bible import StoryBible
 from memory.canon_fold import NO_HOLDER
 from memory.schema import Canon, Character, Location, Prop, Script
 
 EntityKind = Literal["character", "location", "prop"]
-BASE = "base canon"
 
 
 class QueryError(ValueError):
@@ -44,7 +44,9 @@ def resolve(canon: Canon, name: str, kinds: tuple[EntityKind, ...]) -> tuple[Ent
     Raises:
         QueryError: Nothing or more than one entity matches.
     """
+    lang = canon.language
     wanted = _norm(re.sub(r"^(the|a|an)\s+", "", name.strip(), flags=re.IGNORECASE))
+    named = say(lang, "sep.or").join(term(lang, "kind", k) for k in kinds)
     pools: list[tuple[EntityKind, Character | Location | Prop]] = []
     for kind in kinds:
         items: list[Character | Location | Prop] = [
@@ -52,7 +54,7 @@ def resolve(canon: Canon, name: str, kinds: tuple[EntityKind, ...]) -> tuple[Ent
         ]
         pools += [(kind, item) for item in items]
     if not wanted:
-        raise QueryError(f"no {' or '.join(kinds)} named")
+        raise QueryError(say(lang, "query.no_name", kinds=named))
     exact = [(k, e) for k, e in pools if wanted in {_norm(n) for n in _names(e)}]
     if len(exact) == 1:
         return exact[0]
@@ -66,10 +68,10 @@ def resolve(canon: Canon, name: str, kinds: tuple[EntityKind, ...]) -> tuple[Ent
         return partial[0]
     choices = exact or partial
     if choices:
-        listed = ", ".join(e.name for _, e in choices)
-        raise QueryError(f"'{name}' could be {listed}; say which")
-    known = ", ".join(e.name for _, e in pools[:12])
-    raise QueryError(f"canon has no {' or '.join(kinds)} called '{name}'; it has: {known}")
+        listed = say(lang, "sep.list").join(e.name for _, e in choices)
+        raise QueryError(say(lang, "query.ambiguous", name=name, listed=listed))
+    known = say(lang, "sep.list").join(e.name for _, e in pools[:12])
+    raise QueryError(say(lang, "query.unknown", kinds=named, name=name, known=known))
 
 
 def _now(bible: StoryBible, episode: int | None) -> int:
@@ -80,16 +82,16 @@ def _now(bible: StoryBible, episode: int | None) -> int:
     return episode
 
 
-def _when(bible: StoryBible, by: int) -> str:
+def _when(bible: StoryBible, by: int, lang: str) -> str:
     """Say which point of the season an answer describes, and if it runs past what is produced."""
     if not by:
-        return "at the start of the season"
+        return say(lang, "query.at_start")
     committed = bible.committed_episodes()
     last = committed[-1] if committed else 0
     if by > last:
-        produced = f"episode {last}" if last else "the start of the season"
-        return f"by the end of episode {by} (only produced up to {produced}, so this is canon as it stands there)"
-    return f"by the end of episode {by}"
+        produced = say(lang, "query.produced_episode", n=last) if last else say(lang, "query.produced_start")
+        return say(lang, "query.by_end_past", n=by, produced=produced)
+    return say(lang, "query.by_end", n=by)
 
 
 def _where_revealed(script: Script | None, secret_id: str, character_id: str) -> str:
@@ -106,21 +108,23 @@ def _where_revealed(script: Script | None, secret_id: str, character_id: str) ->
 def character_knowledge(bible: StoryBible, character: str, episode: int | None) -> Found:
     """List the secrets a character knows by the end of an episode, citing where each was learned."""
     canon = bible.base_canon()
+    lang = canon.language
+    origin = say(lang, "query.base")
     _, who = resolve(canon, character, ("character",))
     by = _now(bible, episode)
     known = bible.knowledge(who.id, by) if by else [s for s in canon.secrets if who.id in s.known_by]
-    when = _when(bible, by)
+    when = _when(bible, by, lang)
     if not known:
-        return Found(f"{who.name} knows none of the season's secrets {when}.", [BASE])
-    lines, sources = [f"{who.name} knows {len(known)} secret(s) {when}:"], []
+        return Found(say(lang, "query.knows_none", name=who.name, when=when), [origin])
+    lines, sources = [say(lang, "query.knows", name=who.name, count=len(known), when=when)], []
     for secret in known:
         base = next((s for s in canon.secrets if s.id == secret.id), None)
         if base is not None and who.id in base.known_by:
-            source = BASE
+            source = origin
         else:
             learned = [n for n, c in bible.history(secret.id) if c.field == "knows" and c.value == who.id and n <= by]
-            source = _where_revealed(bible.script(learned[0]), secret.id, who.id) if learned else BASE
-        lines.append(f"- {secret.description} [{source}]")
+            source = _where_revealed(bible.script(learned[0]), secret.id, who.id) if learned else origin
+        lines.append(say(lang, "query.item", text=secret.description, source=source))
         sources.append(source)
     return Found("\n".join(lines), sorted(set(sources)))
 
@@ -128,6 +132,7 @@ def character_knowledge(bible: StoryBible, character: str, episode: int | None) 
 def prop_holder(bible: StoryBible, prop: str, episode: int | None) -> Found:
     """Say who holds a prop and in what state by an episode, citing the change that put it there."""
     canon = bible.base_canon()
+    lang = canon.language
     _, item = resolve(canon, prop, ("prop",))
     by = _now(bible, episode)
     now = bible.canon_at(by + 1).prop(item.id) if by else item
@@ -135,22 +140,28 @@ def prop_holder(bible: StoryBible, prop: str, episode: int | None) -> Found:
     holder = canon.character(now.holder_id) if now.holder_id else None
     moves = [(n, c) for n, c in bible.history(item.id) if c.entity_id == item.id and n <= by]
     held = [(n, c) for n, c in moves if c.field == "holder_id"]
-    source = f"ep{held[-1][0]:03d} ({held[-1][1].note or 'holder changed'})" if held else BASE
-    when = _when(bible, by)
-    who = holder.name if holder else "nobody"
-    text = f"{who} holds the {item.name} {when}; it is {now.state.value} [{source}]."
+    note = (held[-1][1].note or say(lang, "query.holder_changed")) if held else ""
+    source = f"ep{held[-1][0]:03d} ({note})" if held else say(lang, "query.base")
+    when = _when(bible, by, lang)
+    who = holder.name if holder else say(lang, "query.nobody")
+    state = term(lang, "state_of_prop", now.state.value)
+    text = say(lang, "query.holds", who=who, prop=item.name, when=when, state=state, source=source)
     if held and len(held) > 1:
-        text += " Earlier: " + "; ".join(f"ep{n} → {_holder_name(canon, c.value)}" for n, c in held[:-1]) + "."
+        moves_text = say(lang, "sep.clause").join(
+            say(lang, "query.move", n=n, holder=_holder_name(canon, c.value)) for n, c in held[:-1]
+        )
+        text += say(lang, "query.earlier", moves=moves_text)
     sources = [source]
     damaged = [(n, c) for n, c in moves if c.field == "prop_state"]
     if damaged:
-        sources.append(f"ep{damaged[-1][0]:03d} (state {damaged[-1][1].value})")
+        damage = term(lang, "state_of_prop", damaged[-1][1].value)
+        sources.append(say(lang, "query.state_source", n=damaged[-1][0], state=damage))
     return Found(text, sources)
 
 
 def _holder_name(canon: Canon, value: str) -> str:
     if value.lower() in NO_HOLDER:
-        return "nobody"
+        return say(canon.language, "query.nobody")
     person = canon.character(value)
     return person.name if person else value
 
@@ -158,67 +169,88 @@ def _holder_name(canon: Canon, value: str) -> str:
 def scenes_at(bible: StoryBible, location: str) -> Found:
     """List every produced scene at a location, in story order."""
     canon = bible.base_canon()
+    lang = canon.language
     _, place = resolve(canon, location, ("location",))
     scenes = bible.scenes_at(place.id)
     if not scenes:
-        return Found(f"No produced scene is set at {place.name} yet.", [BASE])
-    lines = [f"{len(scenes)} scene(s) at {place.name}:"]
-    lines += [f"- [{r.ref}] {r.text.splitlines()[0]}" for r in scenes]
+        return Found(say(lang, "query.no_scenes", place=place.name), [say(lang, "query.base")])
+    lines = [say(lang, "query.scenes", count=len(scenes), place=place.name)]
+    lines += [say(lang, "query.scene_item", ref=r.ref, text=r.text.splitlines()[0]) for r in scenes]
     return Found("\n".join(lines), [r.ref for r in scenes])
 
 
 def describe(bible: StoryBible, entity: str) -> Found:
     """Describe a character, location or prop as canon has it now, with its produced history."""
     base = bible.base_canon()
+    lang = base.language
     kind, found = resolve(base, entity, ("character", "location", "prop"))
     by = _now(bible, None)
     now = bible.canon_at(by + 1) if by else base
-    sources = [BASE]
+    sources = [say(lang, "query.base")]
     if kind == "character":
         person = now.character(found.id)
         assert person is not None
-        look = person.appearance
-        text = (
-            f"{person.name} ({person.id}): {person.age}, {person.gender}, {person.role}"
-            + (f", {person.occupation}" if person.occupation else "")
-            + f"; status {person.status.value}. Looks: {look.hair}"
-            + (
-                f", {look.eyes}" + ("" if "eye" in look.eyes.lower() or "眼" in look.eyes else " eyes")
-                if look.eyes
-                else ""
-            )
-            + f", {look.build}"
-            + (f", {look.features}" if look.features else "")
-            + f". Traits: {', '.join(person.traits) or 'none listed'}. Wardrobe: "
-            + "; ".join(f"{w.id}: {w.description}" for w in person.wardrobe)
-            + "."
-        )
+        text = _describe_character(person, lang)
     elif kind == "location":
         assert isinstance(found, Location)
-        text = f"{found.name} ({found.id}, {'interior' if found.interior else 'exterior'}): {found.description}"
+        where = term(lang, "interior", str(found.interior))
+        text = say(lang, "query.location", name=found.name, id=found.id, kind=where, description=found.description)
     else:
         item = now.prop(found.id)
         assert item is not None
         holder = _holder_name(now, item.holder_id or "none")
-        text = f"{item.name} ({item.id}): {item.description}; held by {holder}, {item.state.value}."
+        state = term(lang, "state_of_prop", item.state.value)
+        text = say(
+            lang, "query.prop", name=item.name, id=item.id, description=item.description, holder=holder, state=state
+        )
     history = [(n, c) for n, c in bible.history(found.id) if c.entity_id == found.id]
     if history:
-        text += "\nChanges in produced episodes: " + "; ".join(
-            f"ep{n} {c.field} → {c.value}" + (f" ({c.note})" if c.note else "") for n, c in history
+        changes = say(lang, "sep.clause").join(
+            say(lang, "query.change", n=n, field=c.field, value=c.value)
+            + (say(lang, "query.change_note", note=c.note) if c.note else "")
+            for n, c in history
         )
+        text += say(lang, "query.changes", changes=changes)
         sources += [f"ep{n:03d}" for n, _ in history]
     return Found(text, sorted(set(sources)))
 
 
+def _describe_character(person: Character, lang: str) -> str:
+    look = person.appearance
+    eyes = look.eyes
+    if eyes and lang == "en" and "eye" not in eyes.lower() and "眼" not in eyes:
+        eyes = say(lang, "query.eyes", eyes=eyes)
+    looks = [look.hair, *([eyes] if eyes else []), look.build, *([look.features] if look.features else [])]
+    return say(
+        lang,
+        "query.character",
+        name=person.name,
+        id=person.id,
+        age=person.age,
+        gender=term(lang, "gender", person.gender),
+        role=person.role,
+        occupation=say(lang, "query.occupation", occupation=person.occupation) if person.occupation else "",
+        status=term(lang, "status", person.status.value),
+        looks=say(lang, "sep.comma").join(looks),
+        traits=say(lang, "sep.comma").join(person.traits) or say(lang, "query.no_traits"),
+        wardrobe=say(lang, "sep.clause").join(
+            say(lang, "query.wardrobe_item", id=w.id, description=w.description) for w in person.wardrobe
+        ),
+    )
+
+
 def ask(bible: StoryBible, question: str, k: int = 5) -> Found:
     """Answer an open question with the closest canon and episode documents."""
+    lang = bible.base_canon().language
     hits = bible.recall(question, k=k)
     if not hits:
-        return Found("Nothing in canon or the produced episodes matches that.", [])
-    lines = ["Closest facts in canon and the produced episodes:"]
-    lines += [f"- [{_cite(r.ref, r.episode)}] {r.text.splitlines()[0]}" for r in hits]
-    return Found("\n".join(lines), [_cite(r.ref, r.episode) for r in hits])
+        return Found(say(lang, "query.nothing"), [])
+    lines = [say(lang, "query.closest")]
+    lines += [
+        say(lang, "query.scene_item", ref=_cite(r.ref, r.episode, lang), text=r.text.splitlines()[0]) for r in hits
+    ]
+    return Found("\n".join(lines), [_cite(r.ref, r.episode, lang) for r in hits])
 
 
-def _cite(ref: str, episode: int) -> str:
-    return f"{BASE}: {ref.removeprefix('canon/')}" if episode == 0 else ref
+def _cite(ref: str, episode: int, lang: str) -> str:
+    return f"{say(lang, 'query.base')}: {ref.removeprefix('canon/')}" if episode == 0 else ref

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.canon_queries import QueryError, resolve
+from agents.messages import say, term
 from agents.showrunner_chat import RevisePlan
 from memory.schema import Canon, Character, EpisodeBrief, SeasonPlan
 
@@ -28,15 +29,13 @@ class PlanChange:
     changes: list[str]
 
 
-def _brief(plan: SeasonPlan, episode: int | None, produced: set[int]) -> EpisodeBrief:
+def _brief(plan: SeasonPlan, episode: int | None, produced: set[int], lang: str) -> EpisodeBrief:
     if episode is None:
-        raise PlanEditError("say which episode, e.g. 'episode 5'")
+        raise PlanEditError(say(lang, "plan.which_episode"))
     if not 1 <= episode <= len(plan.episodes):
-        raise PlanEditError(f"the season has episodes 1-{len(plan.episodes)}, not {episode}")
+        raise PlanEditError(say(lang, "plan.out_of_range", count=len(plan.episodes), n=episode))
     if episode in produced:
-        raise PlanEditError(
-            f"episode {episode} is already produced; its brief stays as written (reject or edit the episode instead)"
-        )
+        raise PlanEditError(say(lang, "plan.produced", n=episode))
     return plan.episodes[episode - 1]
 
 
@@ -45,38 +44,38 @@ def _replace(plan: SeasonPlan, brief: EpisodeBrief) -> SeasonPlan:
     return plan.model_copy(update={"episodes": episodes})
 
 
-def _move_paywall(plan: SeasonPlan, edit: RevisePlan, produced: set[int]) -> PlanChange:
-    target = _brief(plan, edit.episode, produced).number
+def _move_paywall(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str) -> PlanChange:
+    target = _brief(plan, edit.episode, produced, lang).number
     old = plan.paywall_episode
     episodes = [b.model_copy(update={"is_paywall": b.number == target}) for b in plan.episodes]
     new = plan.model_copy(update={"paywall_episode": target, "episodes": episodes})
-    return PlanChange(new, None, [f"paywall moved from episode {old} to episode {target}"])
+    return PlanChange(new, None, [say(lang, "plan.paywall_moved", old=old, new=target)])
 
 
-def _add_twist(plan: SeasonPlan, edit: RevisePlan, produced: set[int]) -> PlanChange:
+def _add_twist(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str) -> PlanChange:
     if not edit.text.strip():
-        raise PlanEditError("say what the twist is, e.g. 'add a twist at episode 5: the will is forged'")
-    brief = _brief(plan, edit.episode, produced)
+        raise PlanEditError(say(lang, "plan.twist_needed"))
+    brief = _brief(plan, edit.episode, produced, lang)
     beats = list(brief.key_beats)
     old = beats[2]
-    beats[2] = f"Twist: {edit.text.strip()}"
+    beats[2] = say(lang, "plan.twist_beat", text=edit.text.strip())
     curve = list(brief.emotional_curve)
     curve[2] = max(curve[2], 9)
     revised = brief.model_copy(update={"key_beats": beats, "emotional_curve": curve})
     return PlanChange(
         _replace(plan, revised),
         None,
-        [f"episode {brief.number} turn: '{old}' → 'Twist: {edit.text.strip()}' (intensity {curve[2]})"],
+        [say(lang, "plan.twist_changed", n=brief.number, old=old, new=beats[2], intensity=curve[2])],
     )
 
 
-def _revise_brief(plan: SeasonPlan, edit: RevisePlan, produced: set[int]) -> PlanChange:
+def _revise_brief(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str) -> PlanChange:
     field = edit.field.strip().lower()
     if field not in _BRIEF_FIELDS:
-        raise PlanEditError(f"a brief's editable fields are {', '.join(_BRIEF_FIELDS)}, not '{edit.field}'")
+        raise PlanEditError(say(lang, "plan.bad_field", fields=", ".join(_BRIEF_FIELDS), field=edit.field))
     if not edit.text.strip():
-        raise PlanEditError(f"give the new {field}")
-    brief = _brief(plan, edit.episode, produced)
+        raise PlanEditError(say(lang, "plan.text_needed", field=field))
+    brief = _brief(plan, edit.episode, produced, lang)
     if field.startswith("beat"):
         beats = list(brief.key_beats)
         index = int(field[-1]) - 1
@@ -86,7 +85,9 @@ def _revise_brief(plan: SeasonPlan, edit: RevisePlan, produced: set[int]) -> Pla
         old = str(getattr(brief, field))
         revised = brief.model_copy(update={field: edit.text.strip()})
     return PlanChange(
-        _replace(plan, revised), None, [f"episode {brief.number} {field}: '{old}' → '{edit.text.strip()}'"]
+        _replace(plan, revised),
+        None,
+        [say(lang, "plan.brief_changed", n=brief.number, field=field, old=old, new=edit.text.strip())],
     )
 
 
@@ -104,28 +105,32 @@ def _who(canon: Canon, wanted: str) -> Character:
 
 
 def _recharacterise(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[int]) -> PlanChange:
+    lang = canon.language
     if not edit.character.strip() or not edit.text.strip():
-        raise PlanEditError("say who and how, e.g. 'make the antagonist sympathetic'")
+        raise PlanEditError(say(lang, "plan.who_how"))
     person = _who(canon, edit.character)
-    direction = edit.text.strip()
-    trait = f"{direction} (revised)"
+    direction = term(lang, "direction", edit.text.strip().lower()) if lang != "en" else edit.text.strip()
+    trait = say(lang, "plan.trait", direction=direction)
     people = [c.model_copy(update={"traits": [*c.traits, trait]}) if c.id == person.id else c for c in canon.characters]
     new_canon = canon.model_copy(update={"characters": people})
-    arc = f"{person.name} becomes {direction}: give them a motive the audience can understand."
+    arc = say(lang, "plan.arc", name=person.name, direction=direction)
     touched: list[int] = []
     episodes = []
     for brief in plan.episodes:
         if brief.number not in produced and person.id in brief.character_ids:
-            conflict = f"{brief.core_conflict} {person.name} acts from a {direction} motive."
+            conflict = say(lang, "plan.conflict", conflict=brief.core_conflict, name=person.name, direction=direction)
             brief = brief.model_copy(update={"core_conflict": conflict})
             touched.append(brief.number)
         episodes.append(brief)
     new_plan = plan.model_copy(update={"arcs": [*plan.arcs, arc], "episodes": episodes})
-    changes = [f"{person.name} ({person.role}): trait '{trait}' added to canon", f"new arc: {arc}"]
+    changes = [
+        say(lang, "plan.trait_added", name=person.name, role=person.role, trait=trait),
+        say(lang, "plan.new_arc", arc=arc),
+    ]
     changes.append(
-        f"briefs of unproduced episodes {', '.join(map(str, touched))} now carry it"
+        say(lang, "plan.briefs_touched", episodes=say(lang, "sep.list").join(map(str, touched)))
         if touched
-        else "no unproduced episode features them"
+        else say(lang, "plan.none_touched")
     )
     return PlanChange(new_plan, new_canon, changes)
 
@@ -137,9 +142,9 @@ def revise_plan(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[
         PlanEditError: The revision is malformed or touches a produced episode.
     """
     if edit.action == "move_paywall":
-        return _move_paywall(plan, edit, produced)
+        return _move_paywall(plan, edit, produced, canon.language)
     if edit.action == "add_twist":
-        return _add_twist(plan, edit, produced)
+        return _add_twist(plan, edit, produced, canon.language)
     if edit.action == "revise_brief":
-        return _revise_brief(plan, edit, produced)
+        return _revise_brief(plan, edit, produced, canon.language)
     return _recharacterise(plan, canon, edit, produced)

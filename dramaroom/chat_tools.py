@@ -144,7 +144,7 @@ class ShowrunnerTools:
                 )
                 return ToolResult(
                     summary=say(self.lang, "chat.canon_changed", description=found.description, checked=checked),
-                    sources=["base canon"],
+                    sources=[say(self.lang, "query.base")],
                 )
         digest = hashlib.sha256(edit.model_dump_json().encode()).hexdigest()[:12]
         write_atomic(self._proposals() / f"{digest}.json", edit.model_dump_json())
@@ -182,7 +182,7 @@ class ShowrunnerTools:
         numbers = say(self.lang, "sep.list").join(str(a.episode) for a in found.affected) or say(self.lang, "chat.none")
         return ToolResult(
             summary=say(self.lang, "chat.canon_applied", description=found.description, numbers=numbers),
-            sources=["base canon"],
+            sources=[say(self.lang, "query.base")],
         )
 
     def _waiting(self) -> list[Script]:
