@@ -36,7 +36,7 @@ def catalogue(language: str) -> Mapping[str, str]:
     return {str(k): str(v) for k, v in data.items() if not str(k).startswith("_")}
 
 
-def say(language: str, key: str, **fields: object) -> str:
+def say(language: str, key: str, /, **fields: object) -> str:
     """Render message ``key`` in ``language`` with its named fields.
 
     Raises:
