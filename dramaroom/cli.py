@@ -18,9 +18,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer._click import exceptions as click_errors
 
+from agents.premise_reader import language_mismatch, read_premise
 from agents.room import RoomEvent
 from dramaroom import chat_cli, eval_cli, reports, traces_cli
-from dramaroom.config import MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection
+from dramaroom.config import GENRE_NAMES, MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection, genre_key
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import export_episode, render_with_progress
@@ -115,7 +116,12 @@ def new(
         int, typer.Option(help="Seed for the offline writer; same seed, same season.", min=0, max=MAX_SEED)
     ] = 0,
     target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.", min=10, max=600)] = 90,
-    genre: Annotated[str, typer.Option(help="Optional genre hint, e.g. revenge, romance, period.")] = "",
+    genre: Annotated[
+        str,
+        typer.Option(
+            help="Optional genre: " + ", ".join(dict.fromkeys(GENRE_NAMES)) + " (English keys or Chinese names)."
+        ),
+    ] = "",
     tone: Annotated[str, typer.Option(help="Optional tone, e.g. 'tense, bittersweet'.")] = "",
 ) -> None:
     """Create a series workspace from a premise."""
@@ -129,8 +135,11 @@ def new(
         raise UserError(f"--episodes must be between 1 and {MAX_EPISODES}, got {episodes}")
     if not 20 <= target_seconds <= 300:
         raise UserError(f"--target-seconds must be between 20 and 300, got {target_seconds}")
-    if genre and genre not in GENRES:
-        raise UserError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)}, or leave it out")
+    key = genre_key(genre) if genre else ""
+    if key is None:
+        chinese = "、".join(n for n in GENRE_NAMES if not n.isascii())
+        raise UserError(f"unknown genre {genre!r}: use one of {', '.join(GENRES)} (or {chinese}), or leave it out")
+    genre = key
     lang: Literal["en", "zh"] = "zh" if language == "zh" else "en"
     section = SeriesSection(
         premise=validate_premise(premise),
@@ -141,8 +150,14 @@ def new(
         tone=tone,
         seed=seed,
     )
+    mismatch = language_mismatch(section.premise, lang)
     ws = Workspace.create(series, SeriesConfig(series=section))
+    facts = read_premise(section.premise, lang)
+    ws.save_series("premise", facts)
     out.print(f"created [bold]{ws.root}[/] ({episodes} episodes, {lang}, seed {seed})")
+    if mismatch:
+        err.print(f"[yellow]note: {escape(mismatch)}[/]")
+    out.print(escape(facts.summary_line()), soft_wrap=True)
     out.print(f"next: dramaroom produce {ws.root}")
 
 

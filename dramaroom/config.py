@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, ValidationE
 
 from dramaroom.errors import UserError
 from memory.embeddings import EmbeddingConfig
-from memory.schema import Language
+from memory.schema import GENRES, Language
 
 CONFIG_NAME = "dramaroom.toml"
-MAX_PREMISE_CHARS = 4000
+MAX_PREMISE_CHARS = 8000
 MAX_EPISODES = 200
 
 
@@ -162,3 +162,24 @@ def dump_config(config: SeriesConfig) -> str:
             out.append(f"{name} = {_toml_value(value)}")
         out.append("")
     return "\n".join(out)
+
+
+# Genre names a user may type, in either language; each maps to one of memory.schema.GENRES.
+GENRE_NAMES: dict[str, str] = {
+    **{g: g for g in GENRES},
+    "identity": "identity_reveal", "identity-reveal": "identity_reveal", "reveal": "identity_reveal",
+    "身份反转": "identity_reveal", "身份": "identity_reveal",
+    "真假千金": "identity_reveal", "隐藏身份": "identity_reveal",
+    "复仇": "revenge", "逆袭": "revenge", "报仇": "revenge",
+    "重生": "rebirth", "穿越": "rebirth",
+    "甜宠": "romance", "爱情": "romance", "恋爱": "romance", "言情": "romance", "romantic": "romance",
+    "家庭": "family", "亲情": "family", "伦理": "family",
+    "职场": "workplace", "商战": "workplace", "office": "workplace",
+    "古装": "period", "宫斗": "period", "宅斗": "period", "历史": "period", "historical": "period",
+}
+
+
+def genre_key(name: str) -> str | None:
+    """Return the genre key a typed name stands for ('复仇' -> 'revenge'), or None when it names none."""
+    cleaned = name.strip().lower().replace(" ", "_")
+    return GENRE_NAMES.get(cleaned) or GENRE_NAMES.get(name.strip())

@@ -7,10 +7,13 @@ from langgraph.runtime import Runtime
 
 from agents import ethics, showrunner
 from agents.findings import verdict_of
+from agents.premise_coverage import PremiseCoverage, premise_coverage, series_texts
+from agents.premise_reader import read_premise
 from agents.room import RoomContext, RoomEvent
 from graphs.episode import build_episode_graph
 from graphs.routing import after_episode, after_plan_review, after_schedule
 from graphs.state import EpisodeOutcome, SeasonInput, SeasonOutput, SeasonState
+from memory.schema import Finding
 
 Update = dict[str, object]
 
@@ -32,6 +35,7 @@ async def plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
         genre=state.get("genre"),
         tone=state.get("tone"),
         notes=notes,
+        facts=read_premise(state["premise"], ctx.language),
     )
     return {"series": series, "plan_revision": revision, "planned": False}
 
@@ -49,9 +53,44 @@ async def review_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Upda
     # its lesser ones (an injection attempt) are kept on record.
     deciding = [f for f in review.findings if f.severity == "block" or f.location != "premise"]
     verdict = verdict_of(deciding)
-    ctx.artifacts.save_series("plan_review", review)
     ctx.on_event(RoomEvent("verdict", f"plan ethics: {verdict} ({len(review.findings)} findings)", node="review_plan"))
+    series = state.get("series")
+    if series is not None and verdict != "block":
+        coverage = premise_coverage(read_premise(state["premise"], ctx.language), series_texts(series))
+        can_replan = state.get("plan_revision", 0) < ctx.limits.plan_revisions
+        finding = _coverage_finding(coverage, can_replan, state.get("plan_revision", 0))
+        if finding is not None:
+            review = review.model_copy(update={"findings": [*review.findings, finding]})
+            verdict = "revise" if can_replan and verdict == "approve" else verdict
+            ctx.on_event(RoomEvent("verdict", finding.message, node="review_plan"))
+    ctx.artifacts.save_series("plan_review", review)
     return {"plan_review": review, "plan_verdict": verdict}
+
+
+def _coverage_finding(coverage: PremiseCoverage, can_replan: bool, revision: int) -> Finding | None:
+    """Say which premise facts the plan dropped: a re-plan request while revisions remain, else a plain record."""
+    if not coverage.missing:
+        return None
+    lost = "; ".join(coverage.missing_labels)
+    if can_replan:
+        message = (
+            f"premise coverage {coverage.ratio:.0%}: the plan drops {lost}; re-planning to put them in canon and briefs"
+        )
+    else:
+        message = (
+            f"premise coverage {coverage.ratio:.0%} after {revision} re-plan(s), the limit: still missing {lost}; "
+            "the season goes ahead without them (raise [room] plan_revisions or edit canon in the chat)"
+        )
+    return Finding(
+        id="premise-coverage",
+        reviewer="continuity",
+        check="premise_coverage",
+        category="world_building",
+        severity="revise" if can_replan else "info",
+        message=message,
+        quote=lost,
+        location="plan",
+    )
 
 
 async def commit_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:

@@ -40,7 +40,7 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
     [
         (["--premise", ""], "no premise"),
         (["--premise", "   \n\t "], "premise is empty"),
-        (["--premise", "x" * 5000], "over the 4,000 limit"),
+        (["--premise", "x" * 9000], "over the 8,000 limit"),
         (["--premise", "A story\x07\x1b with junk"], "control or undecodable"),
         (["--premise", "A story", "--language", "fr"], "unknown language 'fr'"),
         (["--premise", "A story", "--episodes", "0"], "--episodes must be between"),

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from agents.offline.compose_cast import CastMember
 from agents.offline.grammar import PHASES, Beat, Genre, Lexicon, fields, fill, spoken
-from memory.schema import EpisodeBrief, Location, StateChange
+from agents.offline.premise_canon import PremiseBeats, frames
+from memory.schema import CharacterStatus, EpisodeBrief, Location, StateChange
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,10 @@ class BriefWriter:
         events: list[Event],
         exit_episode: int,
         exit_key: str,
+        premise: PremiseBeats | None = None,
     ) -> None:
         self.rng = rng
+        self.premise = premise
         self.lex = lex
         self.genre = genre
         self.members = {m.slot.key: m for m in members}
@@ -159,7 +162,12 @@ class BriefWriter:
     # ------------------------------------------------------------------- casting
 
     def _cast(self, number: int, events: list[Event]) -> list[str]:
-        alive = [k for k in self.members if not (self.exit_key == k and number > self.exit_episode)]
+        alive = [
+            k
+            for k in self.members
+            if not (self.exit_key == k and number > self.exit_episode)
+            and self.members[k].character.status == CharacterStatus.ALIVE
+        ]
         chosen: list[str] = ["hero"]
         for event in events:
             for key in event.roles:
@@ -168,6 +176,14 @@ class BriefWriter:
         # A child appears only in quiet family episodes, never around exits, reveals or schemes.
         kid_ok = not events and self.rng.random() < 0.35
         size = max(len(chosen), min(4, self.rng.choice((2, 3, 3, 4))))
+        if self.premise is not None and number <= 2:
+            # The premise's people are on screen in the first two episodes: the first half in 1, the rest in 2.
+            wanted = [k for k in self.premise.people if k in alive and k not in chosen]
+            half = -(-len(wanted) // 2) if len(wanted) > 3 else len(wanted)
+            for key in wanted[:half] if number == 1 else wanted[half:] or wanted[:1]:
+                if len(chosen) < 4:
+                    chosen.append(key)
+            size = max(size, len(chosen))
         if "foe" in alive and "foe" not in chosen and len(chosen) < size and self.rng.random() < 0.75:
             chosen.append("foe")
         others = [k for k in alive if k not in chosen and (k != "kid" or kid_ok)]
@@ -193,12 +209,18 @@ class BriefWriter:
         hook = self._pick("hook", list(self.genre.hooks) + list(self.lex.hooks), present, set())
         cliff = self._pick("cliff", list(self.genre.cliffs) + list(self.lex.cliffs), present, exiting)
         beats = [self._beat(p, present, exiting if p == 3 else set()) for p in range(4)]
+        if self.premise is not None:
+            hook, beats, cliff = self._premise_beats(number, present, hook, beats, cliff)
         for event in events:
             beats = self._event_beats(event, present, beats)
         conflict = self._conflict(present)
 
         count = self.rng.choice((1, 2, 2, 3))
         location_ids = [loc.id for loc in self.rng.sample(self.locations, min(count, len(self.locations)))]
+        if self.premise is not None and self.premise.place_ids:
+            # Scene one of every episode is at one of the premise's own places, in turn.
+            first = self.premise.place_ids[(number - 1) % len(self.premise.place_ids)]
+            location_ids = [first, *(i for i in location_ids if i != first)][: max(count, 1)]
         return EpisodeBrief(
             number=number,
             title=self._title(number),
@@ -232,6 +254,10 @@ class BriefWriter:
         if change.field == "knows":
             knower, learner = event.roles
             beats[2] = fill(self.lex.reveal_beat, {"knower": present[knower], "learner": present[learner]})
+            if self.premise is not None and change.entity_id == self.premise.device_secret_id:
+                # The paywall turn is the premise's own conflict coming out, not a stock reveal.
+                values = {"knower": present[knower], "learner": present[learner], "secret": self.premise.device_hook}
+                beats[2] = fill(frames(self.lex.language)["paywall_turn"], values)
         elif change.field == "holder_id":
             giver, taker = event.roles
             prop_name = next((p for p in (self._prop_name(change.entity_id),) if p), change.entity_id)
@@ -244,7 +270,40 @@ class BriefWriter:
             beats[3] = fill(self.rng.choice(exits), {"x": present[key]})
         return beats
 
+    def _premise_frame(self, key: str, values: dict[str, str]) -> str | None:
+        options = [t for t in frames(self.lex.language)[key] if fields(t) <= values.keys()]
+        fresh = [t for t in options if fill(t, values) not in self.used_text]
+        if not fresh:
+            return None
+        text = fill(self.rng.choice(fresh), values)
+        self.used_text.add(text)
+        return text
+
+    def _premise_beats(
+        self, number: int, present: dict[str, str], hook: str, beats: list[str], cliff: str
+    ) -> tuple[str, list[str], str]:
+        """Carry the premise in the opening episodes: its device opens episode 1, its people, places and objects
+        fill the setup beats and cliffhangers, and the device returns every few episodes so it recurs."""
+        premise = self.premise
+        assert premise is not None
+        values = premise.values(number, present)
+        beats = list(beats)
+        if number == 1 and premise.device_hook:
+            hook = premise.device_hook
+        elif number % 3 == 0 and premise.device_hook:
+            beats[0] = premise.device_hook
+        elif number == 2:
+            hook = self._premise_frame("time_hook", values) or hook
+        if number <= 2:
+            beats[0] = self._premise_frame("setup", values) or beats[0]
+            beats[1] = self._premise_frame("person_beat", values) or beats[1]
+            key = "object_cliff" if number == 1 else "person_cliff"
+            cliff = self._premise_frame(key, values) or self._premise_frame("place_cliff", values) or cliff
+        return hook, beats, cliff
+
     def _prop_name(self, prop_id: str) -> str:
+        if self.premise is not None and prop_id in self.premise.prop_names:
+            return self.premise.prop_names[prop_id]
         for template in self.genre.props:
             if template.id == prop_id:
                 return template.name

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agents.offline.grammar import Genre, Lexicon, PropT, SecretT, Slot, fields, fill, split_occupation
-from agents.offline.premise_names import HeroName, surname_id
+from agents.offline.premise_canon import Casting, is_kin
+from memory.premise import PremisePerson
 from memory.schema import (
     Appearance,
     Canon,
     Character,
+    CharacterStatus,
     Location,
     Prop,
     Relationship,
@@ -65,9 +69,9 @@ def role_map(canon: Canon, genre: Genre | None) -> dict[str, Character]:
     return found
 
 
-def _pick_slots(rng: random.Random, genre: Genre) -> list[Slot]:
-    required = [s for s in genre.slots if s.required]
-    optional = [s for s in genre.slots if not s.required]
+def _pick_slots(rng: random.Random, genre: Genre, must: set[str]) -> list[Slot]:
+    required = [s for s in genre.slots if s.required or s.key in must]
+    optional = [s for s in genre.slots if s not in required]
     rng.shuffle(optional)
     target = rng.randint(5, 7)
     chosen = required + optional[: max(0, target - len(required))]
@@ -75,22 +79,31 @@ def _pick_slots(rng: random.Random, genre: Genre) -> list[Slot]:
     return [s for s in genre.slots if s in chosen]
 
 
-def _genders(rng: random.Random, slots: list[Slot]) -> list[str]:
-    genders = [rng.choice(("female", "male")) for _ in slots]
-    # Women and men both hold agency roles: at least two of each across the cast.
+def _genders(rng: random.Random, slots: list[Slot], fixed: Mapping[int, str]) -> list[str]:
+    genders = [fixed.get(i) or rng.choice(("female", "male")) for i in range(len(slots))]
+    # Women and men both hold agency roles: at least two of each across the cast (the premise's own stay as written).
     for wanted in ("female", "male"):
         while genders.count(wanted) < 2:
-            flippable = [i for i, g in enumerate(genders) if g != wanted and genders.count(g) > 2]
+            flippable = [i for i, g in enumerate(genders) if g != wanted and genders.count(g) > 2 and i not in fixed]
             if not flippable:
                 break
             genders[rng.choice(flippable)] = wanted
     return genders
 
 
+def _ascii(text: str) -> str:
+    return "_".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def _names(
-    rng: random.Random, lex: Lexicon, genre: Genre, slots: list[Slot], genders: list[str], hero: HeroName | None
+    rng: random.Random,
+    lex: Lexicon,
+    genre: Genre,
+    slots: list[Slot],
+    genders: list[str],
+    people: list[PremisePerson | None],
 ) -> list[tuple[str, str, str]]:
-    """Return (full name, ascii id, given name) per slot, all distinct."""
+    """Return (full name, ascii id, given name) per slot, all distinct; premise names stay as written."""
     period = genre.technology == "pre_industrial"
     surnames = list(lex.period_surnames if period else lex.surnames)
     female = list(lex.period_female if period else lex.female)
@@ -99,26 +112,38 @@ def _names(
     rng.shuffle(female)
     rng.shuffle(male)
     kin = _KIN.get(genre.key, frozenset())
-    if hero is not None:
-        # Nobody else may share the lead's given name, and the lead's family shares the lead's surname.
-        female = [f for f in female if f[0] != hero.given]
-        male = [m for m in male if m[0] != hero.given]
-        surnames = [s for s in surnames if s[0] != hero.surname]
-    family_surname = (hero.surname, surname_id(hero)) if hero and hero.surname and "hero" in kin else surnames.pop()
+    named = [p for p in people if p is not None and p.name]
+    # Nobody invented may share a premise person's given name or surname.
+    givens = {p.given for p in named} | {p.name for p in named}
+    taken_surnames = {p.surname for p in named if p.surname}
+    female = [f for f in female if f[0] not in givens]
+    male = [m for m in male if m[0] not in givens]
+    surnames = [s for s in surnames if s[0] not in taken_surnames]
+    lead = people[0] if people else None
+    lead_surname = (lead.surname, _surname_id(lead, lex)) if lead is not None and lead.surname else None
+    family_surname = lead_surname if lead_surname and "hero" in kin else surnames.pop()
     out: list[tuple[str, str, str]] = []
-    for slot, gender in zip(slots, genders, strict=True):
+    for slot, gender, person in zip(slots, genders, people, strict=True):
         given, given_id, _ = (female if gender == "female" else male).pop()
         surname, surname_id_ = family_surname if slot.key in kin else surnames.pop()
-        if slot.key == "hero" and hero is not None:
-            if hero.surname:
-                out.append((hero.name, hero.id, hero.given))
+        if person is not None and not person.name and is_kin(person) and lead_surname:
+            surname, surname_id_ = lead_surname
+        if person is not None and person.name:
+            if lex.language == "zh" or person.surname:
+                out.append((person.name, person.id, person.given or person.name))
                 continue
-            given, given_id = hero.given, hero.id
+            given, given_id = person.name, _ascii(person.name)
         if lex.language == "zh":
             out.append((surname + given, f"{surname_id_}_{given_id}", given))
         else:
             out.append((f"{given} {surname}", f"{given_id}_{surname_id_}", given))
     return out
+
+
+def _surname_id(person: PremisePerson, lex: Lexicon) -> str:
+    if lex.language == "zh":
+        return person.id.split("_")[0]
+    return _ascii(person.surname)
 
 
 def _appearance(
@@ -158,12 +183,16 @@ def _wardrobe(rng: random.Random, lex: Lexicon, genre: Genre, palette: list[str]
 
 
 def build_cast(
-    rng: random.Random, lex: Lexicon, genre: Genre, job: str, hero: HeroName | None = None
+    rng: random.Random, lex: Lexicon, genre: Genre, job: str = "", casting: Casting | None = None
 ) -> list[CastMember]:
-    """Create 5-7 distinct characters filling the genre's slots; the premise's named lead keeps their name."""
-    slots = _pick_slots(rng, genre)
-    genders = _genders(rng, slots)
-    names = _names(rng, lex, genre, slots, genders, hero)
+    """Create 5-7 distinct characters filling the genre's slots; the premise's people keep names, jobs and kin."""
+    casting = casting or Casting(None, {}, [])
+    slots = _pick_slots(rng, genre, set(casting.by_slot)) + [slot for slot, _ in casting.extras]
+    extra_people = {slot.key: person for slot, person in casting.extras}
+    people = [casting.by_slot.get(s.key) or extra_people.get(s.key) for s in slots]
+    fixed = {i: p.gender for i, p in enumerate(people) if p is not None and p.gender}
+    genders = _genders(rng, slots, fixed)
+    names = _names(rng, lex, genre, slots, genders, people)
     colors = list(lex.colors)
     rng.shuffle(colors)
     voices = [(p, r) for p in _PITCHES for r in _RATES]
@@ -171,10 +200,15 @@ def build_cast(
     used_voices: set[tuple[str, str, str]] = set()
     members: list[CastMember] = []
     for index, (slot, gender, (name, char_id, given)) in enumerate(zip(slots, genders, names, strict=True)):
+        person = people[index]
         age = rng.randint(*slot.ages)
         # Each character leads with a colour nobody else leads with.
-        palette = [colors[index % len(colors)], *rng.sample([c for c in colors if c != colors[index]], 2)]
-        occupation = job if slot.key == "hero" and job else split_occupation(rng.choice(slot.occupations), gender)
+        palette = [colors[index % len(colors)], *rng.sample([c for c in colors if c != colors[index % len(colors)]], 2)]
+        occupation = split_occupation(rng.choice(slot.occupations), gender)
+        if person is not None and person.role:
+            occupation = person.role
+        elif slot.key == "hero" and job:
+            occupation = job
         # Distinct (gender, pitch, rate) per character so listeners can tell voices apart; children sound high.
         pitch, rate = next(
             ((p, r) for p, r in voices if (gender, p, r) not in used_voices and (p == "high" or not slot.minor)),
@@ -184,7 +218,7 @@ def build_cast(
         character = Character(
             id=char_id,
             name=name,
-            aliases=[given] if given != name else [],
+            aliases=_aliases(name, given, person, lex.language),
             age=age,
             gender="female" if gender == "female" else "male",
             role=slot.role,
@@ -197,11 +231,36 @@ def build_cast(
                 rate=rate,
                 texture=rng.choice(lex.textures),
             ),
+            status=CharacterStatus.DEAD if person is not None and person.dead else CharacterStatus.ALIVE,
             traits=rng.sample(list(slot.traits), min(3, len(slot.traits))),
         )
         members.append(CastMember(slot, character, given if lex.language == "en" else name))
     _relate(lex, members)
+    _premise_relations(members, people)
     return members
+
+
+def _aliases(name: str, given: str, person: PremisePerson | None, language: str) -> list[str]:
+    aliases = [given] if given != name and (language == "en" or len(given) >= 2) else []
+    if person is not None and person.name and language == "zh" and person.given and len(person.given) >= 2:
+        aliases = [person.given]  # "若兰" for 沈若兰: the form a premise or a friend would use
+    if person is not None and language == "en" and person.surname and person.surname not in aliases:
+        aliases.append(person.surname)
+    return aliases
+
+
+def _premise_relations(members: list[CastMember], people: list[PremisePerson | None]) -> None:
+    """Write the premise's own relations over the grammar's: 'his brother' stays his brother."""
+    by_premise = {p.id: m.character for p, m in zip(people, members, strict=True) if p is not None}
+    lead = members[0].character
+    for person, member in zip(people, members, strict=True):
+        if person is None or not person.relation or (member.character is lead and not person.related_to):
+            continue
+        owner = by_premise.get(person.related_to or "", lead)
+        if owner is member.character:
+            continue
+        owner.relationships = [r for r in owner.relationships if r.other_id != member.character.id]
+        owner.relationships.append(Relationship(other_id=member.character.id, kind=person.relation))
 
 
 def _relate(lex: Lexicon, members: list[CastMember]) -> None:

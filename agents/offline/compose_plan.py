@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agents.offline.compose_briefs import BriefWriter, Event
 from agents.offline.compose_cast import (
@@ -18,7 +18,18 @@ from agents.offline.compose_cast import (
     role_names,
 )
 from agents.offline.grammar import GENRES, Genre, PropT, SecretT, fields, fill, lexicon
-from agents.offline.premise_names import hero_name
+from agents.offline.premise_canon import (
+    PremiseBeats,
+    cast_premise,
+    device_rule,
+    device_secret,
+    device_sentence,
+    frames,
+    premise_locations,
+    premise_props,
+)
+from agents.premise_reader import read_premise
+from memory.premise import PremiseFacts
 from memory.schema import Canon, Prop, SeasonPlan, Secret, SeriesBible, StateChange
 
 # Checked in order: the more specific genres first, family last because 家 and "family" appear everywhere.
@@ -55,32 +66,6 @@ _GENRE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
-_EN_OCCUPATION = re.compile(
-    r"^\s*(?:a|an|the)\s+([a-z][a-z\- ]{1,40}?)\s+(?:is|who|was|discovers|finds|learns|must|has|gets|wakes|returns|"
-    r"becomes|inherits|uncovers|falls)\b",
-    re.IGNORECASE,
-)
-_EN_ADJECTIVES = frozenset(
-    {
-        "young",
-        "struggling",
-        "poor",
-        "broke",
-        "humble",
-        "lonely",
-        "single",
-        "ordinary",
-        "shy",
-        "overworked",
-        "quiet",
-        "brilliant",
-        "down-on-her-luck",
-        "down-on-his-luck",
-    }
-)
-_ZH_OCCUPATION = re.compile(
-    r"^(?:一[个名位])?([\u4e00-\u9fff]{0,6}?(?:医生|警察|司机|骑手|老板|店主|职员|员|师|工|生|手|匠|士|官))"
-)
 
 
 def detect_genre(premise: str, seed: int) -> str:
@@ -95,24 +80,6 @@ def detect_genre(premise: str, seed: int) -> str:
             elif cue in premise:
                 return genre
     return GENRES[random.Random(f"{seed}:genre").randrange(len(GENRES))]
-
-
-def premise_occupation(premise: str, language: str) -> str:
-    """Return the protagonist's occupation when the premise opens with one ('A delivery rider who…', '外卖员…')."""
-    text = premise.strip()
-    if language == "zh" or re.match(r"^[\u4e00-\u9fff]", text):
-        found = _ZH_OCCUPATION.match(text)
-        if not found:
-            return ""
-        job = found.group(1).split("的")[-1]
-        return job if len(job) >= 2 else ""
-    # "Lin, a courier, finds …" and "A rider named Maya …": the name is not part of the job.
-    found = _EN_OCCUPATION.match(re.sub(r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s+", "", text).replace(",", ""))
-    if not found:
-        return ""
-    job = re.split(r"\s+(?:named|called)\s+", found.group(1))[0]
-    words = [w for w in job.lower().split() if w not in _EN_ADJECTIVES]
-    return " ".join(words) if 0 < len(words) <= 4 else ""
 
 
 def _int(value: object, default: int) -> int:
@@ -225,28 +192,69 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     genre = lex.genres[genre_key]
     rng = random.Random(f"{seed}:plan_season:{genre_key}:{language}:{episodes}:{premise}")
 
-    job = premise_occupation(premise, language)
-    job_end = premise.strip().find(job) + len(job) if job else 0
-    members = build_cast(rng, lex, genre, job, hero_name(premise, language, job_end))
+    facts = _facts(payload, premise, language)
+    casting = cast_premise(genre, facts.people)
+    members = build_cast(rng, lex, genre, "", casting)
     names = role_names(members)
+    keys = {m.slot.key: m for m in members}
+    by_person = {p.id: key for key, p in casting.by_slot.items()} | {p.id: s.key for s, p in casting.extras}
     job = members[0].character.occupation
     article = "an" if job[:1].lower() in "aeiou" else "a"
     values = {**names, "job": job, "Job": job.title(), "a_job": f"{article} {job}"}
-    locations = build_locations(rng, genre)
-    props = build_props(rng, genre, members)
+    own_places = premise_locations(facts)
+    locations = (
+        own_places
+        + [loc for loc in build_locations(rng, genre) if loc.id not in {p.id for p in own_places}][
+            : max(2, 5 - len(own_places))
+        ]
+    )
+    living = [k for k, m in keys.items() if m.character.status == "alive" and k != "hero"]
+    receiver = next((k for k in ("foe", "rival", "ally", "love", *living) if k in living), "hero")
+    own_props = premise_props(facts, {pid: k for pid, k in by_person.items() if k in living}, receiver)
+    for template, prop in own_props:
+        holder = template.holder if template.holder in keys else "hero"
+        prop.holder_id = keys[holder].character.id
+    own_props = [(t if t.holder in keys else replace(t, holder="hero"), p) for t, p in own_props]
+    props = own_props + build_props(rng, genre, members)[: max(1, 3 - len(own_props))]
+    hero_short = members[0].short
+    learner = next((k for k in ("ally", "love", "elder", "mentor", *living) if k in living), "")
     secrets = build_secrets(rng, genre, members)
+    own_secret = device_secret(facts, hero_short, learner) if learner else None
+    if own_secret is not None:
+        own_secret[1].known_by = [members[0].character.id]
+        own_secret[1].about_id = members[0].character.id
+        secrets = [own_secret, *secrets[:2]]
     schedule = _schedule(rng, episodes, paywall, genre, members, props, secrets)
     for _, secret in secrets:
         secret.reveal_episode = next(
             (e.episode for e in schedule.events if e.change.field == "knows" and e.change.entity_id == secret.id), None
         )
-
-    writer = BriefWriter(rng, lex, genre, members, locations, schedule.events, schedule.exit_episode, schedule.exit_key)
+    beats = PremiseBeats(
+        language=language,
+        hero=hero_short,
+        job=job if any(p.role for p in facts.people[:1]) else "",
+        device_hook=device_sentence(facts, hero_short, "device_hook"),
+        device_secret_id=own_secret[1].id if own_secret else "",
+        people=tuple(k for k in by_person.values() if k in living),
+        place_ids=tuple(loc.id for loc in own_places),
+        places=tuple(
+            _with_article(loc.name, language, proper=not f.label.lower().startswith("the "))
+            for loc, f in zip(own_places, facts.places, strict=True)
+        ),
+        objects=tuple(_with_article(p.name, language) for _, p in own_props),
+        times=tuple(t.label for t in facts.time_frames),
+        prop_names={p.id: p.name for _, p in own_props},
+    )
+    writer = BriefWriter(
+        rng, lex, genre, members, locations, schedule.events, schedule.exit_episode, schedule.exit_key, beats
+    )
     briefs = [writer.brief(number, paywall) for number in range(1, episodes + 1)]
 
     titles = [t for t in genre.titles if fields(t) <= values.keys()]
     title = fill(rng.choice(titles), values)
-    arcs = [fill(a, values) for a in genre.arcs if fields(a) <= values.keys()]
+    own_arcs = _premise_arcs(facts, members, by_person, episodes)
+    # The premise's arc leads; the genre's arcs fill the season up to four in all.
+    arcs = [fill(a, values) for a in genre.arcs if fields(a) <= values.keys()][: max(2, 4 - len(own_arcs))]
     span = max(1, -(-episodes // max(1, len(arcs))))
     arc_lines = [
         fill(
@@ -254,12 +262,17 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
         )
         for i, arc in enumerate(arcs)
     ]
+    arc_lines = own_arcs + arc_lines
+    world = build_world(genre, names)
+    rule = device_rule(facts)
+    if rule:
+        world.rules.insert(0, rule)
     canon = Canon(
         title=title,
         language=language,
         genre=genre_key,
         tone=genre.tone,
-        world=build_world(genre, names),
+        world=world,
         characters=[m.character for m in members],
         locations=locations,
         props=[p for _, p in props],
@@ -267,7 +280,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     )
     plan = SeasonPlan(
         title=title,
-        logline=fill(genre.logline, values),
+        logline=_logline(facts) or fill(genre.logline, values),
         genre=genre_key,
         tone=genre.tone,
         paywall_episode=paywall,
@@ -275,3 +288,42 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
         episodes=briefs,
     )
     return SeriesBible(canon=canon, plan=plan)
+
+
+def _facts(payload: Mapping[str, object], premise: str, language: str) -> PremiseFacts:
+    """Return the premise facts the showrunner passed, or read them from the premise."""
+    given = payload.get("premise_facts")
+    if isinstance(given, dict):
+        try:
+            return PremiseFacts.model_validate(given)
+        except ValueError:
+            pass
+    return read_premise(premise, "zh" if language == "zh" else "en")
+
+
+def _logline(facts: PremiseFacts) -> str:
+    first = re.split(r"(?<=[.!?。！？])\s*", facts.premise.strip())[0].strip()
+    return first if 0 < len(first) <= 220 and facts.language in ("en", "zh") else ""
+
+
+def _premise_arcs(
+    facts: PremiseFacts, members: list[CastMember], by_person: dict[str, str], episodes: int
+) -> list[str]:
+    """Return the season arc the premise sets: the lead, the device, and the premise's other people."""
+    if facts.device is None:
+        return []
+    shorts = {m.slot.key: m.short for m in members}
+    hero = members[0].short
+    alive = {m.slot.key for m in members if m.character.status == "alive"}
+    others = [shorts[k] for k in by_person.values() if k in shorts and k != "hero" and k in alive]
+    table = frames(facts.language)
+    device = (facts.device.text or facts.device.label).rstrip("。.!?！？")
+    values = {"hero": hero, "device": device, "last": str(episodes), "people": table["relation_join"].join(others)}
+    return [fill(table["arc_device" if others else "arc_device_alone"], values)]
+
+
+def _with_article(name: str, language: str, proper: bool = False) -> str:
+    """Return how a premise place or object reads inside a sentence: 'the Lighthouse', 'Lisbon', '绣稿'."""
+    if language == "zh" or proper:
+        return name
+    return f"the {name}"

@@ -72,3 +72,10 @@ def hero_name(premise: str, language: str, job_end: int = 0) -> HeroName | None:
 def surname_id(hero: HeroName) -> str:
     """Return an ASCII id for the hero's surname."""
     return _ZH_SURNAMES.get(hero.surname) or _ascii_id(hero.surname)
+
+
+def zh_person_id(name: str, surname: str) -> str:
+    """Return an ASCII id for a Chinese name: the surname's pinyin (or code points) and the given name's code points."""
+    given = name[len(surname) :]
+    head = _ZH_SURNAMES.get(surname) or "".join(f"{ord(ch):x}" for ch in surname)
+    return f"{head}_{''.join(f'{ord(ch):x}' for ch in given)}" if given else head

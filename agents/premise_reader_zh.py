@@ -1,0 +1,465 @@
+"""Read a Chinese premise into premise facts: jieba segmentation with POS tags, a lexicon (premise_lexicon_zh.json).
+
+jieba marks person names (nr) and place names (ns); the lexicon's jobs, relations,
+places and objects are added to a private tokenizer as words of their own, so
+"苏绣传人沈若兰" splits into the job and the name. jieba is initialised on first
+use only, and quietly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from memory.premise import PremiseFacts, PremisePerson, PremiseThing
+
+_NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
+_CN_NUM = "一二三四五六七八九十两百千半几"
+_TIME = re.compile(
+    rf"(?:(?:每|整整|短短|仅仅|只有|不到)?[{_CN_NUM}\d]+(?:个)?(?:天|日|夜|晚|周|星期|个月|月|年|小时|时辰|分钟)"
+    r"(?:之内|之后|以后|以前|之前|以来|后|前|内)?)"
+    rf"|(?:凌晨|深夜|午夜|半夜|傍晚|清晨)?[{_CN_NUM}\d]+点(?:[{_CN_NUM}\d]+分)?"
+    r"|每(?:晚|夜|天|日|年|月|周|逢[^，。]{1,4})|(?:凌晨|午夜|子时|深夜)|\d{4}年|前夕|[^，。、；\s]{2,6}前一(?:个月|周|天|年)"
+)
+_CLAUSE_END = re.compile(r"[，。；！？,.;!?]")
+_TIMELIKE = re.compile(rf"^[{_CN_NUM}\d]+$")
+
+
+@dataclass
+class _Lexicon:
+    jobs: list[str]
+    relations: dict[str, str]
+    places: dict[str, bool]
+    objects: list[str]
+    surnames: str
+    compound_surnames: list[str]
+    device_cues: list[str]
+    dead_cues: list[str]
+    antagonist_cues: list[str]
+    not_names: frozenset[str]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    raw: dict[str, Any] = json.loads(resources.files("agents").joinpath("premise_lexicon_zh.json").read_text("utf-8"))
+    return _Lexicon(
+        jobs=list(raw["jobs"]),
+        relations=dict(raw["relations"]),
+        places=dict(raw["places"]),
+        objects=list(raw["objects"]),
+        surnames=str(raw["surnames"]),
+        compound_surnames=list(raw["compound_surnames"]),
+        device_cues=sorted(raw["device_cues"], key=len, reverse=True),
+        dead_cues=list(raw["dead_cues"]),
+        antagonist_cues=sorted(raw["antagonist_cues"], key=len, reverse=True),
+        not_names=frozenset(raw["not_names"]),
+    )
+
+
+@cache
+def _tokenizer() -> Any:
+    """Return a private jieba POS tokenizer that knows the lexicon's words; built once, on first use."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr otherwise
+    base = jieba.Tokenizer()
+    base.initialize()
+    lex = _lexicon()
+    for tag, words in (("job", lex.jobs), ("rel", lex.relations), ("plc", lex.places), ("obj", lex.objects)):
+        for word in words:
+            base.add_word(word, freq=20000, tag=tag)
+    return jieba.posseg.POSTokenizer(base)
+
+
+@dataclass
+class _Token:
+    word: str
+    flag: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.word)
+
+
+@dataclass
+class _Person:
+    name: str = ""
+    starts: list[int] = field(default_factory=list)
+    role: str = ""
+    relation: str = ""
+    related_to: int | None = None
+    gender: str = ""
+    label: str = ""
+    dead: bool = False
+    antagonist: bool = False
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    position = 0
+    for pair in _tokenizer().cut(text):
+        word, flag = pair.word, pair.flag
+        out.append(_Token(word, flag, position))
+        position += len(word)
+    return out
+
+
+class _Reader:
+    def __init__(self, premise: str) -> None:
+        self.text = re.sub(r"\s+", "", premise)
+        self.lex = _lexicon()
+        self.tokens = _tokens(self.text)
+        self.people: list[_Person] = []
+
+    def _surname_ok(self, name: str) -> bool:
+        if any(name.startswith(c) for c in self.lex.compound_surnames):
+            return 3 <= len(name) <= 4
+        return name[:1] in self.lex.surnames and 2 <= len(name) <= 3
+
+    def _lexical(self, word: str) -> bool:
+        lex = self.lex
+        return (
+            word in lex.not_names
+            or word in lex.relations
+            or word in lex.places
+            or word in lex.jobs
+            or (word in lex.objects)
+        )
+
+    def _names(self) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        tokens = self.tokens
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            word = token.word
+            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+            # jieba often splits "王秀英" into "王" + "秀英": a lone surname takes the next short token.
+            if (
+                len(word) == 1
+                and word in self.lex.surnames
+                and nxt is not None
+                and 1 <= len(nxt.word) <= 2
+                and (nxt.flag in _NAME_FLAGS or token.flag in _NAME_FLAGS)
+                and re.fullmatch(r"[\u4e00-\u9fff]+", nxt.word)
+                and not self._lexical(nxt.word)
+            ):
+                found.append((token.start, word + nxt.word))
+                index += 2
+                continue
+            named = token.flag in _NAME_FLAGS and self._surname_ok(word) and not self._lexical(word)
+            if named and not word.endswith(("氏", "家")):
+                found.append((token.start, word))
+            index += 1
+        for pattern in (r"(?:名叫|叫做|名为|叫)([\u4e00-\u9fff]{2,3}?)(?=的|，|,|是|其实|在|$|。)",):
+            for m in re.finditer(pattern, self.text):
+                if self._surname_ok(m.group(1)) and not any(s == m.start(1) for s, _ in found):
+                    found.append((m.start(1), m.group(1)))
+        return sorted(found)
+
+    def _add_person(self, start: int, name: str) -> _Person:
+        for person in self.people:
+            if person.name == name or (len(name) == 2 and person.name.endswith(name)):
+                person.starts.append(start)
+                return person
+        person = _Person(name=name, starts=[start])
+        self.people.append(person)
+        return person
+
+    def _token_before(self, start: int) -> _Token | None:
+        return next((t for t in reversed(self.tokens) if t.end <= start), None)
+
+    def _token_at(self, start: int) -> _Token | None:
+        return next((t for t in self.tokens if t.start == start), None)
+
+    def _people(self) -> None:
+        for start, name in self._names():
+            person = self._add_person(start, name)
+            before = self._token_before(start)
+            if before is None:
+                continue
+            if before.flag == "job" or before.word in self.lex.jobs:
+                person.role = person.role or before.word
+                prev = self._token_before(before.start)
+                if prev is not None and prev.flag == "rel":
+                    person.relation = person.relation or prev.word
+            elif (before.flag == "rel" or before.word in self.lex.relations) and not self._pretend(before.start):
+                person.relation = person.relation or before.word
+            after = self.text[start + len(name) : start + len(name) + 8]
+            role_after = re.match(r"^(?:是|，|的)(?:一[名个位])?(?:[\u4e00-\u9fff]{0,4}的)?([\u4e00-\u9fff]{2,6})", after)
+            if role_after and not person.role:
+                candidate = next((j for j in self.lex.jobs if role_after.group(1).startswith(j)), "")
+                person.role = candidate
+        # "a nurse who…" with no name: the lead is described only by the job at the start.
+        first_job = next((t for t in self.tokens if t.flag == "job"), None)
+        unnamed = first_job is not None and not any(first_job.word == p.role for p in self.people)
+        if first_job is not None and unnamed and (not self.people or first_job.start < self.people[0].starts[0]):
+            anon = _Person(role=first_job.word, starts=[first_job.start], label=first_job.word)
+            self.people.insert(0, anon)
+
+    def _pretend(self, start: int) -> bool:
+        """True when a relation word names a role the lead plays ("假扮…的未婚妻"), not a person."""
+        return bool(
+            re.search(r"(?:假扮|冒充|扮演|成为|当|做|嫁给|替嫁)[^，。]{0,8}$", self.text[max(0, start - 10) : start])
+        )
+
+    def _relations(self) -> None:
+        for token in self.tokens:
+            if token.flag != "rel":
+                continue
+            after = self.text[token.end : token.end + 4]
+            if any(p.starts and any(s == token.end for s in p.starts) for p in self.people):
+                continue  # "师姐周婉": the relation belongs to the name after it
+            if any(p.relation == token.word and not p.name for p in self.people) or self._pretend(token.start):
+                continue
+            if re.match(r"^[\u4e00-\u9fff]{0,1}[是]", after) and token.start == 0:
+                continue
+            head = self.text[max(0, token.start - 6) : token.start]
+            owner_name = re.search(r"([\u4e00-\u9fff]{2,3})的$", head)
+            owner = 0 if self.people else None
+            if owner_name:
+                owner = next((i for i, p in enumerate(self.people) if p.name and p.name in owner_name.group(1)), owner)
+            de = self._token_before(token.start)
+            modifier = self._token_before(de.start) if de is not None and de.word == "的" else None
+            adjective = modifier is not None and modifier.flag[:1] in ("a", "n", "v") and modifier.flag != "nr"
+            label = (modifier.word + "的" if modifier is not None and adjective else "") + token.word
+            anon = _Person(relation=token.word, related_to=owner, gender=self.lex.relations[token.word], label=label)
+            anon.starts.append(token.start)
+            self.people.append(anon)
+
+    def _traits(self) -> None:
+        for index, person in enumerate(self.people):
+            start = person.starts[0]
+            span = len(person.name or person.label or person.role)
+            before = self.text[max(0, start - 6) : start]
+            after = self.text[start + span : start + span + 10]
+            if not person.gender:
+                person.gender = self.lex.relations.get(person.relation, "") or self._job_gender(person.role)
+            if not person.gender and index == 0:
+                # Premises follow their lead: the first 她/他 after the lead's name is the lead's.
+                pronoun = re.search(r"[她他]", self.text[start + span :])
+                if pronoun:
+                    person.gender = "female" if pronoun.group(0) == "她" else "male"
+            person.dead = any(c in before + (person.label or "") or after.startswith(c) for c in self.lex.dead_cues)
+            acts = any(after.startswith(c) or after[1:].startswith(c) for c in self.lex.antagonist_cues)
+            framed = bool(re.search(r"被$", before)) and any(after.startswith(c) for c in self.lex.antagonist_cues)
+            person.antagonist = index > 0 and (acts or framed)
+
+    @staticmethod
+    def _job_gender(role: str) -> str:
+        if role.startswith("女") or role in (
+            "宫女",
+            "丫鬟",
+            "侍女",
+            "绣娘",
+            "空姐",
+            "老板娘",
+            "千金",
+            "大小姐",
+            "贵妃",
+            "皇后",
+            "公主",
+            "郡主",
+            "太后",
+            "寡妇",
+            "厨娘",
+            "医女",
+            "月嫂",
+            "花旦",
+            "青衣",
+        ):
+            return "female"
+        if role.startswith("男") or role in (
+            "皇帝",
+            "王爷",
+            "皇子",
+            "太子",
+            "世子",
+            "少爷",
+            "书生",
+            "秀才",
+            "赘婿",
+            "上门女婿",
+        ):
+            return "male"
+        return ""
+
+    # ---------------------------------------------------------- places, things
+
+    def _places(self) -> list[PremiseThing]:
+        out: list[PremiseThing] = []
+        for i, token in enumerate(self.tokens):
+            word = token.word
+            if token.flag == "plc" or (token.flag == "ns" and len(word) >= 2 and word not in self.lex.not_names):
+                prev = self.tokens[i - 1] if i > 0 else None
+                label = word
+                if (
+                    prev is not None
+                    and (
+                        (prev.word.endswith(("家", "氏")) and prev.word[:1] not in _CN_NUM) or prev.flag in ("ns", "nr")
+                    )
+                    and (
+                        token.flag == "plc"
+                        and len(prev.word) <= 3
+                        and not any(prev.start in p.starts for p in self.people)
+                    )
+                ):
+                    label = prev.word + word
+                if any(label in p.terms or word in p.terms for p in out):
+                    continue
+                terms = list(dict.fromkeys([label, word]))
+                interior = self.lex.places.get(word, False)
+                out.append(PremiseThing(id=f"place_{len(out) + 1}", label=label, terms=terms, interior=interior))
+        return out
+
+    def _objects(self) -> list[PremiseThing]:
+        out: list[PremiseThing] = []
+        for token in self.tokens:
+            if token.flag != "obj" or any(token.word in o.terms for o in out):
+                continue
+            head = self.text[max(0, token.start - 8) : token.start]
+            holder = None
+            owner = re.search(r"([\u4e00-\u9fff]{1,3})的(?:[\u4e00-\u9fff]{0,4})$", head)
+            if owner is not None:
+                key = owner.group(1)
+                if key.endswith(("她", "他")):
+                    holder = 0 if self.people else None
+                else:
+                    holder = next(
+                        (i for i, p in enumerate(self.people) if (p.name and p.name in key) or p.relation == key[-2:]),
+                        None,
+                    )
+            out.append(
+                PremiseThing(
+                    id=f"object_{len(out) + 1}",
+                    label=token.word,
+                    terms=[token.word],
+                    holder_id=str(holder) if holder is not None else None,
+                )
+            )
+        return out
+
+    def _times(self) -> list[PremiseThing]:
+        out: list[PremiseThing] = []
+        for m in _TIME.finditer(self.text):
+            label = m.group(0)
+            if len(label) < 2 or any(label in t.label for t in out):
+                continue
+            core = (
+                re.sub(r"^(?:每|整整|短短|仅仅|只有|不到)|(?:之内|之后|以后|以前|之前|以来|后|前|内)$", "", label)
+                or label
+            )
+            core = re.sub(r"^.*前(?=一(?:个月|周|天|年)$)", "", core)
+            label = re.sub(r"^(?:重生|回到|穿越|穿越到)+", "", label)
+            terms = list(dict.fromkeys([t for t in (core, label) if len(t) >= 2]))
+            out.append(PremiseThing(id=f"time_{len(out) + 1}", label=label, terms=terms))
+        return out
+
+    def _device(self) -> PremiseThing | None:
+        text = self.text
+        cue = next(((text.find(c), c) for c in self.lex.device_cues if c in text), None)
+        if cue is not None:
+            start = min(text.find(c) for c in self.lex.device_cues if c in text)
+        else:
+            first = self.people[0] if self.people else None
+            start = first.starts[0] + len(first.name or first.role) if first is not None else 0
+        end_match = _CLAUSE_END.search(text, start + 2)
+        end = end_match.start() if end_match else len(text)
+        phrase = text[start:end][:40]
+        if len(phrase) < 3:
+            return None
+        names = {p.name for p in self.people if p.name}
+        terms: list[str] = []
+        for token in self.tokens:
+            if token.start < start or token.end > start + len(phrase):
+                continue
+            word = token.word
+            if (
+                len(word) < 2
+                or word in names
+                or _TIMELIKE.match(word)
+                or token.flag.startswith(("r", "u", "p", "m", "d", "c"))
+            ):
+                continue
+            if _TIME.fullmatch(word) or (word not in terms and word in ("一个", "这一", "这次")):
+                continue
+            if word not in terms:
+                terms.append(word)
+        preferred = [t for t in terms if self._lexical(t) or t in self.lex.device_cues]
+        terms = (preferred + [t for t in terms if t not in preferred])[:5]
+        if not terms:
+            terms = [phrase]
+        return PremiseThing(id="device", label=phrase, terms=terms, need=min(2, len(terms)), text=phrase)
+
+    # ----------------------------------------------------------------- result
+
+    def read(self) -> PremiseFacts:
+        from agents.offline.premise_names import zh_person_id
+
+        self._people()
+        self._relations()
+        self._traits()
+        out: list[PremisePerson] = []
+        used: set[str] = set()
+        for index, person in enumerate(self.people):
+            if person.name:
+                compound = next((c for c in self.lex.compound_surnames if person.name.startswith(c)), "")
+                surname = compound or person.name[0]
+                given = person.name[len(surname) :]
+                pid = zh_person_id(person.name, surname)
+                label = person.name + (f"（{person.role}）" if person.role else "")
+                terms = [person.name, *([given] if len(given) >= 2 else [])]
+            else:
+                surname = given = ""
+                pid = f"person_{index + 1}"
+                label = person.label or person.role or person.relation
+                terms = [t for t in (person.relation, person.role) if t]
+            pid = pid if pid not in used else f"{pid}_{index + 1}"
+            used.add(pid)
+            out.append(
+                PremisePerson(
+                    id=pid,
+                    label=label,
+                    terms=list(dict.fromkeys(terms)),
+                    name=person.name,
+                    given=given,
+                    surname=surname,
+                    gender="female" if person.gender == "female" else "male" if person.gender == "male" else "",
+                    role=person.role,
+                    relation=person.relation,
+                    dead=person.dead,
+                    antagonist=person.antagonist,
+                )
+            )
+        for person, result in zip(self.people, out, strict=True):
+            if person.relation and person.related_to is None and out and out[0] is not result:
+                person.related_to = 0
+            if person.related_to is not None and 0 <= person.related_to < len(out):
+                target = out[person.related_to].id
+                result.related_to = target if target != result.id else None
+        ids = [p.id for p in out]
+        objects = [
+            o.model_copy(update={"holder_id": ids[int(o.holder_id)] if o.holder_id is not None else None})
+            for o in self._objects()
+        ]
+        return PremiseFacts(
+            language="zh",
+            premise=self.text,
+            people=out,
+            places=self._places(),
+            objects=objects,
+            device=self._device(),
+            time_frames=self._times(),
+        )
+
+
+def read_premise_zh(premise: str) -> PremiseFacts:
+    """Return the premise facts of a Chinese premise."""
+    return _Reader(premise).read()
