@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter, mentions
 from agents.offline.compose_pickup import answer_line, pickup_line, raise_stakes, read_cut
-from agents.offline.compose_staging import pick_wardrobe, planned_events, scene_times, stage_props, summarise
+from agents.offline.compose_staging import (
+    fit_runtime,
+    pick_wardrobe,
+    planned_events,
+    realised_changes,
+    scene_times,
+    stage_props,
+    summarise,
+)
 from agents.offline.grammar import parse_spoken
-from agents.offline.timing import ACTION_SHOT_S, DIALOGUE_PAD_S, speaking_seconds, time_of_day
-from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Line, Scene, Script, StateChange
+from agents.offline.timing import time_of_day
+from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Line, Scene, Script
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,23 @@ class _Drafter:
         if count >= 14 and free and self.rng.random() < 0.6:
             beat = self.brief.key_beats[1]
             if self.events.handover is None:
-                index = self.rng.choice(free)
+                index = self.rng.choice(free[:-1] or free)
                 slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
+                if index + 1 < turn - 1 and slots[index + 1].kind == "filler":
+                    # The people the beat names play it out: the first of them speaks to the second.
+                    actor, target = self._beat_people(beat)
+                    slots[index + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
         return slots
+
+    def _beat_people(self, beat: str) -> tuple[str, str]:
+        """Return who acts in a beat and who it is done to: the first two present people it names, in order."""
+        named = sorted(
+            (beat.find(self.writer.short(c)), c) for c in self._mentioned(beat) if self.writer.short(c) in beat
+        )
+        people = [c for _, c in named]
+        actor = people[0] if people else self.hero
+        target = next((c for c in people[1:]), next((c for c in self.present if c != actor), actor))
+        return actor, target
 
     def _bounds(self, slots: list[_Slot]) -> list[int]:
         count = len(slots)
@@ -263,6 +285,10 @@ class _Drafter:
             reveals = [secret_id] if secret else []
         elif slot.kind == "reaction":
             emotion, text = "shocked", writer.reaction(speaker, listener)
+        elif slot.kind == "beat_reply" and len(slot.needs) == 2:
+            listener = next(c for c in slot.needs if c != speaker)
+            emotion = writer.emotion(intensity, speaker, listener, self.phase)
+            text = writer.filler(emotion, speaker, listener, prop_name, prop_holder)
         elif slot.kind == "answer":
             speaker_to = self.cut.speaker if self.cut.speaker in cast and self.cut.speaker != speaker else listener
             listener = speaker_to or listener
@@ -326,7 +352,7 @@ class _Drafter:
         )
         uses, prop_names = stage_props(self.rng, self.writer, self.events.handover, handover_scene, casts)
         scene_lines = self._write_lines(slots, bounds, casts, prop_names)
-        self._fit_runtime(scene_lines, prop_names)
+        fit_runtime(self.rng, self.writer, scene_lines, prop_names, self.data.target_seconds)
         times = scene_times(self.rng, self.data.carryover, self.brief.story_day, len(bounds))
         chosen: dict[tuple[int, str], str] = {}
         scenes: list[Scene] = []
@@ -351,60 +377,9 @@ class _Drafter:
             title=self.brief.title,
             target_seconds=self.data.target_seconds,
             scenes=scenes,
-            state_changes=self._changes(scenes),
+            state_changes=realised_changes(self.brief, self.events, scenes),
             summary=summarise(self.writer, self.brief),
         )
-
-    def _fit_runtime(self, scene_lines: list[list[Line]], props: list[tuple[str, str | None]]) -> None:
-        """Lengthen filler dialogue toward ~75 % of the target; the director stretches shots over the rest."""
-
-        def estimate() -> float:
-            total = 0.0
-            for lines in scene_lines:
-                for line in lines:
-                    total += speaking_seconds(line.text) + DIALOGUE_PAD_S if line.kind == "dialogue" else ACTION_SHOT_S
-            return total
-
-        # Two lines of the same charged emotion read as one beat; neutral or joyful pairs read as non sequiturs.
-        candidates = [
-            (s, i)
-            for s, lines in enumerate(scene_lines)
-            for i, line in enumerate(lines)
-            if line.kind == "dialogue"
-            and not line.reveals
-            and 0 < i < len(lines) - 1
-            and line.emotion not in ("neutral", "joyful", "shocked")
-        ]
-        self.rng.shuffle(candidates)
-        for scene_index, line_index in candidates * 2:
-            if estimate() >= 0.75 * self.data.target_seconds:
-                break
-            line = scene_lines[scene_index][line_index]
-            extra = self.writer.filler(line.emotion, line.speaker_id or "", None, *props[scene_index], fresh_only=True)
-            joined = f"{line.text} {extra}" if self.canon.language == "en" else line.text + extra
-            if extra and speaking_seconds(joined) <= 5.6:
-                scene_lines[scene_index][line_index] = line.model_copy(update={"text": joined})
-
-    def _changes(self, scenes: list[Scene]) -> list[StateChange]:
-        lines = [line for scene in scenes for line in scene.lines]
-        out: list[StateChange] = []
-        for change in self.brief.planned_changes:
-            if change.field == "knows":
-                if any(change.entity_id in line.reveals for line in lines):
-                    out.append(change)
-            elif change.field == "holder_id":
-                if self.events.handover is not None and self.events.handover[0] == change.entity_id:
-                    out.append(change)
-            elif change.field == "status":
-                if any(c == change.entity_id for c, _ in self.events.exits):
-                    out.append(change)
-            elif change.field == "wardrobe":
-                if any(scene.wardrobe.get(change.entity_id) == change.value for scene in scenes):
-                    out.append(change)
-            else:
-                out.append(change)
-        return out
-
 
 def draft_script(data: DraftInput, revision: int, offset: int) -> Script:
     """Return a clean first draft (no deliberate slip) for the brief."""

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from agents.offline.compose_lines import LineWriter
 from agents.offline.grammar import fill, parse_spoken
-from agents.offline.timing import format_clock, parse_clock
-from memory.schema import Canon, Carryover, EpisodeBrief, PropState, PropUse, StateChange
+from agents.offline.timing import ACTION_SHOT_S, DIALOGUE_PAD_S, format_clock, parse_clock, speaking_seconds
+from memory.schema import Canon, Carryover, EpisodeBrief, Line, PropState, PropUse, Scene, StateChange
 
 GONE = (PropState.DESTROYED, PropState.LOST)
 
@@ -148,3 +148,62 @@ def planned_events(canon: Canon, brief: EpisodeBrief, present: list[str]) -> Pla
         elif change.field in ("wardrobe", "prop_state"):
             found.other.append(change)
     return found
+
+
+def fit_runtime(
+    rng: random.Random,
+    writer: LineWriter,
+    scene_lines: list[list[Line]],
+    props: list[tuple[str, str | None]],
+    target_seconds: int,
+) -> None:
+    """Lengthen filler dialogue toward ~75 % of the target; the director stretches shots over the rest."""
+
+    def estimate() -> float:
+        total = 0.0
+        for lines in scene_lines:
+            for line in lines:
+                total += speaking_seconds(line.text) + DIALOGUE_PAD_S if line.kind == "dialogue" else ACTION_SHOT_S
+        return total
+
+    # Two lines of the same charged emotion read as one beat; neutral or joyful pairs read as non sequiturs.
+    candidates = [
+        (s, i)
+        for s, lines in enumerate(scene_lines)
+        for i, line in enumerate(lines)
+        if line.kind == "dialogue"
+        and not line.reveals
+        and 0 < i < len(lines) - 1
+        and line.emotion not in ("neutral", "joyful", "shocked")
+    ]
+    rng.shuffle(candidates)
+    for scene_index, line_index in candidates * 2:
+        if estimate() >= 0.75 * target_seconds:
+            break
+        line = scene_lines[scene_index][line_index]
+        extra = writer.filler(line.emotion, line.speaker_id or "", None, *props[scene_index], fresh_only=True)
+        joined = f"{line.text} {extra}" if writer.language == "en" else line.text + extra
+        if extra and speaking_seconds(joined) <= 5.6:
+            scene_lines[scene_index][line_index] = line.model_copy(update={"text": joined})
+
+
+def realised_changes(brief: EpisodeBrief, events: PlannedEvents, scenes: list[Scene]) -> list[StateChange]:
+    """Return the brief's planned changes that the written scenes actually show."""
+    lines = [line for scene in scenes for line in scene.lines]
+    out: list[StateChange] = []
+    for change in brief.planned_changes:
+        if change.field == "knows":
+            if any(change.entity_id in line.reveals for line in lines):
+                out.append(change)
+        elif change.field == "holder_id":
+            if events.handover is not None and events.handover[0] == change.entity_id:
+                out.append(change)
+        elif change.field == "status":
+            if any(c == change.entity_id for c, _ in events.exits):
+                out.append(change)
+        elif change.field == "wardrobe":
+            if any(scene.wardrobe.get(change.entity_id) == change.value for scene in scenes):
+                out.append(change)
+        else:
+            out.append(change)
+    return out

@@ -27,7 +27,18 @@ from agents.offline.compose_script import DraftInput, draft_script
 from agents.offline.compose_shots import compose_shots, revise_shots
 from agents.offline.compose_slips import plant_slip
 from agents.prompting import read_context_block
-from memory.schema import BriefBatch, Canon, Carryover, EpisodeBrief, Finding, LlmFindings, Script, ShotList
+from memory.schema import (
+    BriefBatch,
+    Canon,
+    Carryover,
+    CharacterStatus,
+    EpisodeBrief,
+    Finding,
+    LlmFindings,
+    Script,
+    SeriesBible,
+    ShotList,
+)
 
 MODEL_NAME = "dramaroom-offline-writer"
 DEFAULT_SLIP_RATE = 0.25
@@ -79,6 +90,27 @@ def _note(payload: Mapping[str, object]) -> NoteAnswer:
         brief=EpisodeBrief.model_validate(payload.get("brief")),
         shots=ShotList.model_validate(shots) if shots else None,
     )
+
+
+def cover_cast(series: SeriesBible, most: int = 4) -> SeriesBible:
+    """Give every canon character at least one episode: one the plan never cast joins the smallest later brief.
+
+    A character in the bible whom no episode shows is a promise the season never keeps.
+    """
+    briefs = [b.model_copy(deep=True) for b in series.plan.episodes]
+    cast = {c for b in briefs for c in b.character_ids}
+    missing = [c.id for c in series.canon.characters if c.id not in cast and c.status == CharacterStatus.ALIVE]
+    if not missing or len(briefs) < 2:
+        return series
+    for index, char_id in enumerate(missing):
+        # Spread the newcomers over the season rather than crowding one episode.
+        start = 1 + (index * max(1, (len(briefs) - 1) // len(missing))) % (len(briefs) - 1)
+        order = briefs[start:] + briefs[1:start]
+        target = min(order, key=lambda b: len(b.character_ids))
+        if len(target.character_ids) < most:
+            target.character_ids.append(char_id)
+    plan = series.plan.model_copy(update={"episodes": briefs})
+    return series.model_copy(update={"plan": plan})
 
 
 class OfflineWriter(BaseChatModel):
@@ -144,7 +176,7 @@ class OfflineWriter(BaseChatModel):
     def _plan(self, payload: Mapping[str, object], task: str, seed: int) -> BaseModel:
         # The whole season is composed deterministically from the payload; a range request gets its slice,
         # so a chunked plan is identical to a plan made in one call.
-        series = plan_season({**payload, "seed": seed})
+        series = cover_cast(plan_season({**payload, "seed": seed}))
         tone = payload.get("tone")
         if isinstance(tone, str) and tone.strip():
             series = series.model_copy(update={"canon": series.canon.model_copy(update={"tone": tone.strip()})})
