@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -11,6 +12,7 @@ import pytest
 
 from agents.offline import OfflineWriter
 from agents.offline.compose_lines import mentions
+from agents.offline.writer import cover_cast
 from dramaroom.config import SeriesConfig, load_config
 from memory.schema import Canon, Carryover, EpisodeBrief, Script, SeriesBible
 from tests.fixtures_offline import _carry, _fold, plan_season, write_script
@@ -82,7 +84,7 @@ def test_each_cold_open_picks_up_the_previous_cliffhanger(written: tuple[SeriesB
     bible, episodes = written
     lead = next(c.id for c in bible.canon.characters if c.role == "protagonist")
     picked = 0
-    for (_, canon, before), (_, _, after) in zip(episodes, episodes[1:], strict=False):
+    for (_, canon, before), (_, _, after) in itertools.pairwise(episodes):
         last_scene, last_line = before.scenes[-1], before.scenes[-1].lines[-1]
         raised = {last_line.speaker_id} if last_line.speaker_id else set()
         raised |= {c.id for c in canon.characters if mentions(last_line.text, c, canon.language)}
@@ -103,7 +105,7 @@ def test_each_cold_open_picks_up_the_previous_cliffhanger(written: tuple[SeriesB
 
 
 def test_speakers_address_only_people_in_the_scene(written: tuple[SeriesBible, list]) -> None:
-    bible, episodes = written
+    _bible, episodes = written
     for _, canon, script in episodes:
         for scene in script.scenes:
             for line in scene.lines:
@@ -129,7 +131,9 @@ def test_every_planned_cast_member_is_on_screen(written: tuple[SeriesBible, list
 
 
 def test_the_same_seed_writes_the_same_season_and_another_seed_does_not() -> None:
-    bible = plan_season("A courier learns the parcel she carries every Friday holds her missing sister's letters", seed=3)
+    bible = plan_season(
+        "A courier learns the parcel she carries every Friday holds her missing sister's letters", seed=3
+    )
     first = [s for _, _, s in _write_season(bible, 3, 4)]
     again = [s for _, _, s in _write_season(bible, 3, 4)]
     other = [s for _, _, s in _write_season(bible, 4, 4)]
@@ -169,3 +173,22 @@ def test_slip_rate_lives_in_the_offline_section_and_the_old_key_still_reads(tmp_
     assert load_config(path).slip_rate == 0.1
     fresh = SeriesConfig.model_validate({"series": {"premise": "p"}})
     assert fresh.slip_rate == 0.25
+
+
+def test_a_character_the_plan_never_casts_gets_an_episode() -> None:
+    bible = plan_season("A night-market cook hides her stolen recipe book from the rival who wants it", seed=6)
+    dropped = [c.id for c in bible.canon.characters[-2:]]
+    briefs = [
+        b.model_copy(
+            update={"character_ids": [c for c in b.character_ids if c not in dropped] or [bible.canon.characters[0].id]}
+        )
+        for b in bible.plan.episodes
+    ]
+    stripped = bible.model_copy(update={"plan": bible.plan.model_copy(update={"episodes": briefs})})
+    covered = cover_cast(stripped)
+    cast = [c for b in covered.plan.episodes for c in b.character_ids]
+    assert all(cast.count(c) == 1 for c in dropped), "each one joins exactly one episode"
+    hosts = [b.number for b in covered.plan.episodes if set(dropped) & set(b.character_ids)]
+    assert len(set(hosts)) == len(dropped) and 1 not in hosts, "spread out, and never crowding the pilot"
+    assert max(len(b.character_ids) for b in covered.plan.episodes) <= 4
+    assert cover_cast(covered) == covered

@@ -381,6 +381,7 @@ class _Drafter:
             summary=summarise(self.writer, self.brief),
         )
 
+
 def draft_script(data: DraftInput, revision: int, offset: int) -> Script:
     """Return a clean first draft (no deliberate slip) for the brief."""
     rng = random.Random(f"{data.seed}:write_script:{data.brief.number}:{revision}:{offset}")
