@@ -156,7 +156,7 @@ def new(
     ws.save_series("premise", facts)
     out.print(f"created [bold]{ws.root}[/] ({episodes} episodes, {lang}, seed {seed})")
     if mismatch:
-        err.print(f"[yellow]note: {escape(mismatch)}[/]")
+        err.print(f"[yellow]note: {escape(mismatch)}[/]", soft_wrap=True)
     out.print(escape(facts.summary_line()), soft_wrap=True)
     out.print(f"next: dramaroom produce {ws.root}")
 

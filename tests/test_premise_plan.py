@@ -91,8 +91,14 @@ def test_a_premise_with_no_names_still_plans_with_an_invented_cast() -> None:
 def _dropping_plan() -> SeriesBible:
     """A plan for another story: none of the lighthouse premise's facts are in it."""
     return plan_season(
-        {"premise": "A delivery rider is secretly the heir to a logistics empire.", "language": "en", "episodes": 2,
-         "seed": 5, "paywall_episode": 2, "premise_facts": None}
+        {
+            "premise": "A delivery rider is secretly the heir to a logistics empire.",
+            "language": "en",
+            "episodes": 2,
+            "seed": 5,
+            "paywall_episode": 2,
+            "premise_facts": None,
+        }
     )
 
 

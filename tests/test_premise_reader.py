@@ -84,8 +84,11 @@ def test_chinese_premise_with_places_objects_and_an_unnamed_relative() -> None:
 @pytest.mark.parametrize(
     ("premise", "language", "needle"),
     [
-        ("When a widowed florist finds a love letter hidden in a second-hand piano, she sets out across Lisbon.", "en",
-         "florist"),
+        (
+            "When a widowed florist finds a love letter hidden in a second-hand piano, she sets out across Lisbon.",
+            "en",
+            "florist",
+        ),
         ("一个普通的快递员每晚凌晨三点都会收到一个没有寄件人的包裹。", "zh", "快递员"),
     ],
 )
