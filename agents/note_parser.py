@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from agents import note_parser_en, note_parser_zh
 from agents.note_parser_build import Reading
 from agents.note_parser_scope import NoteScope
-from agents.textmatch import has_cjk
 from memory.edits import EditRequest
 from memory.schema import Canon, EpisodeBrief, Language, Scene, Script, ShotList
 
@@ -95,6 +94,12 @@ def parse_note(
                     result.unparsed.append(pending)
                 pending = part
                 continue
+            if pending is not None and reading.requests:
+                # "王磊这一集，叫他阿宝": a fragment before a clause that reads the same with it belongs to it.
+                joined = pending + ("，" if note_language(pending) == "zh" else ", ") + part
+                together, _, _ = _read(joined, scope, previous_scene)
+                if together is not None and together.requests == reading.requests and _refers(pending, scope):
+                    pending = None
             if pending is not None:
                 result.unparsed.append(pending)
                 pending = None
@@ -150,6 +155,8 @@ def _repeats(last: str, part: str, scope: NoteScope, scene: Scene | None, result
     return all(q.model_dump(exclude={"reason"}) in have for q in reading.requests)
 
 
-def has_text(note: str) -> bool:
-    """Return True when a note holds any letters or ideographs at all."""
-    return bool(_LATIN.search(note) or has_cjk(note) or re.search(r"\d", note))
+def _refers(fragment: str, scope: NoteScope) -> bool:
+    """Return True when a fragment names a character or a scene, so it can be the subject of the next clause."""
+    module = _READERS[note_language(fragment)]
+    clause = module.clause(fragment, scope)
+    return bool(scope.character_mentions(clause.bare)) or clause.scene is not None

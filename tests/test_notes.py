@@ -247,3 +247,12 @@ def test_ambiguous_short_names_resolve_to_no_one() -> None:
     assert result.requests == []
     result = parse_note("Cut Nora Reed from this episode.", script=script_en(), canon=canon, brief=brief("en"))
     assert [r.model_dump() for r in result.requests] == [req("cut_character", character_id="nora", scene_id=None)]
+
+
+def test_a_fragment_is_joined_to_the_next_clause_only_when_it_reads_the_same() -> None:
+    requests, unparsed, _ = read("王磊这一集，叫他阿磊", "zh")
+    assert requests == [req("rename", old="王磊", new="阿磊", character_id="wang_lei")] and unparsed == []
+    requests, unparsed, _ = read("Make it pop, cut Mei.")
+    assert requests == [req("cut_character", character_id="mei")] and unparsed == ["Make it pop"]
+    requests, unparsed, _ = read("Marcus looks great, cut Mei.")
+    assert requests == [req("cut_character", character_id="mei")] and unparsed == ["Marcus looks great"]
