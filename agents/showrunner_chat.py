@@ -27,26 +27,6 @@ contradicts produced episodes is checked by the continuity editor and waits for 
 If a request is unclear, ask one short question instead of guessing. Reply in the series language.
 {context}"""
 
-HELP_TEXT = """Ask in plain words, or use a command:
-  /status                 where the season is, what waits for approval
-  /cost                   calls, tokens and estimated money so far
-  /produce [auto]         write the next episodes (pauses at each approval gate unless 'auto')
-  /approve N [note]       approve the episode waiting at the gate
-  /reject N note          send it back to the screenwriter with a note
-  /review N               re-run continuity and ethics on an edited episode
-  /render N               render episode N to MP4
-  /help                   this list
-  /quit                   leave (the conversation is kept; `--new` starts another)
-Plain requests the offline showrunner understands, for example:
-  what does Lin know by episode 3?      who holds the jade pendant?
-  every scene at the hospital           tell me about Maya
-  retcon: Uncle Zhou was dead from the start
-  change Maya's eyes to green           rename Maya Chen to Maya Lin
-  add a character named Ada, a 30-year-old female nurse
-  add a location: the old pier          add a rule: nobody lies on the pier
-  move the paywall to episode 4         add a twist at episode 5: the will is forged
-  make the antagonist sympathetic       approve episode 3 / reject episode 3: cut the speech"""
-
 
 # ------------------------------------------------------------------ tool arguments
 
@@ -248,35 +228,38 @@ class SlashCall:
 _EPISODE = re.compile(r"^\d{1,4}$")
 
 
-def parse_slash(line: str) -> SlashCall:
-    """Turn `/approve 3 looks good` into a tool call; unknown or malformed commands into an explanation."""
+def parse_slash(line: str, language: str = "en") -> SlashCall:
+    """Turn `/approve 3 looks good` into a tool call; unknown or malformed commands into an explanation.
+
+    Explanations and the help text are in the series' language; command names stay as they are.
+    """
     try:
         words = shlex.split(line.strip()[1:])
     except ValueError:
         words = line.strip()[1:].split()
     if not words:
-        return SlashCall(text=HELP_TEXT)
+        return SlashCall(text=say(language, "chat.help"))
     command, rest = words[0].lower(), words[1:]
     if command in ("help", "h", "?"):
-        return SlashCall(text=HELP_TEXT)
+        return SlashCall(text=say(language, "chat.help"))
     if command in ("status", "cost"):
         return SlashCall(tool=command, args={})
     if command == "produce":
         return SlashCall(tool="produce", args={"approval": "auto" if rest[:1] == ["auto"] else "manual"})
     if command in ("approve", "reject", "review", "render"):
         if not rest or not _EPISODE.match(rest[0]):
-            return SlashCall(text=f"/{command} needs an episode number, e.g. /{command} 3")
+            return SlashCall(text=say(language, "chat.slash_needs_episode", command=command))
         episode, note = int(rest[0]), " ".join(rest[1:])
         if command == "review":
             return SlashCall(tool="review_episode", args={"episode": episode})
         if command == "render":
             return SlashCall(tool="render_episode", args={"episode": episode})
         if command == "reject" and not note:
-            return SlashCall(text="/reject needs a note saying what to change, e.g. /reject 3 cut the speech")
+            return SlashCall(text=say(language, "chat.slash_reject_note"))
         return SlashCall(
             tool="decide_episode", args={"episode": episode, "approve": command == "approve", "note": note}
         )
-    return SlashCall(text=f"unknown command /{command}; /help lists the commands")
+    return SlashCall(text=say(language, "chat.slash_unknown", command=command))
 
 
 def result_json(summary: str, *, ok: bool = True, sources: list[str] | None = None) -> str:

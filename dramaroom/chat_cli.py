@@ -133,7 +133,7 @@ async def _turn(graph: object, value: object, config: RunnableConfig, ctx: ChatC
 async def _session(ws: Workspace, settings: Settings, thread: str, traces: TraceStore) -> None:
     model = build_models(settings, ws)["showrunner"]
     tools = ShowrunnerTools(ws, settings, say=lambda text: out.print(f"[dim]    {text}[/]", soft_wrap=True))
-    ctx = ChatContext(model=model, tools=tools.tools(), snapshot=tools.snapshot)
+    ctx = ChatContext(model=model, tools=tools.tools(), snapshot=tools.snapshot, language=ws.config.series.language)
     run_id = traces.start_run(thread, "chat", {"showrunner": model.label})
     status = "done"
     try:

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer._click import exceptions as click_errors
 
+from agents.messages import say
 from agents.premise_reader import language_mismatch, read_premise
 from agents.room import RoomEvent
 from dramaroom import chat_cli, eval_cli, reports, traces_cli
@@ -194,23 +195,25 @@ def _season_display(ws: Workspace) -> Iterator[Callable[[RoomEvent], None]]:
 
 
 def _report(ws: Workspace, result: RunResult, started: float) -> None:
+    """Say how the run ended, in the series' language; commands and flags stay as typed."""
     elapsed = time.perf_counter() - started
+    lang = ws.config.series.language
     if result.status == "paused" and result.pending:
         n = result.pending.get("episode")
-        out.print(f'[yellow]episode {n} "{result.pending.get("title")}" is waiting for approval[/]')
+        out.print(f"[yellow]{escape(say(lang, 'cli.waiting', n=n, title=result.pending.get('title')))}[/]")
         open_findings = result.pending.get("open_findings")
         for finding in open_findings if isinstance(open_findings, list) else []:
-            out.print(f"  open: {finding}")
-        out.print(f"approve: dramaroom approve {ws.root} --episode {n}")
-        out.print(f'reject:  dramaroom approve {ws.root} --episode {n} --reject --note "what to change"')
+            out.print(say(lang, "cli.open", finding=finding), markup=False)
+        out.print(say(lang, "cli.approve_hint", root=ws.root, n=n), markup=False)
+        out.print(say(lang, "cli.reject_hint", root=ws.root, n=n), markup=False)
         return
     if result.status == "blocked":
-        where = "the premise in dramaroom.toml" if "premise or plan" in result.reason else "the premise or the plan"
-        raise UserError(f"stopped: {result.reason} Change {where} and run `dramaroom produce` again.", code=4)
+        where = say(lang, "cli.where_premise" if "premise or plan" in result.reason else "cli.where_plan")
+        raise UserError(say(lang, "cli.stopped", reason=result.reason, where=where), code=4)
     committed = [o.episode for o in result.outcomes if o.status == "committed"]
-    out.print(
-        f"[green]done[/]: {len(committed)} episode(s) written this run in {elapsed:.1f} s; see {ws.root / 'episodes'}"
-    )
+    done = f"[green]{say(lang, 'cli.done_word')}[/]"
+    folder = escape(str(ws.root / "episodes"))
+    out.print(say(lang, "cli.done", done=done, count=len(committed), seconds=f"{elapsed:.1f}", folder=folder))
 
 
 def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, **kwargs: object) -> None:

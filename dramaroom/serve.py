@@ -52,7 +52,12 @@ async def converse(state: ChatState, runtime: Runtime[ServeContext]) -> dict[str
     ws = Workspace.open(Path(runtime.context.workspace))
     settings = Settings()
     tools = ShowrunnerTools(ws, settings, say=lambda text: None)
-    ctx = ChatContext(model=build_models(settings, ws)["showrunner"], tools=tools.tools(), snapshot=tools.snapshot)
+    ctx = ChatContext(
+        model=build_models(settings, ws)["showrunner"],
+        tools=tools.tools(),
+        snapshot=tools.snapshot,
+        language=ws.config.series.language,
+    )
     return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
 
 

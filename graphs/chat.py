@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from typing_extensions import TypedDict
 
 from agents.llm import RoleModel
+from agents.messages import say
 from agents.room import call_config
 from agents.showrunner_chat import (
     APPLY_CANON_CHANGE,
@@ -61,6 +62,7 @@ class ChatContext:
     snapshot: Callable[[], dict[str, object]]
     max_steps: int = 6
     window: int = 40
+    language: str = "en"  # the series' language: what the graph itself says (help, confirmations) is in it
 
     def tool(self, name: str) -> BaseTool | None:
         """Return a tool by name."""
@@ -96,9 +98,9 @@ async def turn(state: ChatState) -> Update:
     return {"steps": 0, "slash": text.startswith("/"), "pending": None}
 
 
-async def slash(state: ChatState) -> Update:
+async def slash(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
     """Turn a slash command into a tool call, or answer it (help, unknown command) directly."""
-    call = parse_slash(state["messages"][-1].text)
+    call = parse_slash(state["messages"][-1].text, runtime.context.language)
     if not call.tool:
         return {"messages": [AIMessage(content=call.text)]}
     tool_call = {"name": call.tool, "args": dict(call.args or {}), "id": f"slash-{len(state['messages'])}"}
@@ -127,7 +129,7 @@ async def act(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
         tool = ctx.tool(call["name"]) if call["name"] in TOOL_NAMES else None
         call_id = call["id"] or call["name"]
         if tool is None:
-            content = ToolResult(ok=False, summary=f"there is no tool called {call['name']}").as_text()
+            content = ToolResult(ok=False, summary=say(ctx.language, "chat.no_tool", name=call["name"])).as_text()
         else:
             try:
                 content = str(await tool.ainvoke(call["args"]))
@@ -150,7 +152,9 @@ async def act(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
 async def confirm(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
     """Ask the user to confirm a held-back change; apply it only on yes."""
     pending = state.get("pending") or {}
-    answer = interrupt({"question": pending.get("question", "apply this change?"), "tool": pending.get("tool")})
+    lang = runtime.context.language
+    question = pending.get("question", say(lang, "chat.confirm_default"))
+    answer = interrupt({"question": question, "tool": pending.get("tool")})
     original = next(
         (m for m in state["messages"] if isinstance(m, ToolMessage) and m.id == pending.get("message_id")), None
     )
@@ -160,9 +164,9 @@ async def confirm(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
         raw = pending.get("args")
         args: dict[str, object] = dict(raw) if isinstance(raw, dict) else {}
         applied = read_result(str(await tool.ainvoke(args))) if tool is not None else before
-        summary = f"{before.summary}\nThe user confirmed. {applied.summary}"
+        summary = say(lang, "chat.confirmed", before=before.summary, applied=applied.summary)
     else:
-        summary = f"{before.summary}\nThe user declined: nothing was changed."
+        summary = say(lang, "chat.declined", before=before.summary)
     updated = before.model_copy(update={"summary": summary, "confirm": None}).as_text()
     message = ToolMessage(
         content=updated,
@@ -179,13 +183,14 @@ def _yes(answer: object) -> bool:
     return str(answer).strip().lower() in {"y", "yes", "ok", "confirm", "apply", "是", "好", "确认"}
 
 
-async def wrap(state: ChatState) -> Update:
+async def wrap(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
     """Report this turn's tool results without the model (slash commands, or the step limit reached)."""
+    lang = runtime.context.language
     messages = state["messages"]
     turn_results = [read_result(m.text) for m in messages[_last_human(messages) :] if isinstance(m, ToolMessage)]
-    text = summarise_results(turn_results)
+    text = summarise_results(turn_results, lang)
     if not state.get("slash"):
-        text += f"\n(stopped after {state.get('steps', 0)} rounds of actions; ask again to continue)"
+        text += say(lang, "chat.rounds", steps=state.get("steps", 0))
     return {"messages": [AIMessage(content=text)]}
 
 

@@ -65,6 +65,7 @@ class ChatHarness:
             tools=self.tools.tools(),
             snapshot=self.tools.snapshot,
             max_steps=max_steps,
+            language=ws.config.series.language,
         )
         self.graph = build_chat_graph().compile(checkpointer=InMemorySaver())
         self.config = RunnableConfig(configurable={"thread_id": "t"})

@@ -125,3 +125,18 @@ def test_plan_and_canon_changes_in_a_chinese_chat_are_reported_in_chinese(zh: Wo
     assert answer.startswith("已修改正典：新增地点老渡口（") and "连续性编辑检查了第" in answer
     answer = reply_text(room.say("在第1集加一个反转：遗嘱是伪造的"))
     assert "第1集已经制作；其大纲保持不变" in answer
+
+
+def test_slash_commands_and_confirmations_of_a_chinese_series_are_in_chinese(zh: Workspace) -> None:
+    room = ChatHarness(zh)
+    assert reply_text(room.say("/help")).startswith("用平常的话提问，或使用命令：")
+    assert reply_text(room.say("/reject 2")).startswith("/reject 需要一条修改意见")
+    assert reply_text(room.say("/dance")) == "没有 /dance 这个命令；/help 列出全部命令"
+    assert "来源：traces.sqlite" in reply_text(room.say("/cost"))
+    script = json.loads((zh.episode_dir(1) / "script.json").read_text(encoding="utf-8"))
+    speaker = next(line["speaker_id"] for s in script["scenes"] for line in s["lines"] if line.get("speaker_id"))
+    name = next(c["name"] for c in _canon(zh)["characters"] if c["id"] == speaker)
+    room.say(f"追溯：{name}早就死了")
+    question = room.pending()
+    assert question is not None and question.startswith("仍要应用吗？第1") and "集将保持原样" in question
+    assert "用户拒绝了：没有做任何修改。" in reply_text(room.answer("不"))
