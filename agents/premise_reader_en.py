@@ -53,6 +53,7 @@ class _Lexicon:
     antagonist_cues: list[str]
     numbers: dict[str, str]
     stopwords: frozenset[str]
+    ambiguous_objects: frozenset[str]
 
 
 @cache
@@ -73,6 +74,7 @@ def _lexicon() -> _Lexicon:
         antagonist_cues=list(raw["antagonist_cues"]),
         numbers=dict(raw["numbers"]),
         stopwords=frozenset(raw["stopwords"]),
+        ambiguous_objects=frozenset(raw.get("ambiguous_objects", [])),
     )
 
 
@@ -155,18 +157,30 @@ class _Reader:
                 continue
             name = " ".join(words)
             name = re.sub(r"['’]s$", "", name)
+            if name.lower() in self.lex.jobs or name.lower() in self.lex.relations:
+                continue  # "CEO" and "Grandma" are a job and a relation, not names
             out.append(_Mention(start, start + len(name), name))
         return out
 
     def _place_like(self, mention: _Mention) -> bool:
         words = mention.text.split()
-        if words[-1] in self.lex.place_suffixes or any(w in self.lex.known_places for w in words):
-            return True
+        after = self.text[mention.end : mention.end + 40].lower()
+        # "Lena Park, a violinist" and "Ivy Hill is" are people, whatever their surname looks like.
+        if re.match(r"^,\s+(?:a|an|the)\s", after) and any(
+            re.match(rf"^,\s+(?:a|an|the)\s+(?:[a-z\-]+\s+){{0,2}}{re.escape(j)}\b", after) for j in self.lex.jobs
+        ):
+            return False
         before = self.text[: mention.start].lower().split()
-        if before and before[-1] == "the":
+        article = bool(before) and before[-1] == "the"
+        if article:
             before = before[:-1]
         named = before[-1:] in (["named"], ["called"])
-        return bool(before) and before[-1] in self.lex.place_prepositions and not named and len(words) > 1
+        located = bool(before) and before[-1] in self.lex.place_prepositions and not named
+        if any(w in self.lex.known_places for w in words):
+            return not named
+        if words[-1] in self.lex.place_suffixes:
+            return located or article or not (self._is_sentence_start(mention.start) or before[-1:] == ["and"])
+        return located and len(words) > 1
 
     def _find_people_and_named_places(self) -> None:
         mentions = self._capitalised()
@@ -226,6 +240,11 @@ class _Reader:
             person = after or before
             if person is not None and not person.role:
                 person.role = job
+            elif person is None and re.search(
+                r"\b(?:is|was)\s+(?:secretly|actually|really|in fact)?\s*(?:the|a|an)\s+(?:[a-z\-]+\s+)?$",
+                self.text[max(0, start - 40) : start],
+            ):
+                continue  # "is secretly the founder": the lead's hidden identity, not another person
             elif person is None and not any(p.role == job for p in self.people):
                 # An unnamed person the premise describes by job ("a retired detective").
                 opening = self.text[max(0, start - 30) : start]
@@ -240,6 +259,16 @@ class _Reader:
         for person in self.people:
             if not person.gender and person.role in self.lex.gendered_jobs:
                 person.gender = self.lex.gendered_jobs[person.role]
+
+    def _order_people(self) -> None:
+        """Put people in order of first mention, the lead first: the first not met through someone else."""
+        self.people.sort(key=lambda p: p.mentions[0].start)
+        for index, person in enumerate(self.people):
+            head = self.text[max(0, person.mentions[0].start - 40) : person.mentions[0].start].lower()
+            through = re.search(r"\b(?:by|from|with|to|of|for|against|at)\s+(?:[a-z\-']+\s+){0,3}$", head)
+            if not through and not person.relation:
+                self.people.insert(0, self.people.pop(index))
+                return
 
     def _owner(self, start: int, pronoun: str) -> int | None:
         """Resolve a possessive before `start` to the person it points to (the latest fitting mention)."""
@@ -290,7 +319,7 @@ class _Reader:
                 if not named.gender:
                     named.gender = self.lex.relations[word]
                 continue
-            if any(p.relation == word and p.related_to == owner and not p.name for p in self.people):
+            if any((p.relation == word or p.role == word) and not p.name for p in self.people):
                 continue
             label_start = start - len(owner_match.group(0)) if owner_match else start
             anon = _Person(relation=word, related_to=owner, gender=self.lex.relations[word])
@@ -304,8 +333,10 @@ class _Reader:
             window = self.text[first.start : first.start + 160]
             others = [m.start for p in self.people if p is not person for m in p.mentions if m.start > first.end]
             stop = min([*others, first.start + 160]) - first.start
-            if not person.gender and person.name:
-                pronoun = re.search(r"\b(he|his|him|himself|she|her|hers|herself)\b", window[:stop], re.IGNORECASE)
+            # The lead owns the premise's pronouns; anyone else only a subject pronoun right after their name.
+            pattern = r"\b(he|his|him|himself|she|her|hers|herself)\b" if index == 0 else r"\b(he|she)\b"
+            if not person.gender and (person.name or index == 0):
+                pronoun = re.search(pattern, window[:stop], re.IGNORECASE)
                 if pronoun:
                     person.gender = "male" if pronoun.group(1).lower() in ("he", "his", "him", "himself") else "female"
             before = (person.label or "") + " " + self.text[max(0, first.start - 25) : first.start]
@@ -317,7 +348,7 @@ class _Reader:
             person.antagonist = index > 0 and any(
                 re.match(rf"^[,\s]*(?:\w+[,\s]+){{0,3}}?{re.escape(c)}\b", tail) for c in self.lex.antagonist_cues
             )
-            head = self.text[max(0, first.start - 30) : first.start].lower()
+            head = self.text[max(0, first.start - 60) : first.start].lower()
             if re.search(r"\b(?:by|from)\s+(?:(?:his|her|their|the)\s+)?(?:[a-z\-]+\s+){0,2}$", head) and re.search(
                 r"\b(?:betrayed|framed|cheated|ruined|fired|jilted|robbed|poisoned|stolen|abandoned)\b", head
             ):
@@ -346,6 +377,10 @@ class _Reader:
                 continue  # "radio host" is a job, not a radio
             if any(noun in o.terms for o in out):
                 continue
+            before = self.text[max(0, start - 40) : start]
+            determined = re.search(r"(?:\b(?:the|a|an|his|her|their|my|its)|['’]s)\s+(?:[a-z\-]+\s+)?$", before)
+            if noun in self.lex.ambiguous_objects and not determined:
+                continue  # "her grandmother will sign": a verb, not a will
             head = self.text[max(0, start - 40) : start]
             owner = _POSSESSOR.search(re.sub(r"(?:[a-z\-]+\s+){0,2}$", "", head))
             holder = None
@@ -368,10 +403,12 @@ class _Reader:
         for m in _CLOCK.finditer(self.text):
             found.append((m.start(), m.end(), m.group(1), [m.group(1).lower()]))
         for m in _EVERY.finditer(lowered):
-            found.append((m.start(), m.end(), m.group(0), [m.group(0), f"each {m.group(1)}", f"{m.group(1)}ly"]))
+            found.append((m.start(), m.end(), m.group(0), [m.group(0), f"each {m.group(1)}"]))
         for m in _DURATION.finditer(self.text):
             phrase = re.sub(r"^(?:for|in|within|only|just|after|before|lasting)\s+", "", m.group(0), flags=re.I)
             phrase = re.sub(r"\s+(?:before|after|ago|later|left)$", "", phrase, flags=re.I)
+            if m.group(0).lower() in ("one day", "one night", "one morning", "one evening"):
+                continue  # "One day the reply comes": a narrative turn, not a stated time frame
             words = re.split(r"[\s-]+", phrase.lower())
             digits = " ".join(self.lex.numbers.get(w, w) for w in words if w not in ("more", "whole", "short", "long"))
             found.append((m.start(), m.end(), m.group(0).strip(), sorted({phrase.lower(), digits})))
@@ -396,11 +433,9 @@ class _Reader:
     def _device(self) -> PremiseThing | None:
         sentence = _SENTENCE.split(self.text)[0].strip()
         subject_end = 0
-        for person in self.people:
-            for m in person.mentions:
-                if m.end <= len(sentence) and (not subject_end or m.end < subject_end):
-                    subject_end = m.end
-                    break
+        lead = self.people[0].mentions[0] if self.people else None
+        if lead is not None and lead.end <= len(sentence):
+            subject_end = lead.end  # the premise's situation is what its lead does or is
         rest = sentence[subject_end:]
         # Skip an appositive ("Elias Crane, a lighthouse keeper, hears ...") and relative openers.
         rest = re.sub(r"^\s*,\s*(?:a|an|the)\s[^,]{1,60},", "", rest)
@@ -437,6 +472,7 @@ class _Reader:
     def read(self) -> PremiseFacts:
         self._find_people_and_named_places()
         self._assign_jobs()
+        self._order_people()
         self._assign_relations()
         self._genders_and_fates()
         self._find_places()

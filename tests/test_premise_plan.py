@@ -72,7 +72,7 @@ def test_chinese_premise_becomes_canon_with_its_own_job_and_relation() -> None:
     zhou = next(c for c in canon.characters if c.name == "周婉")
     assert any(r.other_id == zhou.id and r.kind == "师姐" for r in lead.relationships)
     assert any(p.name == "绣稿" and p.holder_id == lead.id for p in canon.props)
-    assert series.plan.episodes[0].opening_hook.startswith("沈若兰重生")
+    assert series.plan.episodes[0].opening_hook.startswith("苏绣传人沈若兰重生")
     assert {lead.id, zhou.id} <= {c for b in series.plan.episodes[:2] for c in b.character_ids}
 
 

@@ -276,6 +276,7 @@ class BriefWriter:
         if not fresh:
             return None
         text = fill(self.rng.choice(fresh), values)
+        text = text[:1].upper() + text[1:]  # "every morning: …" opens a sentence
         self.used_text.add(text)
         return text
 

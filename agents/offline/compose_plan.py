@@ -19,6 +19,7 @@ from agents.offline.compose_cast import (
 )
 from agents.offline.grammar import GENRES, Genre, PropT, SecretT, fields, fill, lexicon
 from agents.offline.premise_canon import (
+    Casting,
     PremiseBeats,
     cast_premise,
     device_rule,
@@ -233,7 +234,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
         language=language,
         hero=hero_short,
         job=job if any(p.role for p in facts.people[:1]) else "",
-        device_hook=device_sentence(facts, hero_short, "device_hook"),
+        device_hook=device_sentence(facts, hero_short, "device_hook", job if facts.people[:1] else ""),
         device_secret_id=own_secret[1].id if own_secret else "",
         people=tuple(k for k in by_person.values() if k in living),
         place_ids=tuple(loc.id for loc in own_places),
@@ -244,6 +245,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
         objects=tuple(_with_article(p.name, language) for _, p in own_props),
         times=tuple(t.label for t in facts.time_frames),
         prop_names={p.id: p.name for _, p in own_props},
+        kin=_kin_names(facts, casting, keys, hero_short),
     )
     writer = BriefWriter(
         rng, lex, genre, members, locations, schedule.events, schedule.exit_episode, schedule.exit_key, beats
@@ -327,3 +329,13 @@ def _with_article(name: str, language: str, proper: bool = False) -> str:
     if language == "zh" or proper:
         return name
     return f"the {name}"
+
+
+def _kin_names(facts: PremiseFacts, casting: Casting, keys: Mapping[str, CastMember], hero: str) -> dict[str, str]:
+    """Name each unnamed premise relative the way a brief says it: "Elias's brother Tom", "陈念的奶奶陈秀"."""
+    frame = frames(facts.language)["kin"]
+    out: dict[str, str] = {}
+    for key, person in casting.by_slot.items():
+        if key != "hero" and not person.name and person.relation and key in keys:
+            out[key] = fill(frame, {"hero": hero, "relation": person.relation, "name": keys[key].short})
+    return out

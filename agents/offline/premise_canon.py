@@ -213,7 +213,7 @@ def premise_props(facts: PremiseFacts, keys_by_person: Mapping[str, str], receiv
     return out
 
 
-def device_sentence(facts: PremiseFacts, hero: str, key: str) -> str:
+def device_sentence(facts: PremiseFacts, hero: str, key: str, job: str = "") -> str:
     """Return the device told about the lead: 'Elias hears his drowned brother's voice…' (frame `key`)."""
     device = facts.device
     if device is None:
@@ -225,8 +225,10 @@ def device_sentence(facts: PremiseFacts, hero: str, key: str) -> str:
     pronoun = "他" if lead is not None and lead.gender == "male" else "她"
     # A device that is a whole sentence ("When the river floods, …") has its own subject already.
     starts_with_verb = language == "zh" or (text[:1].islower() and not text.lower().startswith(("when ", "after ")))
+    if key == "device_hook" and job and starts_with_verb:
+        key = "device_hook_job"  # "Elias, the lighthouse keeper, hears …": the lead's job is said on screen
     frame = table[key] if starts_with_verb or key != "device_hook" else table["device_plain"]
-    return fill(frame, {"hero": hero, "device": text.rstrip("。.!?！？"), "pronoun": pronoun})
+    return fill(frame, {"hero": hero, "job": job, "device": text.rstrip("。.!?！？"), "pronoun": pronoun})
 
 
 def device_secret(facts: PremiseFacts, hero: str, learner: str) -> tuple[SecretT, Secret] | None:
@@ -235,7 +237,9 @@ def device_secret(facts: PremiseFacts, hero: str, learner: str) -> tuple[SecretT
     if device is None:
         return None
     description = device_sentence(facts, hero, "device_secret")
-    keywords = device.terms[: max(1, min(2, device.need))]
+    # The secret is that the lead keeps it, not the device itself: the device's own words must stay free to recur
+    # in hooks and lines (the writer keeps a secret's keywords out of every line but its reveal).
+    keywords = [frames(facts.language)["device_secret_keyword"]]
     template = SecretT(
         id="premise_device",
         description=description,
@@ -272,6 +276,7 @@ class PremiseBeats:
     objects: tuple[str, ...]
     times: tuple[str, ...]
     prop_names: Mapping[str, str]
+    kin: Mapping[str, str]  # slot key -> how the brief names an unnamed relative: "Elias's brother Tom"
 
     def values(self, number: int, present: Mapping[str, str]) -> dict[str, str]:
         """Return template values for one episode: the premise's nth place, object, time, and a premise person."""
@@ -279,7 +284,9 @@ class PremiseBeats:
         for key, pool in (("place", self.places), ("object", self.objects), ("time", self.times)):
             if pool:
                 values[key] = pool[(number - 1) % len(pool)]
-        here = [present[k] for k in self.people if k in present]
+        # Unnamed relatives first: a named person shows by name anyway, a relative only when the text says so.
+        keys = sorted((k for k in self.people if k in present), key=lambda k: k not in self.kin)
+        here = [self.kin.get(k) or present[k] for k in keys]
         if here:
-            values["person"] = here[(number - 1) % len(here)]
+            values["person"] = here[(number - 1) % len(here)] if number > 2 else here[0]
         return values
