@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +26,8 @@ def test_chinese_messages_have_no_english_left_and_english_ones_no_chinese() -> 
     allowed = {"token", "OPENAI_BASE_URL", "help", "review", "HH", "MM", "AI", "in", "the", "style", "of", "ep", "auto"}
     leftovers = {}
     for key, value in catalogue("zh").items():
-        # Placeholders, `code`, /commands and the MP4 format are not prose.
-        prose = re.sub(r"\{[^}]*\}|`[^`]*`|/\w+|\bMP4\b", "", value)
+        # Placeholders, `code`, /commands, dramaroom command lines and the MP4 format are not prose.
+        prose = re.sub(r"\{[^}]*\}|`[^`]*`|/\w+|\bMP4\b|\bdramaroom\b[^\u4e00-\u9fff，。；]*", "", value)
         words = set(re.findall(r"[A-Za-z_]{2,}", prose)) - allowed
         if words:
             leftovers[key] = words
@@ -94,3 +95,32 @@ def test_unknown_event_text_passes_through_untranslated() -> None:
     assert translate("zh", "林晚：快走！", "event.") == "林晚：快走！"
     # A verdict-shaped line whose values are not verdicts is not taken for one.
     assert translate("zh", "note: hello", "event.") == "note: hello"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_end_of_a_run_is_reported_in_the_series_language(
+    language: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dramaroom import cli
+    from dramaroom.config import SeriesConfig, SeriesSection
+    from dramaroom.errors import UserError
+    from dramaroom.production import RunResult
+    from dramaroom.workspace import Workspace
+    from graphs.state import EpisodeOutcome
+
+    section = SeriesSection(premise="林婉查账。" if language == "zh" else "Lin audits the books.", language=language)  # type: ignore[arg-type]
+    ws = Workspace.create(tmp_path / "series", SeriesConfig(series=section))
+    pending: dict[str, object] = {"episode": 2, "title": "账册", "open_findings": ["name_drift@s01-l02: [x]"]}
+    cli._report(ws, RunResult(status="paused", pending=pending), 0.0)
+    done = RunResult(status="done", outcomes=[EpisodeOutcome(episode=1, status="committed")])
+    cli._report(ws, done, 0.0)
+    printed = capsys.readouterr().out
+    if language == "zh":
+        assert "第2集《账册》正在等待审批" in printed and "未决：name_drift@s01-l02: [x]" in printed
+        assert "驳回：dramaroom approve" in printed and '--note "要改什么"' in printed
+        assert "完成：本次写了1集" in printed and "waiting" not in printed
+    else:
+        assert 'episode 2 "账册" is waiting for approval' in printed and "open: name_drift@s01-l02: [x]" in printed
+        assert "reject:  dramaroom approve" in printed and "done: 1 episode(s) written this run" in printed
+    with pytest.raises(UserError, match="已停止：" if language == "zh" else "stopped: "):
+        cli._report(ws, RunResult(status="blocked", reason="the premise or plan was blocked."), 0.0)
