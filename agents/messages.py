@@ -24,7 +24,10 @@ from importlib import resources
 LANGUAGES = ("en", "zh")
 # Field names whose values are numbers; in reverse matching they only match digits,
 # so a template such as "{reviewer}: {verdict}" cannot swallow unrelated text.
-_NUMERIC_FIELDS = frozenset({"n", "count", "episode", "revision", "episodes", "paywall", "notes", "shots", "findings"})
+_NUMERIC_FIELDS = frozenset(
+    {"n", "count", "episode", "revision", "episodes", "paywall", "notes", "shots", "findings", "verified", "checked"}
+    | {"more", "steps"}
+)
 
 
 @cache
@@ -94,10 +97,25 @@ def _reverse(prefix: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
 def translate(language: str, text: str, prefix: str) -> str:
     """Re-render English text built from a template under ``prefix`` in ``language``; unknown text is kept.
 
-    Captured values that are enumerated terms (a verdict, a reviewer) are translated too.
+    Captured values that are enumerated terms (a verdict, a reviewer) are translated too, and a
+    ``detail`` is translated in turn. Text made of clauses joined by '; ' is translated clause by
+    clause when it matches no template as a whole.
     """
     if language == "en" or not text:
         return text
+    whole = _translate_one(language, text, prefix)
+    if whole is not None:
+        return whole
+    clauses = text.split("; ")
+    if len(clauses) == 1:
+        return text
+    done = [_translate_one(language, clause, prefix) for clause in clauses]
+    if all(d is None for d in done):
+        return text
+    return say(language, "sep.clause").join(d if d is not None else c for d, c in zip(done, clauses, strict=True))
+
+
+def _translate_one(language: str, text: str, prefix: str) -> str | None:
     for key, pattern in _reverse(prefix):
         match = pattern.fullmatch(text)
         if match is None:
@@ -106,5 +124,7 @@ def translate(language: str, text: str, prefix: str) -> str:
             name: term(language, name, value) if f"term.{name}.{value}" in catalogue(language) else value
             for name, value in match.groupdict().items()
         }
+        if "detail" in fields:
+            fields["detail"] = translate(language, fields["detail"], prefix)
         return say(language, key, **fields)
-    return text
+    return None

@@ -88,6 +88,29 @@ def test_room_events_render_in_the_series_language(event: RoomEvent, english: st
     assert event.line("zh") == chinese
 
 
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "script revised (r1): 2 of 3 requests verified; still unmet: [cut_character] Tomas must not appear; "
+            "1 note passed to the model as free text",
+            "剧本已修订（第1轮）：3条请求中2条已核实；仍未满足：[cut_character] Tomas must not appear；"
+            "1条意见作为自由文本交给了模型",
+        ),
+        (
+            "14 shots, 88 s; shots revised (r2): 1 of 1 request applied and verified",
+            "14个镜头，88秒；镜头已修订（第2轮）：1条请求中1条已执行并核实",
+        ),
+        ("note read: 2 requests (cut_character, set_tone)", "意见已读：2条请求（cut_character, set_tone）"),
+        ("the note could not be read (empty); reporting it as is", "意见无法读取（empty）；按原文转达"),
+        ("script revised (r3): redrafted unchanged", "剧本已修订（第3轮）：重写后没有变化"),
+    ],
+)
+def test_progress_lines_made_of_clauses_are_translated_clause_by_clause(english: str, chinese: str) -> None:
+    assert translate("zh", english, "event.") == chinese
+    assert translate("en", english, "event.") == english
+
+
 def test_unknown_event_text_passes_through_untranslated() -> None:
     # A phrase the catalogue does not know (or a finding's own words) is shown as it is, never mangled.
     event = RoomEvent("node", "3 requests applied, 1 unmet: cut Tomas", 4, "draft")
