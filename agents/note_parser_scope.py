@@ -26,9 +26,10 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 # Short English words that name no one and nothing, even when a place or prop is called by them.
 _STOP = frozenset(["the", "of", "and", "a", "an", "at", "in", "on", "to", "by", "for", "with", "from", "old", "new"])
-_LINE_ID = re.compile(r"\bs\d{2}-l\d{2}\b", re.IGNORECASE)
-_SHOT_ID = re.compile(r"\bs\d{2}-sh\d{2}\b", re.IGNORECASE)
-_SCENE_ID = re.compile(r"\bs\d{2}\b(?!-)", re.IGNORECASE)
+# Ids sit next to Chinese text with no space ("镜头s01-sh03里"), where \b finds no word boundary.
+_LINE_ID = re.compile(r"(?<![A-Za-z0-9])s\d{2}-l\d{2}(?![A-Za-z0-9])", re.IGNORECASE)
+_SHOT_ID = re.compile(r"(?<![A-Za-z0-9])s\d{2}-sh\d{2}(?![A-Za-z0-9])", re.IGNORECASE)
+_SCENE_ID = re.compile(r"(?<![A-Za-z0-9])s\d{2}(?![A-Za-z0-9-])", re.IGNORECASE)
 _QUOTES = re.compile(r"“([^”]+)”|「([^」]+)」|『([^』]+)』|\"([^\"]+)\"|‘([^’]+)’|(?<![\w])'(.+?)'(?![\w])")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 

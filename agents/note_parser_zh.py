@@ -62,7 +62,7 @@ _SHOT_FOR = re.compile(r"(?:单独|加|补|给).{0,6}镜头|镜头.{0,4}(?:单�
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*秒")
 # "更虐一点" is not one o'clock: a clock needs a time word or 到/在 before it.
 _CLOCK = re.compile(
-    rf"(?:凌晨|早上|上午|中午|下午|傍晚|晚上|夜里|半夜|深夜|到|在)\s*(十一|十二|十|{_N}|\d{{1,2}})点(半|(\d{{1,2}})分|钟)?"
+    rf"(凌晨|早上|上午|中午|下午|傍晚|晚上|夜里|半夜|深夜|到|在)\s*(十一|十二|十|{_N}|\d{{1,2}})点(半|(\d{{1,2}})分|钟)?"
 )
 _REVEAL = re.compile(r"透露|泄露|说破|揭穿|剧透|暴露|说出秘密|太早|提前说|别说出|不要说出|说漏|捅破")
 _SPEAKER = re.compile(r"(?:让|给|改由|换成|交给|由|改成)([\u4e00-\u9fffA-Za-z]{2,8}?)(?:来)?(?:说|讲|念)")
@@ -294,12 +294,14 @@ def _clock(c: Clause) -> str | None:
     m = _CLOCK.search(c.bare)
     if not m:
         return None
-    hour = number(m.group(1))
-    minute = 30 if m.group(2) == "半" else int(m.group(3) or 0)
-    times = c.times()
-    if times and times[-1] in ("afternoon", "evening", "night") and hour < 12:
+    word, hour = m.group(1), number(m.group(2))
+    minute = 30 if m.group(3) == "半" else int(m.group(4) or 0)
+    # 下午三点 is 15:00 and 晚上十点 22:00, but 凌晨三点 and 半夜两点 stay in the small hours.
+    if word in ("下午", "傍晚", "晚上", "夜里") and hour < 12 or word in ("半夜", "深夜") and 6 <= hour < 12:
         hour += 12
-    return f"{hour % 24:02d}:{minute:02d}" if minute < 60 else None
+    elif word == "中午" and hour < 6:
+        hour += 12
+    return f"{hour % 24:02d}:{minute:02d}" if minute < 60 and hour <= 24 else None
 
 
 def _not_a_name(word: str) -> bool:

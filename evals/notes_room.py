@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -62,9 +62,12 @@ class GateRoom:
     saver: InMemorySaver
     sink: _Sink
     folder: Path
-    # dramaroom.production's recursion limit for a season of this length
-    config: RunnableConfig = field(default_factory=lambda: RunnableConfig(configurable={"thread_id": THREAD},
-                                                                          recursion_limit=100 + 12 * 2))  # fmt: skip
+
+
+    @property
+    def config(self) -> RunnableConfig:
+        """The run config: dramaroom.production's recursion limit for a season of this length."""
+        return RunnableConfig(configurable={"thread_id": THREAD}, recursion_limit=100 + 12 * self.spec.episodes)
 
     def context(self, sink: _Sink) -> RoomContext:
         """The run context dramaroom.production builds for an offline workspace with default settings."""

@@ -186,6 +186,8 @@ def _word(text: str, zh: bool) -> str:
 
 
 def _props(ep: Episode) -> dict[str, str]:
+    """A prop used in a scene, preferring one someone else in the scene could be holding instead."""
+    found: dict[str, str] = {}
     for n, scene in enumerate(ep.script.scenes, 1):
         for use in scene.props:
             prop = ep.canon.prop(use.prop_id)
@@ -193,7 +195,9 @@ def _props(ep: Episode) -> dict[str, str]:
             holder = ep.canon.character(others[0]) if others else None
             if prop is not None and holder is not None:
                 return {"prop": prop.name, "prop_scene": str(n), "prop_new_holder": holder.name}
-    return {}
+            if prop is not None and not found:
+                found = {"prop": prop.name, "prop_scene": str(n)}
+    return found
 
 
 def _uncovered(script: Script, shots: ShotList) -> Line | None:

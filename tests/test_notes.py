@@ -111,6 +111,8 @@ ZH_CASES: list[tuple[str, list[dict[str, object]]]] = [
     ("把第一场改到晚上", [{"scene_id": "s01", "time_of_day": "night"}]),
     ("第二场挪到书房", [{"scene_id": "s02", "location_id": "study"}]),
     ("第二场改到晚上十点半", [{"scene_id": "s02", "time_of_day": "night", "clock": "22:30"}]),
+    ("第一场改到凌晨三点", [{"scene_id": "s01", "time_of_day": "night", "clock": "03:00"}]),
+    ("第一场改到下午三点", [{"scene_id": "s01", "time_of_day": "afternoon", "clock": "15:00"}]),
     ("第一场太长了，短一点", [{"scene_id": "s01", "direction": "shorter"}]),
     ("整集再紧凑一点", [{"direction": "shorter"}]),
     ("更虐一点", [{"tone": "更虐"}]),
@@ -197,6 +199,9 @@ def test_shot_notes_need_a_shot_list() -> None:
     assert read(note, with_shots=True)[0] == [req("add_shot_for_line", line_id="s01-l03")]
     zh = read("给「我在林中见过陈家的人。周末，再去一趟。」这句单独一个镜头", "zh", with_shots=True)[0]
     assert zh == [req("add_shot_for_line", line_id="s01-l04")]
+    # An id right against Chinese text, with no space to mark a word boundary.
+    zh = read("镜头s01-sh02里不要王磊", "zh", with_shots=True)[0]
+    assert zh == [req("cut_shot_character", shot_id="s01-sh02", character_id="wang_lei")]
 
 
 @pytest.mark.parametrize(
