@@ -297,9 +297,8 @@ def _clock(c: Clause) -> str | None:
     word, hour = m.group(1), number(m.group(2))
     minute = 30 if m.group(3) == "半" else int(m.group(4) or 0)
     # 下午三点 is 15:00 and 晚上十点 22:00, but 凌晨三点 and 半夜两点 stay in the small hours.
-    if word in ("下午", "傍晚", "晚上", "夜里") and hour < 12 or word in ("半夜", "深夜") and 6 <= hour < 12:
-        hour += 12
-    elif word == "中午" and hour < 6:
+    evening = word in ("下午", "傍晚", "晚上", "夜里") and hour < 12
+    if evening or (word in ("半夜", "深夜") and 6 <= hour < 12) or (word == "中午" and hour < 6):
         hour += 12
     return f"{hour % 24:02d}:{minute:02d}" if minute < 60 and hour <= 24 else None
 

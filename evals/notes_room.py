@@ -63,7 +63,6 @@ class GateRoom:
     sink: _Sink
     folder: Path
 
-
     @property
     def config(self) -> RunnableConfig:
         """The run config: dramaroom.production's recursion limit for a season of this length."""
