@@ -32,6 +32,9 @@ _DURATION = re.compile(
     r"(?:\s+(?:before|after|ago|later|left))?",
     re.IGNORECASE,
 )
+_WEEKDAY = re.compile(
+    r"\b(?:by|on|every|until|before|next|this|last)\s+((?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?)\b"
+)
 _YEAR = re.compile(r"\b(?:in\s+)?((?:1[5-9]|20)\d\d)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 _POSSESSOR = re.compile(r"(?:\b(his|her|their|my)|([A-Z][a-z]+)['’]s)\s+$")
@@ -180,7 +183,9 @@ class _Reader:
             return not named
         if words[-1] in self.lex.place_suffixes:
             return located or article or not (self._is_sentence_start(mention.start) or before[-1:] == ["and"])
-        return located and len(words) > 1
+        # A single capitalised word is a place only after a preposition of place ("a maid in Brighton").
+        inside = bool(before) and before[-1] in ("in", "at", "near", "across", "around", "outside", "inside", "into")
+        return located and (len(words) > 1 or inside)
 
     def _find_people_and_named_places(self) -> None:
         mentions = self._capitalised()
@@ -412,6 +417,8 @@ class _Reader:
             words = re.split(r"[\s-]+", phrase.lower())
             digits = " ".join(self.lex.numbers.get(w, w) for w in words if w not in ("more", "whole", "short", "long"))
             found.append((m.start(), m.end(), m.group(0).strip(), sorted({phrase.lower(), digits})))
+        for m in _WEEKDAY.finditer(self.text):
+            found.append((m.start(), m.end(), m.group(0), [m.group(1).lower()]))
         for m in _YEAR.finditer(self.text):
             found.append((m.start(), m.end(), m.group(1), [m.group(1)]))
         found.sort()

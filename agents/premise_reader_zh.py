@@ -25,6 +25,7 @@ _TIME = re.compile(
     r"(?:之内|之后|以后|以前|之前|以来|后|前|内)?)"
     rf"|(?:凌晨|深夜|午夜|半夜|傍晚|清晨)?[{_CN_NUM}\d]+点(?:[{_CN_NUM}\d]+分)?"
     r"|每(?:晚|夜|天|日|年|月|周|逢[^，。]{1,4})|(?:凌晨|午夜|子时|深夜)|\d{4}年|前夕|[^，。、；\s]{2,6}前一(?:个月|周|天|年)"
+    r"|新婚之夜|洞房花烛夜|大婚之日|婚礼当天|除夕夜?|中秋节?|元宵节?|生日当天|当晚|那一夜|那一晚|入职第一天|第一天"
 )
 _CLAUSE_END = re.compile(r"[，。；！？,.;!?]")
 _TIMELIKE = re.compile(rf"^[{_CN_NUM}\d]+$")
@@ -42,6 +43,7 @@ class _Lexicon:
     dead_cues: list[str]
     antagonist_cues: list[str]
     not_names: frozenset[str]
+    titles: frozenset[str]
 
 
 @cache
@@ -58,6 +60,7 @@ def _lexicon() -> _Lexicon:
         dead_cues=list(raw["dead_cues"]),
         antagonist_cues=sorted(raw["antagonist_cues"], key=len, reverse=True),
         not_names=frozenset(raw["not_names"]),
+        titles=frozenset(raw.get("titles", [])),
     )
 
 
@@ -158,11 +161,36 @@ class _Reader:
             if named and not word.endswith(("氏", "家")):
                 found.append((token.start, word))
             index += 1
+        found += [f for f in self._names_by_context() if not any(f[0] == s for s, _ in found)]
         for pattern in (r"(?:名叫|叫做|名为|叫)([\u4e00-\u9fff]{2,3}?)(?=的|，|,|是|其实|在|$|。)",):
             for m in re.finditer(pattern, self.text):
                 if self._surname_ok(m.group(1)) and not any(s == m.start(1) for s, _ in found):
                     found.append((m.start(1), m.group(1)))
         return sorted(found)
+
+    def _names_by_context(self) -> list[tuple[int, str]]:
+        """Find names jieba did not tag: a surname and a given name right after a job or a relation word
+        ("咖啡师夏知意", "邻居程野", "女儿沈青衣"), ending where a token ends."""
+        bounds = {t.end for t in self.tokens}
+        out: list[tuple[int, str]] = []
+        for token in self.tokens:
+            if token.flag not in ("job", "rel") and token.word not in ("和", "与", "跟"):
+                continue
+            start = token.end
+            for size in (3, 2):
+                name = self.text[start : start + size]
+                if len(name) < size or start + size not in bounds or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
+                    continue
+                given = name[1:]
+                if not self._surname_ok(name) or given in self.lex.titles or name in self.lex.not_names:
+                    continue
+                if name in self.lex.relations or name in self.lex.places or name in self.lex.objects:
+                    continue
+                if given[:1] in "的是在和与被把要说" or given[-1:] in "的是在和与被把要说了着过":
+                    continue
+                out.append((start, name))
+                break
+        return out
 
     def _add_person(self, start: int, name: str) -> _Person:
         for person in self.people:
@@ -192,11 +220,11 @@ class _Reader:
                     person.relation = person.relation or prev.word
             elif (before.flag == "rel" or before.word in self.lex.relations) and not self._pretend(before.start):
                 person.relation = person.relation or before.word
-            after = self.text[start + len(name) : start + len(name) + 8]
-            role_after = re.match(r"^(?:是|，|的)(?:一[名个位])?(?:[\u4e00-\u9fff]{0,4}的)?([\u4e00-\u9fff]{2,6})", after)
-            if role_after and not person.role:
-                candidate = next((j for j in self.lex.jobs if role_after.group(1).startswith(j)), "")
-                person.role = candidate
+            after = self.text[start + len(name) : start + len(name) + 14]
+            verb = re.match(r"^(?:如今|现在|已经|早已|其实)?(?:是|成了|成为|当上了?|做了?|，|的)(?:一[名个位])?", after)
+            if verb and not person.role:
+                rest = after[verb.end() : verb.end() + 8]
+                person.role = next((j for j in self.lex.jobs if j in rest), "")
         # "a nurse who…" with no name: the lead is described only by the job at the start.
         first_job = next((t for t in self.tokens if t.flag == "job"), None)
         unnamed = first_job is not None and not any(first_job.word == p.role for p in self.people)
@@ -362,16 +390,29 @@ class _Reader:
             out.append(PremiseThing(id=f"time_{len(out) + 1}", label=label, terms=terms))
         return out
 
+    def _clause_score(self, clause: str) -> int:
+        lex = self.lex
+        cues = sum(2 for c in lex.device_cues if c in clause)
+        acts = sum(1 for c in (*lex.antagonist_cues, *lex.dead_cues) if len(c) >= 2 and c in clause)
+        things = any(len(w) >= 2 and w in clause for w in (*lex.objects, *lex.places))
+        return cues + 2 * acts + int(things)
+
     def _device(self) -> PremiseThing | None:
         text = self.text
-        cue = next(((text.find(c), c) for c in self.lex.device_cues if c in text), None)
-        if cue is not None:
-            start = min(text.find(c) for c in self.lex.device_cues if c in text)
+        first_sentence = re.split(r"(?<=[。！？])", text)[0] or text
+        # The central situation is the first sentence's clause that carries the most: a device verb ("重生",
+        # "假扮"), a wrong done, the objects and places it turns on.
+        clauses = [m for m in re.finditer(r"[^，。；！？,.;!?]+", first_sentence)]
+        best = max(clauses, key=lambda m: (self._clause_score(m.group(0)), -m.start()), default=None)
+        cue = next((c for c in self.lex.device_cues if best is not None and c in best.group(0)), None)
+        if best is not None and self._clause_score(best.group(0)) > 0:
+            start = best.start() + (best.group(0).find(cue) if cue else 0)
+            end = best.end()
         else:
             first = self.people[0] if self.people else None
             start = first.starts[0] + len(first.name or first.role) if first is not None else 0
-        end_match = _CLAUSE_END.search(text, start + 2)
-        end = end_match.start() if end_match else len(text)
+            end_match = _CLAUSE_END.search(text, start + 2)
+            end = end_match.start() if end_match else len(text)
         phrase = text[start:end][:40]
         if len(phrase) < 3:
             return None
