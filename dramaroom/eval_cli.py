@@ -17,6 +17,8 @@ from dramaroom.production import build_models
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace, write_atomic, write_atomic_bytes
 from evals.judge import SKIPPED_OFFLINE, JudgeItem, JudgeReport, judge_season, skipped
+from evals.metrics_notes import ReviewOutcomes
+from evals.metrics_stale import CanonChange, ChangeLog
 from evals.metrics_text import Embedder
 from evals.pricing import price_table
 from evals.report import EpisodeInputs, EvalReport, SeasonInputs, build_report
@@ -25,6 +27,7 @@ from evals.report_plots import plots
 from graphs.episode import EpisodeReview
 from graphs.tracing import TraceStore
 from memory.embeddings import embedding_function, model_fingerprint
+from memory.premise import PremiseFacts
 from memory.schema import Review, Script, SeasonPlan, ShotList
 
 out = Console()
@@ -50,7 +53,22 @@ def _episode(ws: Workspace, brief_number: int, plan: SeasonPlan) -> EpisodeInput
         shot_list=ws.load_artifact(needed[1], ShotList),
         review=review,
         first_draft=ws.load_artifact(first, Script) if revised and first.exists() else None,
+        reviewed_at=needed[2].stat().st_mtime,
+        outcomes=ws.load_artifact(needed[2], ReviewOutcomes),
     )
+
+
+def _premise(ws: Workspace) -> PremiseFacts | None:
+    path = ws.root / "premise.json"
+    # None: a series made before premise facts were kept, reported as such.
+    return ws.load_artifact(path, PremiseFacts) if path.exists() else None
+
+
+def _canon_changes(ws: Workspace) -> tuple[list[CanonChange], float | None]:
+    path = ws.root / "canon_changes.json"
+    if not path.exists():
+        return [], None
+    return ws.load_artifact(path, ChangeLog).changes, path.stat().st_mtime
 
 
 def gather(ws: Workspace) -> SeasonInputs:
@@ -78,19 +96,27 @@ def gather(ws: Workspace) -> SeasonInputs:
             events, runs = store.events(), store.runs()
         finally:
             store.close()
+    premise = _premise(ws)
+    changes, changes_at = _canon_changes(ws)
+    canon = ws.canon()
     return SeasonInputs(
         title=plan.title,
         language=ws.config.series.language,
         genre=plan.genre,
         planned=len(plan.episodes),
         writer=ws.generated_by(ws.episode_dir(episodes[0].script.episode) / "script.json") or "unknown",
-        names={c.id: c.name for c in ws.canon().characters},
+        names={c.id: c.name for c in canon.characters},
         episodes=episodes,
+        canon=canon,
+        plan=plan,
         plan_review=ws.load_artifact(review_path, Review) if review_path.exists() else None,
         unfinished=unfinished,
         events=events,
         runs=runs,
         prices=price_table(ws.config.prices),
+        premise=premise,
+        canon_changes=changes,
+        changes_written_at=changes_at,
     )
 
 
@@ -148,15 +174,31 @@ def write_report(folder: Path, report: EvalReport) -> list[Path]:
     return [folder / "report.md", folder / "eval.json", *written]
 
 
+def _say(line: str) -> None:
+    """Print a progress line to stderr, so --json keeps stdout for the figures."""
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def evaluate(series: SeriesArg, json_out: JsonOpt = False, no_judge: NoJudgeOpt = False) -> None:
-    """Measure a season (structure, continuity, ethics, homogenisation, LLM judge, cost) into SERIES/eval/."""
+    """Measure a season into SERIES/eval/: structure, continuity, ethics, repetition, cast, cliffhanger payoff,
+    premise coverage, note adherence, stale reviews, LLM judge, cost."""
     ws = Workspace.open(series)
     settings = Settings()
     inputs = gather(ws)
+    _say(f"evaluating {len(inputs.episodes)} episode(s) of {ws.root}")
     judge = _judge(ws, settings, inputs, enabled=not no_judge)
+    _say("loading the embedding model")
     embed, embed_model, embed_skip = _embedder(ws)
-    report = build_report(inputs, judge=judge, embed=embed, embed_model=embed_model, embed_skip=embed_skip)
+    report = build_report(
+        inputs,
+        judge=judge,
+        embed=embed,
+        embed_model=embed_model,
+        embed_skip=embed_skip,
+        progress=lambda stage: _say(f"  {stage}"),
+    )
     folder = ws.root / EVAL_DIR
+    _say(f"writing {folder}")
     written = write_report(folder, report)
     if json_out:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))

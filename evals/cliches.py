@@ -1,17 +1,25 @@
-"""Count clichés and templated beats from the lexicons shipped in evals/lexicons/."""
+"""Count clichés and templated beats from the lexicons shipped in evals/lexicons/, and the season's own stock lines.
+
+A lexicon only knows the stock phrases someone wrote down; a writer that
+reuses its own lines (「小声点，隔墙有耳。」 in every episode) is templated
+whatever the list says. So a dialogue sentence said in three or more
+episodes (evals.metrics_repeats) counts as a templated-beat hit too, in the
+category `stock_lines`.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from evals.metrics_repeats import normalise, sentences
 from evals.metrics_text import tokens
 from memory.schema import Language
 
@@ -69,8 +77,18 @@ class ClicheScan(BaseModel):
     top_terms: list[tuple[str, int]] = Field(default_factory=list, description="Most frequent terms, with counts.")
 
 
-def scan(texts: Sequence[str], language: Language) -> ClicheScan:
-    """Count clichés and templated beats in lines of text."""
+STOCK_CATEGORY = "stock_lines"
+
+
+def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | None = None) -> ClicheScan:
+    """Count clichés and templated beats in lines of text.
+
+    Args:
+        texts: The lines.
+        language: Their language.
+        stock: The season's stock lines, normalised sentence -> the wording to report
+            (`evals.metrics_repeats`); each sentence of a line that is one counts as a templated-beat hit.
+    """
     lex = lexicon(language)
     pattern, entries = _matcher(lex)
     by_category: Counter[str] = Counter()
@@ -78,8 +96,21 @@ def scan(texts: Sequence[str], language: Language) -> ClicheScan:
     by_term: Counter[str] = Counter()
     hit_lines = 0
     for text in texts:
-        folded = text.casefold().replace("\u2019", "'")
         found = False
+        if stock:
+            # A stock sentence counts once, as a stock line; the lexicon scans the rest of the line.
+            rest = []
+            for sentence in sentences(text, language):
+                label = stock.get(normalise(sentence, language))
+                if label is None:
+                    rest.append(sentence)
+                    continue
+                found = True
+                by_category[STOCK_CATEGORY] += 1
+                by_kind["template"] += 1
+                by_term[label] += 1
+            text = " ".join(rest)
+        folded = text.casefold().replace("\u2019", "'")
         for match in pattern.finditer(folded):
             name, kind, term = entries[(match.lastindex or 1) - 1]
             found = True
@@ -87,7 +118,7 @@ def scan(texts: Sequence[str], language: Language) -> ClicheScan:
             by_kind[kind] += 1
             by_term[term] += 1
         hit_lines += found
-    units = sum(len(tokens(t, language)) for t in texts)
+    units = sum(len(tokens(t, language)) for t in texts)  # the whole lines, stock sentences included
     return ClicheScan(
         lexicon_version=lex.version,
         units=units,
@@ -100,3 +131,4 @@ def scan(texts: Sequence[str], language: Language) -> ClicheScan:
         by_category=dict(by_category),
         top_terms=by_term.most_common(8),
     )
+

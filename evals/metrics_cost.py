@@ -3,6 +3,10 @@
 Every run that touched the season counts (a resumed or re-reviewed episode
 pays twice, as it did). Model calls with no episode (planning the season) are
 the season's overhead and count in the season's figures, not an episode's.
+Talking to the showrunner is not production: the calls of a chat run (the
+runs table's command `chat`) are left out of the season's figures and
+reported on their own line; production a chat starts runs under its own
+command and counts as production.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from graphs.tracing import CONTAINER_NODE, RunRecord, TraceEvent
 class CostLine(BaseModel):
     """Model usage of one scope: an episode, the season's planning, or the whole season."""
 
-    scope: str = Field(description="'ep001', 'planning' or 'season'.")
+    scope: str = Field(description="'ep001', 'planning', 'season' or 'chat'.")
     calls: int
     failed_calls: int
     tokens_in: int
@@ -41,15 +45,24 @@ class CostReport(BaseModel):
 
     offline: bool = Field(description="True when every call was the offline writer's (cost 0).")
     unpriced: list[str] = Field(description="Models no price covers; their calls are counted at $0.")
-    season: CostLine
+    season: CostLine = Field(description="Production: every call but the chat's.")
     planning: CostLine
     episodes: list[CostLine]
+    chat: CostLine = Field(description="Showrunner chat calls and runs, not counted as production cost.")
 
 
 def _seconds(start: str, end: str | None) -> float:
     if not end:
         return 0.0
     return max(0.0, (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
+
+
+CHAT_COMMAND = "chat"
+
+
+def is_chat(run: RunRecord) -> bool:
+    """Say whether a run was a showrunner conversation (not production)."""
+    return run.command.split(" ", 1)[0] == CHAT_COMMAND
 
 
 def _per_minute(value: float, minutes: float) -> float | None:
@@ -97,8 +110,10 @@ def cost_report(
     episodes: Sequence[int],
 ) -> CostReport:
     """Total model usage per episode and for the season, per finished minute of committed screen time."""
-    calls = [e for e in events if e.kind == "llm"]
-    nodes = [e for e in events if e.kind == "node"]
+    chat_runs = {r.run_id for r in runs if is_chat(r)}
+    chat_calls = [e for e in events if e.kind == "llm" and e.run_id in chat_runs]
+    calls = [e for e in events if e.kind == "llm" and e.run_id not in chat_runs]
+    nodes = [e for e in events if e.kind == "node" and e.run_id not in chat_runs]
     lines = [
         _line(
             f"ep{n:03d}",
@@ -111,7 +126,8 @@ def cost_report(
     ]
     season_minutes = sum(finished_seconds.values()) / 60
     planning = _line("planning", [e for e in calls if e.episode is None], 0.0, 0.0, prices)
-    season_wall = sum(_seconds(r.started_at, r.ended_at) for r in runs)
+    season_wall = sum(_seconds(r.started_at, r.ended_at) for r in runs if r.run_id not in chat_runs)
+    chat_wall = sum(_seconds(r.started_at, r.ended_at) for r in runs if r.run_id in chat_runs)
     models = {e.model for e in calls if e.model}
     return CostReport(
         offline=bool(models) and all(is_offline(m) for m in models),
@@ -119,4 +135,5 @@ def cost_report(
         season=_line("season", calls, season_wall, season_minutes, prices),
         planning=planning,
         episodes=lines,
+        chat=_line("chat", chat_calls, chat_wall, 0.0, prices),
     )

@@ -104,6 +104,7 @@ class SeasonContinuity(BaseModel):
     """Continuity errors over the evaluated episodes."""
 
     unit: str
+    episodes: int = Field(description="Episodes counted: every evaluated one but those with stale reviews.")
     first_draft: dict[str, int]
     remaining: dict[str, int]
     first_draft_total: int
@@ -124,23 +125,24 @@ def _sum(dicts: Iterable[dict[str, int]]) -> dict[str, int]:
     return {c: total[c] for c in [*CONSTORY, "other"] if total[c]}
 
 
-def season_continuity(episodes: Sequence[EpisodeContinuity]) -> SeasonContinuity:
-    """Total continuity errors over episodes."""
+def season_continuity(episodes: Sequence[EpisodeContinuity], unit: str = "") -> SeasonContinuity:
+    """Total continuity errors over episodes (possibly none, when every episode's review is stale)."""
     first = _sum(e.first_draft for e in episodes)
     remaining = _sum(e.remaining for e in episodes)
     first_units = sum(e.first_draft_units for e in episodes)
     final_units = sum(e.final_units for e in episodes)
     n = len(episodes)
     return SeasonContinuity(
-        unit=episodes[0].unit,
+        unit=episodes[0].unit if episodes else unit,
+        episodes=n,
         first_draft=first,
         remaining=remaining,
         first_draft_total=sum(first.values()),
         remaining_total=sum(remaining.values()),
         first_draft_per_10k=round(sum(first.values()) * PER_UNITS / first_units, 2) if first_units else 0.0,
         remaining_per_10k=round(sum(remaining.values()) * PER_UNITS / final_units, 2) if final_units else 0.0,
-        per_episode_first_draft=round(sum(first.values()) / n, 2),
-        per_episode_remaining=round(sum(remaining.values()) / n, 2),
+        per_episode_first_draft=round(sum(first.values()) / n, 2) if n else 0.0,
+        per_episode_remaining=round(sum(remaining.values()) / n, 2) if n else 0.0,
         shots_first_draft=_sum(e.shots_first_draft for e in episodes),
         shots_remaining=_sum(e.shots_remaining for e in episodes),
         revisions=sum(e.script_revisions for e in episodes),

@@ -1,13 +1,41 @@
 """The season evaluation: gather every measure into one report object, per episode and for the season.
 
 Callers pass what a season consists of (briefs, scripts, shot lists, review
-records, trace events); nothing here reads a workspace. `report_markdown`
-and `report_plots` turn the result into files.
+records, trace events, canon, the premise facts, the canon change log);
+nothing here reads a workspace. `report_markdown` and `report_plots` turn
+the result into files; `progress` hears each stage as it starts.
+
+eval.json is `EvalReport.model_dump(mode="json")`:
+
+- `meta`: title, language, genre, writer, offline, episodes_planned, episodes_evaluated, names (id -> name).
+- `season`:
+  - `structure` (hook, cliffhanger, runtime, shots, scenes, dialogue share, screen time),
+    `continuity` (ConStory errors, first draft and remaining, per 10k and per episode; stale episodes left out),
+    `ethics` (verdicts, outcomes, flags, plan review), `homogenisation` (distinct-1/2, self-BLEU,
+    compression, embedding similarity, `cliches` with the season's stock lines in category `stock_lines`),
+    `cost` (`season` = production, `planning`, `episodes`, `chat` on its own line), `judge`;
+  - `repeats`: sentences, distinct, distinct_ratio, repeated, repeat_occurrences, near_groups,
+    near_sentences, stock_lines, stock_occurrences, `top` and `top_near` ([{text, count, episodes, variants}]);
+  - `cast`: planned, on_screen, coverage, missing, unknown, members ([{id, name, episodes, lines}]);
+  - `payoff`: pairs, picked_up, rate, by_status, not_picked_up, leads;
+  - `premise`: status ('measured' or why not), facts ([{id, kind, label, plan, canon, episodes}]),
+    plan_ratio, canon_ratio, plan_or_canon_ratio, scripts_ratio, first_scripts_ratio, missing_plan_canon,
+    missing_scripts;
+  - `notes`: requests, verified, unmet, not_actionable, free_text, by_kind, producer_notes,
+    unverified_revisions, revisions_without_record, status, verified_rate, open ([{status, kind, note, detail}]);
+  - `stale`: changes, stale, re_reviewed, excluded, episodes ([{episode, status, changes, first_draft_errors,
+    remaining_errors}]).
+- `episodes[]`: episode, title, outcome, structure, continuity, ethics, text, cost, judge, and
+  `repeats` (sentences, distinct_ratio, said_elsewhere, said_before, near_elsewhere, stock_lines, stock),
+  `cast` (on_screen, speaking, planned_missing), `payoff` (status, raised, opening, shared; null for the last),
+  `premise` (covered, missing, ratio; null without premise facts), `notes` (as the season's, for the episode),
+  `stale` ('current', 'stale' or 're_reviewed').
+- `definitions` (figure -> how it is measured) and `limits` (what the figures cannot tell).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -15,7 +43,12 @@ from pydantic import BaseModel, Field
 from evals import metrics_text as text
 from evals.cliches import ClicheScan, scan
 from evals.judge import EpisodeJudgement, JudgeReport
+from evals.metrics_cast import EpisodeCast, SeasonCast, cast_coverage
 from evals.metrics_cost import CostLine, CostReport, cost_report
+from evals.metrics_notes import EpisodeNotes, NoteAdherence, ReviewOutcomes, note_adherence
+from evals.metrics_payoff import EpisodePayoff, SeasonPayoff, payoff
+from evals.metrics_premise import EpisodePremise, SeasonPremise, premise_report
+from evals.metrics_repeats import EpisodeRepeats, SeasonRepeats, repeats
 from evals.metrics_review import (
     EpisodeContinuity,
     EpisodeEthics,
@@ -26,61 +59,16 @@ from evals.metrics_review import (
     season_continuity,
     season_ethics,
 )
-from evals.metrics_structure import (
-    BEAT_MATCH,
-    HOOK_WINDOW_S,
-    EpisodeStructure,
-    SeasonStructure,
-    episode_structure,
-    season_structure,
-)
+from evals.metrics_stale import CanonChange, SeasonStaleness, StaleStatus, staleness
+from evals.metrics_structure import EpisodeStructure, SeasonStructure, episode_structure, season_structure
 from evals.pricing import Price
+from evals.report_definitions import DEFINITIONS, LIMITS
 from graphs.episode import EpisodeReview
 from graphs.tracing import RunRecord, TraceEvent
-from memory.schema import EpisodeBrief, Language, Review, Script, ShotList
+from memory.premise import PremiseFacts
+from memory.schema import Canon, EpisodeBrief, Language, Review, Script, SeasonPlan, ShotList
 
-DEFINITIONS: dict[str, str] = {
-    "hook_in_3s": (
-        f"A shot that starts before {HOOK_WINDOW_S:g} s of shot-list time covers a line (or shows a frame) containing "
-        f"at least {BEAT_MATCH:.0%} of the brief's opening-hook content words (Chinese: character bigrams), the "
-        "speaker's cue removed ('brief_hook'); failing that, a line in that window is played tense, angry, afraid, "
-        "shocked, cold, desperate or smug ('conflict')."
-    ),
-    "cliffhanger_in_last_shot": (
-        f"The last shot's line and framing contain at least {BEAT_MATCH:.0%} of the brief's cliffhanger content words."
-    ),
-    "runtime": "Sum of the shot list's durations, against the script's target seconds.",
-    "dialogue_share": "Share of screen time on shots that cover a dialogue line (action shots are the rest).",
-    "screen_time": "Seconds a character is in frame: the sum of the durations of the shots that list them.",
-    "continuity_errors": (
-        "Continuity findings of severity revise or block, by ConStory-Bench category. First draft: the notes that "
-        "made the room revise draft r0 (or the final review when r0 was never revised). Remaining: the final review."
-    ),
-    "errors_per_10k": "Errors per 10,000 words of the script's lines (Chinese: per 10,000 characters).",
-    "distinct_2": "Unique token bigrams over all bigrams of the season's lines, pooled (higher is more varied).",
-    "self_bleu": (
-        "BLEU-4 (clipped n-gram precision, brevity penalty, Chen & Cherry smoothing 1) of each line against every "
-        "line of the other episodes, averaged per episode, then over episodes (higher is more repetitive)."
-    ),
-    "compression_ratio": "UTF-8 bytes over gzip bytes of the season's lines (higher is more repetitive).",
-    "embedding_similarity": (
-        "Cosine similarity of episode embeddings: the mean of normalised MiniLM embeddings of ~120-token chunks."
-    ),
-    "cliche_rate": "Lexicon hits per 1,000 words (Chinese: characters); templates are stock beats and lines.",
-    "cost_per_finished_minute": (
-        "Estimated USD of every model call in the trace store over committed screen time (shot lists), with the "
-        "prices of evals/pricing.py overridden by [prices] in dramaroom.toml; offline calls cost 0."
-    ),
-}
-LIMITS: tuple[str, ...] = (
-    "Hook and cliffhanger are matched against the plan's wording; a model that paraphrases its own plan can be "
-    "missed, which the LLM judge's hook_strength and cliffhanger_pull complement when an endpoint is configured.",
-    "Screen time comes from the shot list, not the rendered audio; render.json has the measured runtime.",
-    "First-draft findings are those the room acted on; notes of severity info are not counted as errors.",
-    "all-MiniLM-L6-v2 is trained on English: similarity between Chinese episodes is indicative only.",
-    "Character names count as tokens in distinct-2, self-BLEU and compression, as they do for a viewer.",
-    "Cost counts every run in state/traces.sqlite, including resumed and re-reviewed episodes.",
-)
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -92,6 +80,8 @@ class EpisodeInputs:
     shot_list: ShotList
     review: EpisodeReview
     first_draft: Script | None = None
+    reviewed_at: float | None = None  # when review.json was written (POSIX time), for stale reviews
+    outcomes: ReviewOutcomes = field(default_factory=ReviewOutcomes)  # review.json's request outcomes
 
 
 @dataclass(frozen=True)
@@ -105,12 +95,18 @@ class SeasonInputs:
     writer: str
     names: Mapping[str, str]
     episodes: Sequence[EpisodeInputs]
+    canon: Canon
+    plan: SeasonPlan
     plan_review: Review | None = None
     # Reviews of episodes with no shot list (blocked, or still in the room): they count in the ethics totals.
     unfinished: Sequence[EpisodeReview] = ()
     events: Sequence[TraceEvent] = ()
     runs: Sequence[RunRecord] = ()
     prices: Mapping[str, Price] = field(default_factory=dict)
+    # None: the series has no premise.json (made before premise facts were kept).
+    premise: PremiseFacts | None = None
+    canon_changes: Sequence[CanonChange] = ()
+    changes_written_at: float | None = None
 
 
 class EpisodeText(BaseModel):
@@ -149,6 +145,12 @@ class EpisodeEval(BaseModel):
     text: EpisodeText
     cost: CostLine | None = None
     judge: EpisodeJudgement | None = None
+    repeats: EpisodeRepeats
+    cast: EpisodeCast
+    payoff: EpisodePayoff | None = Field(description="Whether the next episode picks up its cliffhanger.")
+    premise: EpisodePremise | None = Field(description="Premise facts its script covers; null with no facts.")
+    notes: EpisodeNotes
+    stale: StaleStatus = Field(description="current, or stale / re_reviewed after a canon change.")
 
 
 class SeasonEval(BaseModel):
@@ -160,6 +162,12 @@ class SeasonEval(BaseModel):
     homogenisation: Homogenisation
     cost: CostReport
     judge: JudgeReport
+    repeats: SeasonRepeats
+    cast: SeasonCast
+    payoff: SeasonPayoff
+    premise: SeasonPremise
+    notes: NoteAdherence
+    stale: SeasonStaleness
 
 
 class EvalMeta(BaseModel):
@@ -189,8 +197,9 @@ def homogenisation(
     embed: text.Embedder | None,
     embed_model: str,
     embed_skip: str = "",
+    stock: Mapping[str, str] | None = None,
 ) -> tuple[Homogenisation, list[EpisodeText]]:
-    """Measure repetition across episodes given each episode's lines."""
+    """Measure repetition across episodes given each episode's lines (and the season's stock lines)."""
     numbers = [n for n, _ in numbered]
     lines = [[text.tokens(t, language) for t in texts] for _, texts in numbered]
     bleu = text.self_bleu(lines)
@@ -207,7 +216,7 @@ def homogenisation(
             self_bleu=round(score, 4),
             compression_ratio=round(text.compression_ratio(texts), 3),
             similarity_to_rest=sim.per_episode[i] if sim.per_episode else None,
-            cliches=scan(texts, language),
+            cliches=scan(texts, language, stock),
         )
         for i, ((_, texts), seqs, score) in enumerate(zip(numbered, lines, bleu, strict=True))
     ]
@@ -220,31 +229,67 @@ def homogenisation(
         self_bleu=round(sum(bleu) / len(bleu), 4) if bleu else 0.0,
         compression_ratio=round(text.compression_ratio(all_texts), 3),
         similarity=sim,
-        cliches=scan(all_texts, language),
+        cliches=scan(all_texts, language, stock),
     )
     return season, per_episode
 
 
+def _quiet(_: str) -> None:
+    """Hear no progress."""
+
+
 def build_report(
-    inputs: SeasonInputs, *, judge: JudgeReport, embed: text.Embedder | None, embed_model: str, embed_skip: str = ""
+    inputs: SeasonInputs,
+    *,
+    judge: JudgeReport,
+    embed: text.Embedder | None,
+    embed_model: str,
+    embed_skip: str = "",
+    progress: Progress = _quiet,
 ) -> EvalReport:
-    """Measure a season and each of its episodes."""
+    """Measure a season and each of its episodes, telling `progress` each stage as it starts."""
     lang = inputs.language
     eps = sorted(inputs.episodes, key=lambda e: e.script.episode)
-    structures = [episode_structure(e.brief, e.script, e.shot_list, lang) for e in eps]
-    continuity = [episode_continuity(e.review, e.script, e.first_draft, lang) for e in eps]
-    ethics = [episode_ethics(e.review) for e in eps]
+    structures, continuity, ethics = [], [], []
+    for e in eps:
+        progress(f"episode {e.script.episode}: structure, continuity and ethics")
+        structures.append(episode_structure(e.brief, e.script, e.shot_list, lang))
+        continuity.append(episode_continuity(e.review, e.script, e.first_draft, lang))
+        ethics.append(episode_ethics(e.review))
     numbers = [e.script.episode for e in eps]
+    scripts = [(n, e.script) for n, e in zip(numbers, eps, strict=True)]
+    progress(f"repeated dialogue over {len(eps)} episode(s)")
+    names = [*inputs.names.values(), *(a for c in inputs.canon.characters for a in c.aliases)]
+    season_repeats, episode_repeats, stock = repeats(scripts, lang, names)
+    progress("homogenisation: distinct-n, self-BLEU, compression" + (", embeddings" if embed else ""))
     season_text, texts = homogenisation(
         [(n, text.script_texts(e.script)) for n, e in zip(numbers, eps, strict=True)],
         lang,
         embed,
         embed_model,
         embed_skip,
+        stock,
     )
+    progress("cast coverage and cliffhanger payoff")
+    season_cast, episode_cast = cast_coverage(inputs.names, [(e.brief, e.script, e.shot_list) for e in eps])
+    season_payoff, episode_payoff = payoff(inputs.canon, lang, [(e.script, e.shot_list) for e in eps])
+    progress("premise coverage")
+    season_premise, episode_premise = premise_report(inputs.premise, inputs.plan, inputs.canon, [e.script for e in eps])
+    progress("note adherence and stale reviews")
+    season_notes, episode_notes = note_adherence([(e.review, e.outcomes) for e in eps])
+    stale = staleness(
+        inputs.canon_changes,
+        inputs.changes_written_at,
+        {e.script.episode: e.reviewed_at for e in eps if e.reviewed_at is not None},
+        {c.episode: (sum(c.first_draft.values()), sum(c.remaining.values())) for c in continuity},
+    )
+    progress("cost")
     finished = {s.episode: s.runtime_s for s, e in zip(structures, ethics, strict=True) if e.outcome == "committed"}
     costs = cost_report(inputs.events, inputs.runs, finished, inputs.prices, numbers)
     judged = {j.episode: j for j in judge.episodes}
+    payoffs = {p.episode: p for p in episode_payoff}
+    premises = {p.episode: p for p in episode_premise}
+    stale_of = {s.episode: s.status for s in stale.episodes}
     episodes = [
         EpisodeEval(
             episode=n,
@@ -256,9 +301,25 @@ def build_report(
             text=tx,
             cost=cost,
             judge=judged.get(n),
+            repeats=rep,
+            cast=cast,
+            payoff=payoffs.get(n),
+            premise=premises.get(n),
+            notes=note,
+            stale=stale_of.get(n, "current"),
         )
-        for n, e, st, co, eth, tx, cost in zip(
-            numbers, eps, structures, continuity, ethics, texts, costs.episodes, strict=True
+        for n, e, st, co, eth, tx, cost, rep, cast, note in zip(
+            numbers,
+            eps,
+            structures,
+            continuity,
+            ethics,
+            texts,
+            costs.episodes,
+            episode_repeats,
+            episode_cast,
+            episode_notes,
+            strict=True,
         )
     ]
     meta = EvalMeta(
@@ -271,12 +332,19 @@ def build_report(
         episodes_evaluated=numbers,
         names=dict(inputs.names),
     )
+    current = [c for c in continuity if c.episode not in stale.excluded]
     season = SeasonEval(
         structure=season_structure(structures),
-        continuity=season_continuity(continuity),
+        continuity=season_continuity(current, text.unit_name(lang)),
         ethics=season_ethics([*ethics, *(episode_ethics(r) for r in inputs.unfinished)], inputs.plan_review),
         homogenisation=season_text,
         cost=costs,
         judge=judge,
+        repeats=season_repeats,
+        cast=season_cast,
+        payoff=season_payoff,
+        premise=season_premise,
+        notes=season_notes,
+        stale=stale,
     )
     return EvalReport(meta=meta, season=season, episodes=episodes)

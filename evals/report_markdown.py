@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
+from evals.markdown_table import cell as _cell
+from evals.markdown_table import counts as _counts
+from evals.markdown_table import money as _money
+from evals.markdown_table import pct as _pct
+from evals.markdown_table import table as _table
 from evals.report import EpisodeEval, EvalReport
+from evals.report_markdown_listening import episode_sections, headline, sections
 
 PLOT_CAPTIONS = {
     "runtime.png": "Runtime against target, and shots per minute",
@@ -17,48 +23,16 @@ PLOT_CAPTIONS = {
 }
 EPISODE_HEAD = (
     "ep | title | outcome | hook in 3 s | cliffhanger | runtime | shots/min | scenes | dialogue | "
-    "continuity: first draft | continuity: left | ethics | self-BLEU | lexicon hits/1k | cost"
+    "continuity: first draft | continuity: left | ethics | self-BLEU | lexicon hits/1k | said before | "
+    "payoff next | stale | cost"
 )
 COST_HEAD = "scope | calls | tokens in | tokens out | cost | model time | room time | cost per finished min"
-
-
-def _table(head: str, rows: Iterable[Sequence[object]]) -> list[str]:
-    """Return a Markdown table; `head` is the column names joined by ' | '."""
-    columns = head.count("|") + 1
-    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return ["| " + head + " |", "|" + "---|" * columns, *body, ""]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
-
-
-def _pct(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.1%}" if 0 < value < 0.1 else f"{value:.0%}"
-
-
-def _money(value: float | None) -> str:
-    return "–" if value is None else f"${value:.4f}"
 
 
 def season_table(report: EvalReport) -> list[tuple[str, str]]:
     """Return the season's headline figures as (measure, value) rows."""
     s = report.season
-    st, co, ho, cost = s.structure, s.continuity, s.homogenisation, s.cost.season
+    st, co, ho, cost, chat = s.structure, s.continuity, s.homogenisation, s.cost.season, s.cost.chat
     sim, lex, judge = ho.similarity, ho.cliches, s.judge
     low, high = st.runtime_ratio_range
     similar = (
@@ -76,7 +50,7 @@ def season_table(report: EvalReport) -> list[tuple[str, str]]:
         ("dialogue share of screen time", _pct(st.dialogue_share)),
         (
             f"continuity errors per 10k {co.unit}",
-            f"{co.first_draft_per_10k:.1f} first draft -> {co.remaining_per_10k:.1f}",
+            f"{co.first_draft_per_10k:.1f} first draft -> {co.remaining_per_10k:.1f}" + _left_out(report),
         ),
         (
             "continuity errors per episode",
@@ -91,11 +65,18 @@ def season_table(report: EvalReport) -> list[tuple[str, str]]:
         (f"clichés / templated beats per 1k {ho.unit}", f"{lex.cliche_rate:.2f} / {lex.template_rate:.2f}"),
         ("lines with a lexicon hit", _pct(lex.lines_with_hit)),
         ("LLM judge", judged),
+        *headline(report),
         ("model calls / tokens", f"{cost.calls:,} / {cost.tokens_in + cost.tokens_out:,}"),
         ("cost", cost.cost),
         ("cost per finished minute", "offline: $0" if s.cost.offline else _money(cost.cost_per_finished_minute)),
         ("room time per finished minute", "–" if room is None else f"{room:.1f} s"),
+        ("chat (not production)", f"{chat.calls:,} calls, {chat.tokens_in + chat.tokens_out:,} tokens, {chat.cost}"),
     ]
+
+
+def _left_out(report: EvalReport) -> str:
+    excluded = report.season.stale.excluded
+    return f" (stale reviews of episodes {', '.join(map(str, excluded))} left out)" if excluded else ""
 
 
 def _episode_row(e: EpisodeEval) -> list[object]:
@@ -115,6 +96,9 @@ def _episode_row(e: EpisodeEval) -> list[object]:
         e.ethics.verdict,
         e.text.self_bleu,
         round(lex.cliche_rate + lex.template_rate, 2),
+        e.repeats.said_before,
+        e.payoff.status if e.payoff else "–",
+        e.stale,
         e.cost.cost if e.cost else "–",
     ]
 
@@ -132,7 +116,8 @@ def season_markdown(report: EvalReport, plots: Iterable[str]) -> str:
     for name in plots:
         out.extend([f"![{PLOT_CAPTIONS.get(name, name)}](plots/{name})", ""])
     out.extend(["## Episodes", "", *_table(EPISODE_HEAD, (_episode_row(e) for e in report.episodes))])
-    out.extend(_continuity(report) + _ethics(report) + _homogenisation(report) + _judge(report) + _cost(report))
+    out.extend(_continuity(report) + _ethics(report) + _homogenisation(report) + sections(report))
+    out.extend(_judge(report) + _cost(report))
     out.extend(["## Definitions", "", *(f"- **{k}**: {v}" for k, v in report.definitions.items())])
     out.extend(["", "## Limits", "", *(f"- {line}" for line in report.limits), ""])
     return "\n".join(out)
@@ -214,9 +199,13 @@ def _cost(report: EvalReport) -> list[str]:
             f"{x.wall_s:.1f} s",
             "offline: $0" if c.offline else _money(x.cost_per_finished_minute),
         )
-        for x in [c.season, c.planning, *c.episodes]
+        for x in [c.season, c.planning, *c.episodes, c.chat]
     ]
-    return [*out, "", *_table(COST_HEAD, rows)]
+    chat = (
+        f"The chat line is the showrunner conversation ({c.chat.calls} calls): it is not production and is not in "
+        "the season's figures."
+    )
+    return [*out, "", *_table(COST_HEAD, rows), chat, ""]
 
 
 def episode_markdown(report: EvalReport, e: EpisodeEval) -> str:
@@ -269,6 +258,7 @@ def episode_markdown(report: EvalReport, e: EpisodeEval) -> str:
             *_table("measure | value", text),
         ]
     )
+    out.extend(episode_sections(report, e))
     out.extend(_episode_judge(e) + _episode_cost(e))
     return "\n".join(out)
 
