@@ -28,7 +28,7 @@ from agents.note_parser_build import (
     wardrobe,
 )
 from agents.note_parser_scope import lookup
-from memory.edits import AddShotForLine, ChangeTone, CutShotCharacter, EditRequest, SetShotField
+from memory.edits import AddShotForLine, ChangeTone, CutShotCharacter, EditRequest, SetShotField, SetShotWardrobe
 
 Rule = Callable[[Clause], Reading | None]
 
@@ -78,6 +78,12 @@ def _shots(w: Words, c: Clause) -> Reading | None:
     for shot_id in shot_ids:
         if c.chars and w.cut.search(c.bare):
             requests += [CutShotCharacter(shot_id=shot_id, character_id=cid) for cid in c.chars]
+            continue
+        if c.chars and w.wear.search(c.bare):
+            for cid in c.chars:
+                set_id = c.scope.wardrobe_for(cid, c.bare, c.lang)
+                if set_id is not None:
+                    requests.append(SetShotWardrobe(shot_id=shot_id, character_id=cid, wardrobe_id=set_id))
             continue
         seconds = w.seconds.search(c.bare)
         if seconds:

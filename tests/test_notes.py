@@ -199,6 +199,8 @@ def test_shot_notes_need_a_shot_list() -> None:
     assert read(note, with_shots=True)[0] == [req("add_shot_for_line", line_id="s01-l03")]
     zh = read("给「我在林中见过陈家的人。周末，再去一趟。」这句单独一个镜头", "zh", with_shots=True)[0]
     assert zh == [req("add_shot_for_line", line_id="s01-l04")]
+    requests, _, _ = read("Lin should wear her gala outfit in shot s01-sh01.", with_shots=True)
+    assert requests == [req("set_shot_wardrobe", shot_id="s01-sh01", character_id="lin_wan", wardrobe_id="gala")]
     # An id right against Chinese text, with no space to mark a word boundary.
     zh = read("镜头s01-sh02里不要王磊", "zh", with_shots=True)[0]
     assert zh == [req("cut_shot_character", shot_id="s01-sh02", character_id="wang_lei")]

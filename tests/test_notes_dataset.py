@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args
+
+import pytest
 
 from agents.note_parser import parse_note
 from evals import notes_eval
@@ -104,3 +107,12 @@ def test_scoring_counts_only_verified_requests_as_applied() -> None:
     assert result.status == "failed" and result.unmet == ["resize_scene: scene 1 is as long"]
     summary = notes_eval.summarise([result])
     assert summary["per_kind"] == {"resize_scene": {"notes": 1, "verified": 0}} and summary["rate"] == 0.0
+
+
+def test_a_broken_dataset_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "notes.json"
+    broken.write_text('{"dataset": "dramaroom-producer-notes", "version": "1", "series": [], "cases": [{}]}')
+    assert notes_eval.main(["--dataset", str(broken)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: cannot read the notes dataset")
+    assert notes_eval.main(["--dataset", str(tmp_path / "missing.json")]) == 1
