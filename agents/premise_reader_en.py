@@ -151,9 +151,14 @@ class _Reader:
             words = found.group(1).split()
             start = found.start(1)
             # Sentence furniture ("When", "The", "Her") is dropped from the front of a run.
-            while words and words[0].rstrip("'’s") in self.lex.stop_capitalised | {"I"}:
+            # Sentence furniture ("When", "Her") and a leading job ("CEO Grace Liu") are not part of a name.
+            while words and (
+                words[0].rstrip("'’s") in self.lex.stop_capitalised | {"I"} or words[0].lower() in self.lex.jobs
+            ):
                 start += len(words[0]) + 1
                 words = words[1:]
+            # Names are written in title case: "AI", "FBI" and a premise in capitals name nobody.
+            words = words if all(any(ch.islower() for ch in w) for w in words) else []
             while words and words[-1] in ("de", "van", "von", "da", "del", "di", "le", "la"):
                 words = words[:-1]
             if not words:
@@ -161,9 +166,21 @@ class _Reader:
             name = " ".join(words)
             name = re.sub(r"['’]s$", "", name)
             if name.lower() in self.lex.jobs or name.lower() in self.lex.relations:
-                continue  # "CEO" and "Grandma" are a job and a relation, not names
+                continue  # "Grandma" is a relation, not a name
+            following = re.match(r"\s+([a-z][a-z\-]+)", self.text[start + len(name) :])
+            if (
+                " " not in name
+                and following
+                and following.group(1) in self._nouns()
+                and (name not in self.lex.known_places)
+            ):
+                continue  # "a Victorian maid": an adjective before a noun, not a name
             out.append(_Mention(start, start + len(name), name))
         return out
+
+    def _nouns(self) -> set[str]:
+        lex = self.lex
+        return {w for w in (*lex.jobs, *lex.relations, *lex.places, *lex.objects) if " " not in w}
 
     def _place_like(self, mention: _Mention) -> bool:
         words = mention.text.split()
@@ -372,6 +389,12 @@ class _Reader:
         for start, end, noun in _phrases(self.text, sorted(self.lex.places, key=len, reverse=True)):
             if any(start < e and s < end for s, e in self.place_spans):
                 continue
+            before = self.text[max(0, start - 40) : start]
+            determined = re.search(
+                r"(?:\b(?:the|a|an|his|her|their|my|its|in|at|to|from)|['’]s)\s+(?:[a-z\-]+\s+)?$", before
+            )
+            if noun in self.lex.ambiguous_objects and not determined:
+                continue  # "trains his granddaughter": a verb, not a train
             self._add_place(noun, f"the {noun}", start, end, interior=self.lex.places[noun])
 
     def _find_objects(self) -> list[PremiseThing]:

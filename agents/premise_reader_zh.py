@@ -182,7 +182,8 @@ class _Reader:
                 if len(name) < size or start + size not in bounds or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
                     continue
                 given = name[1:]
-                if not self._surname_ok(name) or given in self.lex.titles or name in self.lex.not_names:
+                nickname = size == 2 and name[0] == "阿"  # "宫女阿蛮": 阿 + one character is a name
+                if not (self._surname_ok(name) or nickname) or given in self.lex.titles or name in self.lex.not_names:
                     continue
                 if name in self.lex.relations or name in self.lex.places or name in self.lex.objects:
                     continue
