@@ -90,7 +90,7 @@ def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script
     if reveal_planned:
         if not any(line.reveals for line in middle):
             out.append("planned reveal not in the middle")
-    elif not any(line.text == brief.key_beats[2] for line in middle):
+    elif not any(plays(brief.key_beats[2], line.text) for line in middle):
         out.append("turn beat missing from the middle")
     for change in brief.planned_changes:
         if change not in script.state_changes:
@@ -113,7 +113,8 @@ def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script
     terms = list(canon.world.forbidden_terms)
     modern = MODERN_EN + MODERN_ZH if canon.world.technology == "pre_industrial" else ()
     for number, scene in enumerate(script.scenes, start=1):
-        if scene.id != f"s{number:02d}" or scene.location_id not in brief.location_ids:
+        # The cold open may stay where the last episode cut, with the people who were there.
+        if scene.id != f"s{number:02d}" or scene.location_id not in [*brief.location_ids, *carry.cliffhanger_ids]:
             out.append(f"{scene.id}: id or location")
         if scene.story_day < max(last_day, brief.story_day):
             out.append(f"{scene.id}: story day goes back")
@@ -123,7 +124,9 @@ def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script
         elif scene.story_day == last_day and last_clock is not None and minutes <= last_clock:
             out.append(f"{scene.id}: clock not after previous scene")
         last_day, last_clock = scene.story_day, minutes
-        if not set(scene.character_ids) <= set(brief.character_ids) or not set(scene.character_ids) <= alive:
+        allowed = {*brief.character_ids, *carry.cliffhanger_ids}
+        # A flashback may show someone the story has already lost.
+        if not set(scene.character_ids) <= allowed or not (scene.flashback or set(scene.character_ids) <= alive):
             out.append(f"{scene.id}: cast outside brief or not alive")
         if set(scene.character_ids) & gone:
             out.append(f"{scene.id}: a character who left is back")

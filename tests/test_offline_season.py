@@ -16,6 +16,7 @@ from agents.offline.writer import cover_cast
 from dramaroom.config import SeriesConfig, load_config
 from memory.schema import Canon, Carryover, EpisodeBrief, Script, SeriesBible
 from tests.fixtures_offline import _carry, _fold, plan_season, write_script
+from tests.offline_rules import problems, slips
 
 SEASONS = [
     ("A night-shift paramedic finds out her late father's partner framed him, and goes after the truth", "en", None),
@@ -34,23 +35,23 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?。！？])\s*", text) if _key(s)]
 
 
-def _write_season(bible: SeriesBible, seed: int, episodes: int) -> list[tuple[EpisodeBrief, Canon, Script]]:
+def _write_season(bible: SeriesBible, seed: int, episodes: int) -> list[tuple[EpisodeBrief, Canon, Carryover, Script]]:
     """Write a season as production does: each call sees the committed scripts before it and the last cut."""
     committed: list[Script] = []
     writer = OfflineWriter(seed=seed, slip_rate=0.0, history=lambda n: [s for s in committed if s.episode < n])
     canon, carry = bible.canon, Carryover()
     out = []
     for brief in bible.plan.episodes[:episodes]:
-        cut = committed[-1] if committed else None
-        script = write_script(writer, bible, brief, canon, carry.with_cliffhanger(cut))
-        out.append((brief, canon, script))
+        carry = carry.with_cliffhanger(committed[-1] if committed else None)
+        script = write_script(writer, bible, brief, canon, carry)
+        out.append((brief, canon, carry, script))
         committed.append(script)
         canon, carry = _fold(canon, script), _carry(carry, script)
     return out
 
 
 @pytest.fixture(scope="module", params=SEASONS, ids=["en-revenge", "en-romance", "zh-workplace", "zh-period"])
-def written(request: pytest.FixtureRequest) -> tuple[SeriesBible, list[tuple[EpisodeBrief, Canon, Script]]]:
+def written(request: pytest.FixtureRequest) -> tuple[SeriesBible, list[tuple[EpisodeBrief, Canon, Carryover, Script]]]:
     premise, language, genre = request.param
     bible = plan_season(premise, language, episodes=14, seed=5, genre=genre)
     return bible, _write_season(bible, 5, 14)
@@ -61,7 +62,7 @@ def test_no_dialogue_sentence_is_said_twice_in_a_season(written: tuple[SeriesBib
     said: Counter[str] = Counter()
     masked: Counter[str] = Counter()
     names = sorted({n for c in bible.canon.characters for n in (c.name, *c.aliases) if len(n) >= 2}, key=len)
-    for _, _, script in episodes:
+    for _, _, _, script in episodes:
         for line in script.lines():
             if line.kind != "dialogue":
                 continue
@@ -84,7 +85,7 @@ def test_each_cold_open_picks_up_the_previous_cliffhanger(written: tuple[SeriesB
     bible, episodes = written
     lead = next(c.id for c in bible.canon.characters if c.role == "protagonist")
     picked = 0
-    for (_, canon, before), (_, _, after) in itertools.pairwise(episodes):
+    for (_, canon, _, before), (_, _, _, after) in itertools.pairwise(episodes):
         last_scene, last_line = before.scenes[-1], before.scenes[-1].lines[-1]
         raised = {last_line.speaker_id} if last_line.speaker_id else set()
         raised |= {c.id for c in canon.characters if mentions(last_line.text, c, canon.language)}
@@ -104,9 +105,16 @@ def test_each_cold_open_picks_up_the_previous_cliffhanger(written: tuple[SeriesB
     assert picked >= 0.9 * (len(episodes) - 1)
 
 
+def test_every_script_obeys_the_story_rules_with_cold_opens_and_flashbacks(written: tuple[SeriesBible, list]) -> None:
+    _, episodes = written
+    for brief, canon, carry, script in episodes:
+        assert problems(canon, brief, carry, script) == [], brief.number
+        assert slips(canon, carry, script) == [], brief.number
+
+
 def test_speakers_address_only_people_in_the_scene(written: tuple[SeriesBible, list]) -> None:
     _bible, episodes = written
-    for _, canon, script in episodes:
+    for _, canon, _, script in episodes:
         for scene in script.scenes:
             for line in scene.lines:
                 if line.kind != "dialogue":
@@ -122,7 +130,7 @@ def test_speakers_address_only_people_in_the_scene(written: tuple[SeriesBible, l
 def test_every_planned_cast_member_is_on_screen(written: tuple[SeriesBible, list]) -> None:
     bible, episodes = written
     seen: set[str] = set()
-    for brief, _, script in episodes:
+    for brief, _, _, script in episodes:
         present = {c for scene in script.scenes for c in scene.character_ids}
         assert set(brief.character_ids) - present == set(), brief.number
         seen |= present
@@ -134,9 +142,9 @@ def test_the_same_seed_writes_the_same_season_and_another_seed_does_not() -> Non
     bible = plan_season(
         "A courier learns the parcel she carries every Friday holds her missing sister's letters", seed=3
     )
-    first = [s for _, _, s in _write_season(bible, 3, 4)]
-    again = [s for _, _, s in _write_season(bible, 3, 4)]
-    other = [s for _, _, s in _write_season(bible, 4, 4)]
+    first = [s for *_, s in _write_season(bible, 3, 4)]
+    again = [s for *_, s in _write_season(bible, 3, 4)]
+    other = [s for *_, s in _write_season(bible, 4, 4)]
     assert first == again
     assert first != other
 
@@ -145,8 +153,8 @@ def test_a_resumed_episode_is_written_exactly_as_before() -> None:
     # After a crash the writer is rebuilt and re-reads the committed scripts: the episode must not change.
     bible = plan_season("A disgraced chef cooks for the critic who ruined her", seed=8, episodes=5)
     season = _write_season(bible, 8, 4)
-    committed = [s for _, _, s in season[:3]]
-    brief, canon, original = season[3]
+    committed = [s for *_, s in season[:3]]
+    brief, canon, _, original = season[3]
     fresh = OfflineWriter(seed=8, slip_rate=0.0, history=lambda n: [s for s in committed if s.episode < n])
     carry = Carryover()
     for script in committed:

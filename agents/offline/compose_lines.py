@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from agents.offline.compose_cast import role_map, short_name
-from agents.offline.grammar import Genre, Lexicon, fields, fill, lexicon, registers
-from agents.offline.said import SaidSoFar, sentences
+from agents.offline.compose_wording import capital, folder, vary
+from agents.offline.grammar import Genre, Lexicon, fields, fill, lexicon, phrasebook, registers
+from agents.offline.said import SaidSoFar
 from memory.schema import Canon, Character, Script, Secret
 
 _VILLAINS = frozenset({"foe", "rival"})
@@ -77,7 +78,9 @@ class LineWriter:
         self.key_of = {c.id: k for k, c in self.roles.items()}
         self.used: set[str] = set()
         names = [n for c in canon.characters for n in (c.name, *c.aliases, short_name(c, canon.language))]
-        self.said = SaidSoFar(canon.language, earlier, names)
+        earlier = list(earlier)
+        self.said = SaidSoFar(canon.language, earlier, names, fold=folder(canon.language))
+        self.actions = SaidSoFar(canon.language, earlier, names, kind="action")
         # The scene being written: who else is in the room to be spoken about, and where it is.
         self.scene_cast: list[str] = []
         self.place = ""
@@ -267,35 +270,10 @@ class LineWriter:
         third of the draws, combinations otherwise."""
         order = [*stock[:2], *combined, *stock[2:]] if self.rng.random() < 0.35 else [*combined, *stock]
         for template in order:
-            text = _capital(fill(template, values), self.language)
+            text = vary(self.rng, self.language, capital(fill(template, values), self.language))
             if self.clean(text):
                 source.setdefault(text, template)
                 yield text
-
-    def freshen(self, text: str, emotion: str) -> str:
-        """Return a planned line (a brief's hook or cliffhanger) with any sentence the season has said reworded.
-
-        A repeated sentence gets a lead of the emotion's register in front, keeping its words (so the line still
-        plays the planned beat); one no lead can save is left out when the line has other sentences.
-        """
-        register = next((r for r in registers(self.language) if emotion in r.emotions), registers(self.language)[0])
-        values = {"other": "", "place": self.place}
-        leads = [fill(t, values) for t in register.leads if all(values.get(f) for f in fields(t))]
-        joiner = "" if self.language == "zh" else " "
-        kept: list[str] = []
-        parts = sentences(text, self.language)
-        for sentence in parts:
-            if self.said.fresh(sentence):
-                kept.append(sentence)
-                continue
-            body = sentence if self.language == "zh" or _named_first(sentence, self.canon) else _lower(sentence)
-            self.rng.shuffle(leads)
-            reworded = next((f"{lead}{joiner}{body}" for lead in leads if self.said.fresh(f"{lead}{joiner}{body}")), "")
-            if reworded:
-                kept.append(reworded)
-            elif len(parts) == 1:
-                kept.append(sentence)
-        return joiner.join(kept) or text
 
     def reaction(self, speaker_id: str | None = None, listener_id: str | None = None) -> str:
         """Return a stunned reaction line the season has not heard yet."""
@@ -332,20 +310,20 @@ class LineWriter:
         return text
 
     def establishing(self, char_ids: list[str]) -> str:
-        """Return an action line opening a scene with the people in it."""
+        """Return an action line opening a scene with the people in it, worded as the season has not yet seen."""
         names = [self.short(c) for c in char_ids]
+        values = {"a": names[0], "b": names[1] if len(names) > 1 else "", "place": self.place}
         # "Finds {b} alone" / "独自" lines only fit a two-person scene.
         pool = [
             t
-            for t in self.lex.establishing
-            if (len(names) >= 2 or "{b}" not in t) and (len(names) <= 2 or not ("alone" in t or "独自" in t))
+            for t in (*phrasebook(self.language).establishing, *self.lex.establishing)
+            if all(values.get(f) for f in fields(t)) and (len(names) <= 2 or not ("alone" in t or "独自" in t))
         ]
         self.rng.shuffle(pool)
-        for template in pool:
-            text = fill(template, {"a": names[0], "b": names[1] if len(names) > 1 else names[0]})
-            if text not in self.used and self.clean(text):
-                self.used.add(text)
-                return text
+        text = self.actions.pick(t for t in (fill(p, values) for p in pool) if t not in self.used and self.clean(t))
+        if text:
+            self.used.add(text)
+            return text
         return fill(self.lex.establishing[1], {"a": names[0]})
 
     def handover(self, giver_id: str, taker_id: str, prop_name: str) -> str:
@@ -362,21 +340,3 @@ class LineWriter:
             if self.clean(text):
                 return text
         return fill(self.lex.exit_fallback, {"x": self.short(char_id)})
-
-
-def _capital(text: str, language: str) -> str:
-    """Capitalise an English line's first letter (a core clause starts in lower case)."""
-    if language == "zh" or not text:
-        return text
-    return text[0].upper() + text[1:]
-
-
-def _lower(text: str) -> str:
-    """Lower-case an English sentence's first letter, so a lead can go in front of it."""
-    return text[:1].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text
-
-
-def _named_first(text: str, canon: Canon) -> bool:
-    """Tell whether an English sentence starts with a character's name (which keeps its capital)."""
-    first = text.split(" ", 1)[0].strip(",.!?;:")
-    return any(first in (c.name.split(" ")[0], *c.aliases) for c in canon.characters)

@@ -60,11 +60,8 @@ def pickup_line(writer: LineWriter, rng: random.Random, cut: Cut, place: str, pr
     values = {"a": people[0], "b": people[1] if len(people) > 1 else "", "place": place, "prop": prop}
     pool = [t for t in phrasebook(writer.language).pickups if all(values.get(f) for f in fields(t))]
     rng.shuffle(pool)
-    for template in pool:
-        text = fill(template, values)
-        if writer.clean(text):
-            return text
-    return writer.establishing(cut.people)
+    text = writer.actions.pick(t for t in (fill(p, values) for p in pool) if writer.clean(t))
+    return text or writer.establishing(cut.people)
 
 
 def answer_line(writer: LineWriter, rng: random.Random, emotion: str, speaker: str, listener: str) -> str:

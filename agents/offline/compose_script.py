@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from agents.offline.compose_flashback import OPENERS, LineSlot, ghosts, line_count, stage_flashback
 from agents.offline.compose_lines import LineWriter, mentions
 from agents.offline.compose_pickup import answer_line, pickup_line, raise_stakes, read_cut
 from agents.offline.compose_staging import (
@@ -16,6 +17,7 @@ from agents.offline.compose_staging import (
     stage_props,
     summarise,
 )
+from agents.offline.compose_wording import freshen, stage
 from agents.offline.grammar import parse_spoken
 from agents.offline.timing import time_of_day
 from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Line, Scene, Script
@@ -34,20 +36,7 @@ class DraftInput:
     earlier: tuple[Script, ...] = ()
 
 
-@dataclass
-class _Slot:
-    """One line to be written: what kind it is and, once cast, who says it."""
-
-    kind: str
-    text: str = ""
-    speaker: str | None = None
-    needs: set[str] = field(default_factory=set)
-    reveals: list[str] = field(default_factory=list)
-
-
-def line_count(target_seconds: int) -> int:
-    """Scale 10-20 lines to the runtime: about 18 at 90 seconds, so talk fills most of the screen time."""
-    return min(20, max(10, round(18 * target_seconds / 90)))
+_Slot = LineSlot
 
 
 class _Drafter:
@@ -66,6 +55,9 @@ class _Drafter:
         present += [c for c in self.cut.people if c not in present]
         self.present = present
         self.places: list[str] = []
+        self.ghosts = ghosts(data.canon, data.brief)
+        self.flashback: int | None = None
+        self._flashback_cast: list[str] | None = None
         hero = self.writer.roles.get("hero")
         self.hero = hero.id if hero is not None and hero.id in present else present[0]
         self.events = planned_events(data.canon, data.brief, present)
@@ -111,7 +103,7 @@ class _Drafter:
             slots[turn + 1] = _Slot("reaction", speaker=learner, needs={learner})
         else:
             beat = self.brief.key_beats[2]
-            slots[turn] = _Slot("beat", beat, None, self._mentioned(beat))
+            slots[turn] = _Slot("beat", beat, None, self._mentioned(beat), beat=2)
             slots[turn + 1] = _Slot("reaction")
         if self.events.exits:
             char_id, _ = self.events.exits[0]
@@ -130,12 +122,17 @@ class _Drafter:
             beat = self.brief.key_beats[1]
             if self.events.handover is None:
                 index = self.rng.choice(free[:-1] or free)
-                slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
+                slots[index] = _Slot("beat", beat, None, self._mentioned(beat), beat=1)
                 if index + 1 < turn - 1 and slots[index + 1].kind == "filler":
                     # The people the beat names play it out: the first of them speaks to the second.
                     actor, target = self._beat_people(beat)
                     slots[index + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
         return slots
+
+    def _stage_flashback(self, slots: list[_Slot], bounds: list[int], casts: list[list[str]]) -> None:
+        """Play a middle scene in the past with the brief's lost characters in it, each speaking once."""
+        self.flashback = stage_flashback(slots, bounds, casts, self.ghosts)
+        self._flashback_cast = casts[self.flashback] if self.flashback is not None else None
 
     def _beat_people(self, beat: str) -> tuple[str, str]:
         """Return who acts in a beat and who it is done to: the first two present people it names, in order."""
@@ -149,8 +146,11 @@ class _Drafter:
 
     def _bounds(self, slots: list[_Slot]) -> list[int]:
         count = len(slots)
-        wanted = self.rng.choice((1, 2)) if count <= 11 else self.rng.choice((2, 2, 3))
         turn = count // 2
+        if self.ghosts and turn - 1 - 3 >= 3 and count - (turn - 1) >= 3:
+            # A middle scene of talk before the turn, so the lost can be seen in a flashback.
+            return [0, 3, turn - 1]
+        wanted = self.rng.choice((1, 2)) if count <= 11 else self.rng.choice((2, 2, 3))
         for scenes in range(wanted, 0, -1):
             starts = [b for b in range(3, count - 2) if b != turn + 1]
             if scenes == 1:
@@ -257,9 +257,13 @@ class _Drafter:
             text = slot.text if writer.clean(slot.text) else writer.establishing(cast)
             if slot.kind == "cliff":
                 text = raise_stakes(writer, self.rng, text, None, cast)
-            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))
+            elif slot.kind == "beat" and text == slot.text:
+                text = stage(writer, text)
+            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None), beat=slot.beat)
         if slot.kind == "establish":
-            return Line(id="", kind="action", text=writer.establishing(cast), emotion=writer.emotion(intensity, None))
+            opener = OPENERS.get(self.canon.language, "") if cast is self._flashback_cast else ""
+            text = opener + writer.establishing(cast)
+            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))
         if slot.kind == "handover" and self.events.handover is not None:
             prop_id, giver, taker = self.events.handover
             moved = self.canon.prop(prop_id)
@@ -298,7 +302,7 @@ class _Drafter:
             emotion, text = writer.emotion(intensity, speaker, listener, self.phase), slot.text
             if slot.kind == "cliff":
                 text = raise_stakes(writer, self.rng, text, speaker, cast)
-            text = writer.freshen(text, emotion)
+            text = freshen(writer, text, emotion)
             writer.said.add(text)
         else:
             emotion = writer.emotion(intensity, speaker, listener, self.phase)
@@ -342,6 +346,7 @@ class _Drafter:
         slots = self._slots(count)
         bounds = self._bounds(slots)
         casts = self._cast_scenes(slots, bounds)
+        self._stage_flashback(slots, bounds, casts)
         locations = self.brief.location_ids
         self.places = [locations[n % len(locations)] for n in range(len(bounds))]
         if self.cut.location is not None:
@@ -368,7 +373,8 @@ class _Drafter:
                     wardrobe=pick_wardrobe(
                         self.rng, self.canon, self.data.carryover, self.events.other, day, cast, chosen
                     ),
-                    props=uses[number],
+                    props=[] if number == self.flashback else uses[number],
+                    flashback=number == self.flashback,
                     lines=lines,
                 )
             )

@@ -217,6 +217,12 @@ class Phrasebook:
     pickup_leads: tuple[str, ...]
     # Clauses that put a witness ({b}) into an action cliffhanger that otherwise shows only the lead.
     witnesses: tuple[str, ...]
+    # Scene openings with the people ({a}, {b}) and the place ({place}).
+    establishing: tuple[str, ...]
+    # Openings that re-stage a planned beat the season has already shown in those words.
+    stagings: tuple[str, ...]
+    # Interchangeable words ("I'm" / "I am", 现在 / 此刻): a line may use any of a group, so stock wording varies.
+    swaps: tuple[tuple[str, ...], ...]
 
 
 def phrasebook(language: str) -> Phrasebook:
@@ -237,6 +243,9 @@ def _phrasebook(language: str) -> Phrasebook:
         pickups=_tuples(data["pickups"]),
         pickup_leads=_tuples(data["pickup_leads"]),
         witnesses=_tuples(data["witnesses"]),
+        establishing=_tuples(data["establishing"]),
+        stagings=_tuples(data["stagings"]),
+        swaps=_tuples(data["swaps"]),
     )
 
 

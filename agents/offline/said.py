@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from memory.schema import Script
 
@@ -52,17 +52,29 @@ class SaidSoFar:
     viewer, so sentences are also compared with the cast's names masked.
     """
 
-    def __init__(self, language: str, earlier: Iterable[Script] = (), names: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        language: str,
+        earlier: Iterable[Script] = (),
+        names: Iterable[str] = (),
+        kind: str = "dialogue",
+        fold: Callable[[str], str] | None = None,
+    ) -> None:
         self.language = language
+        # Folds interchangeable wordings ("i am" / "im") together, so a reworded line is still the same line.
+        self._fold = fold or (lambda key: key)
         self.keys: set[str] = set()
         self.masked: set[str] = set()
         self.grams: Counter[tuple[str, ...]] = Counter()
+        earlier = list(earlier)
+        # Earlier episodes may name people this episode's canon slice leaves out; their cues still name them.
+        names = [*names, *(line.cue for script in earlier for line in script.lines() if line.cue)]
         folded = sorted({k for n in names if len(k := normalise(n, language)) >= 2}, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in folded)
         self._names = re.compile(body if language == "zh" else rf"\b(?:{body})\b") if folded else None
         for script in earlier:
             for line in script.lines():
-                if line.kind == "dialogue":
+                if line.kind == kind:
                     self.add(line.text)
 
     def fresh(self, text: str) -> bool:
@@ -74,7 +86,7 @@ class SaidSoFar:
         return not any(k in self.keys or self._mask(k) in self.masked for k in keys)
 
     def _mask(self, key: str) -> str:
-        return self._names.sub("@", key) if self._names is not None else key
+        return self._fold(self._names.sub("@", key) if self._names is not None else key)
 
     def staleness(self, text: str) -> float:
         """Share of the text's 4-grams already said this season (0 is entirely new wording)."""
@@ -92,7 +104,7 @@ class SaidSoFar:
                 self.masked.add(self._mask(key))
                 self.grams.update(_grams(key, self.language))
 
-    def pick(self, candidates: Iterable[str], sample: int = 10) -> str:
+    def pick(self, candidates: Iterable[str], sample: int = 40) -> str:
         """Return the least stale fresh candidate among the first `sample` fresh ones (in the given order), or ''."""
         fresh: list[str] = []
         for text in candidates:

@@ -31,7 +31,6 @@ from memory.schema import (
     BriefBatch,
     Canon,
     Carryover,
-    CharacterStatus,
     EpisodeBrief,
     Finding,
     LlmFindings,
@@ -99,7 +98,8 @@ def cover_cast(series: SeriesBible, most: int = 4) -> SeriesBible:
     """
     briefs = [b.model_copy(deep=True) for b in series.plan.episodes]
     cast = {c for b in briefs for c in b.character_ids}
-    missing = [c.id for c in series.canon.characters if c.id not in cast and c.status == CharacterStatus.ALIVE]
+    # One who is dead before the season starts is still a person the premise named: a flashback shows them.
+    missing = [c.id for c in series.canon.characters if c.id not in cast]
     if not missing or len(briefs) < 2:
         return series
     for index, char_id in enumerate(missing):
