@@ -218,9 +218,13 @@ class BriefWriter:
         count = self.rng.choice((1, 2, 2, 3))
         location_ids = [loc.id for loc in self.rng.sample(self.locations, min(count, len(self.locations)))]
         if self.premise is not None and self.premise.place_ids:
-            # Scene one of every episode is at one of the premise's own places, in turn.
-            first = self.premise.place_ids[(number - 1) % len(self.premise.place_ids)]
-            location_ids = [first, *(i for i in location_ids if i != first)][: max(count, 1)]
+            # Scene one of every episode is at one of the premise's own places, in turn; episodes 1 and 2
+            # share out all of them between their scenes, so every premise place is on screen early.
+            places = self.premise.place_ids
+            own = [places[(number - 1) % len(places)]]
+            if number <= 2:
+                own += [p for i, p in enumerate(places) if i % 2 == number - 1 and p not in own][:2]
+            location_ids = [*own, *(i for i in location_ids if i not in own)][: max(count, len(own))]
         return EpisodeBrief(
             number=number,
             title=self._title(number),
@@ -298,6 +302,7 @@ class BriefWriter:
         if number <= 2:
             beats[0] = self._premise_frame("setup", values) or beats[0]
             beats[1] = self._premise_frame("person_beat", values) or beats[1]
+            beats[2] = self._premise_frame("person_turn", values) or beats[2]
             key = "object_cliff" if number == 1 else "person_cliff"
             cliff = self._premise_frame(key, values) or self._premise_frame("place_cliff", values) or cliff
         return hook, beats, cliff

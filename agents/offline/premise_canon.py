@@ -288,5 +288,5 @@ class PremiseBeats:
         keys = sorted((k for k in self.people if k in present), key=lambda k: k not in self.kin)
         here = [self.kin.get(k) or present[k] for k in keys]
         if here:
-            values["person"] = here[(number - 1) % len(here)] if number > 2 else here[0]
+            values["person"] = here[(number - 1) % len(here)]
         return values
