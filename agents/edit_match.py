@@ -145,6 +145,16 @@ def first_playing(lines: list[Line], target: str) -> int | None:
     return next((i for i, line in enumerate(lines) if plays(line.text, target)), None)
 
 
+def plays_beat(line: Line, index: int | None, text: str) -> bool:
+    """Tell whether a line plays a beat: tagged with its index, or holding most of its words."""
+    return (index is not None and line.beat == index) or plays(line.text, text)
+
+
+def first_playing_beat(lines: list[Line], index: int | None, text: str) -> int | None:
+    """Return the index of the first line that plays the beat, or None."""
+    return next((i for i, line in enumerate(lines) if plays_beat(line, index, text)), None)
+
+
 def beat_text(brief: EpisodeBrief | None, index: int | None, text: str) -> str:
     """Return a beat's words: the brief's beat at the index, else the words given."""
     if brief is not None and index is not None and 0 <= index < len(brief.key_beats):
@@ -155,7 +165,7 @@ def beat_text(brief: EpisodeBrief | None, index: int | None, text: str) -> str:
 def beat_positions(script: Script, brief: EpisodeBrief, indexes: list[int]) -> dict[int, int | None]:
     """Map each beat index to the flat line index that first plays it (None when no line does)."""
     lines = script.lines()
-    return {i: first_playing(lines, brief.key_beats[i]) for i in indexes if 0 <= i < len(brief.key_beats)}
+    return {i: first_playing_beat(lines, i, brief.key_beats[i]) for i in indexes if 0 <= i < len(brief.key_beats)}
 
 
 def tone_emotions(tone: str) -> tuple[str, ...]:

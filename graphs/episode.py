@@ -21,6 +21,7 @@ from graphs.episode_requests import (
     revision_line,
     script_outcomes,
     shot_outcomes,
+    still_raised,
     still_unmet,
     unparsed_outcomes,
 )
@@ -139,7 +140,8 @@ async def review_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) 
         ctx, state["script"], ctx.bible.canon_at(number), ctx.bible.carryover_at(number)
     )
     review = _respecting(review, state)
-    update: Update = {"continuity": review, "notes": _actionable(review) + list(state.get("unmet", []))}
+    unmet = still_raised(state.get("unmet", []), review)
+    update: Update = {"continuity": review, "notes": _actionable(review) + unmet, "unmet": unmet}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "continuity", _ids(review)))
     return update
@@ -150,7 +152,8 @@ async def review_ethics(state: EpisodeState, runtime: Runtime[RoomContext]) -> U
     ctx = runtime.context
     number = state["episode"]
     review = await ethics.review_script(ctx, state["script"], ctx.bible.canon_at(number))
-    update: Update = {"ethics": review, "notes": _actionable(review) + list(state.get("unmet", []))}
+    unmet = still_raised(state.get("unmet", []), review)
+    update: Update = {"ethics": review, "notes": _actionable(review) + unmet, "unmet": unmet}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", _verdict_line(review), number, "ethics", _ids(review)))
     return update
@@ -198,7 +201,8 @@ async def review_shots(state: EpisodeState, runtime: Runtime[RoomContext]) -> Up
     ctx = runtime.context
     number = state["episode"]
     review = continuity.review_shots(state["shots"], state["script"], ctx.bible.canon_at(number))
-    update: Update = {"shot_review": review, "shot_notes": _actionable(review) + list(state.get("shot_unmet", []))}
+    unmet = still_raised(state.get("shot_unmet", []), review)
+    update: Update = {"shot_review": review, "shot_notes": _actionable(review) + unmet, "shot_unmet": unmet}
     _save_review(ctx, state, update)
     ctx.on_event(RoomEvent("verdict", "shots " + _verdict_line(review), number, "review_shots", _ids(review)))
     return update

@@ -20,7 +20,7 @@ from agents.edit_verify import verify, verify_shots
 from agents.room import RoomContext
 from graphs.state import TrackedRequest
 from memory.edits import EditRequest, Rename, RequestOutcome, is_shot_request
-from memory.schema import Canon, EpisodeBrief, Finding, Script, ShotList
+from memory.schema import Canon, EpisodeBrief, Finding, Review, Script, ShotList
 
 UNMET_CHECK = "edit_request_unmet"
 Origin = Literal["continuity", "ethics", "human"]
@@ -31,6 +31,7 @@ class NoteRead(BaseModel):
 
     requests: list[EditRequest] = Field(default_factory=list)
     unparsed: list[str] = Field(default_factory=list, description="Parts of the note that became no request.")
+    warnings: list[str] = Field(default_factory=list, description="What the parser could not resolve, in words.")
     mode: Literal["offline", "model"] = "offline"
 
 
@@ -56,7 +57,12 @@ async def read_note(
     if parser is None:
         return NoteRead(unparsed=[note] if note.strip() else [])
     reading = await parser(ctx, note, script=script, canon=canon, brief=brief, shots=shots)
-    return NoteRead(requests=list(reading.requests), unparsed=list(reading.unparsed), mode=reading.mode)
+    return NoteRead(
+        requests=list(reading.requests),
+        unparsed=list(reading.unparsed),
+        warnings=[str(w) for w in getattr(reading, "warnings", [])],
+        mode=reading.mode,
+    )
 
 
 def unparsed_outcomes(reading: NoteRead, note: str, *, model_writes: bool) -> list[RequestOutcome]:
@@ -198,6 +204,17 @@ def respecting_producer(findings: list[Finding], tracked: Sequence[TrackedReques
     return out
 
 
+def still_raised(unmet: Sequence[Finding], review: Review) -> list[Finding]:
+    """Keep the unmet requests that still stand after a fresh review.
+
+    A reviewer's own request stands only while that reviewer still flags the same place: the re-review is the
+    authority on its checks (a regenerated shot list renumbers shots, so an id-level request can miss while the
+    problem is gone). The producer's requests always stand until they are met or the producer decides.
+    """
+    flagged = {f.location for f in review.findings if f.severity != "info"}
+    return [u for u in unmet if u.reviewer != review.reviewer or u.location in flagged]
+
+
 def _quoted(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"
@@ -234,6 +251,8 @@ def outcome_summary(outcomes: Sequence[RequestOutcome], notes: Sequence[Finding]
     for_director = [r for n in notes for r in n.requests if is_shot_request(r)]
     if for_director and not any(o.request is not None and is_shot_request(o.request) for o in outcomes):
         parts.append(f"{len(for_director)} shot request{'s' if len(for_director) > 1 else ''} left for the director")
+    if any(n.check == "producer_rejection" for n in notes):
+        parts.append("rewritten afresh: the rejection carried no note")
     if unchanged:
         parts.append("redrafted unchanged")
     return "; ".join(parts) or "no requests to check"

@@ -19,7 +19,12 @@ def _revisions_used(state: EpisodeState) -> int:
 def _revision_at_rejection(state: EpisodeState, rejections: int) -> int:
     if not rejections:
         return 0
-    drafts = [r for r in state.get("history", []) if r.artifact == "script" and r.reviewer == "human"]
+    # The draft that answered the producer's note, not a later one that re-asks one of its unmet requests.
+    drafts = [
+        r
+        for r in state.get("history", [])
+        if r.artifact == "script" and any(f.id.startswith("human:") for f in r.caused_by)
+    ]
     return drafts[-1].revision if drafts else 0
 
 

@@ -282,6 +282,12 @@ class Line(_Model):
     emotion: Emotion = Field(default="neutral", description="How it is delivered or played.")
     parenthetical: str = Field(default="", description="Short acting direction for dialogue, may be empty.")
     reveals: list[str] = Field(default_factory=list, description="Secret ids this line reveals to the listeners.")
+    beat: int | None = Field(
+        default=None,
+        ge=0,
+        le=8,
+        description="Index (0-based) of the brief's key beat this line dramatises, if it plays one; null otherwise.",
+    )
 
 
 class Scene(_Model):

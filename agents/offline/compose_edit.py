@@ -53,7 +53,7 @@ class Editor:
         lines = self.script.lines()
         if line.reveals or (lines and line.id in (lines[0].id, lines[-1].id)):
             return True
-        return any(plays(line.text, beat) for beat in self.brief.key_beats)
+        return line.beat is not None or any(plays(line.text, beat) for beat in self.brief.key_beats)
 
     def alive(self, character_id: str) -> bool:
         """Tell whether canon has this character alive, so they can be on screen."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.continuity_timeline import clock_fits, typical_clock
-from agents.edit_match import beat_text, first_playing, plays, tone_emotions
+from agents.edit_match import beat_text, first_playing_beat, plays_beat, tone_emotions
 from agents.offline.compose_edit import Editor
 from agents.offline.timing import format_clock, parse_clock, time_of_day
 from memory.edits import AddBeat, ChangeMoment, ChangeTone, DropBeat, MoveScene, ReorderBeats, ResizeScene
@@ -119,7 +119,7 @@ def _flat(ed: Editor) -> list[tuple[Scene, Line]]:
     return [(s, ln) for s in ed.script.scenes for ln in s.lines]
 
 
-def _insert_at(ed: Editor, flat_index: int, text: str) -> None:
+def _insert_at(ed: Editor, flat_index: int, text: str, beat: int | None = None) -> None:
     """Insert a beat's action line (and a reaction) before the line at a flat index of the script."""
     flat = _flat(ed)
     flat_index = max(1, min(flat_index, len(flat)))
@@ -127,7 +127,8 @@ def _insert_at(ed: Editor, flat_index: int, text: str) -> None:
         scene, index = flat[flat_index][0], flat[flat_index][0].lines.index(flat[flat_index][1])
     else:
         scene, index = ed.script.scenes[-1], len(ed.script.scenes[-1].lines)
-    ed.insert(scene, index, ed.action(scene, ed.sentence(text)))
+    line = ed.action(scene, ed.sentence(text))
+    ed.insert(scene, index, line.model_copy(update={"beat": beat}))
     _react(ed, scene, index + 1)
 
 
@@ -136,7 +137,7 @@ def add_beat(ed: Editor, r: AddBeat) -> bool:
     lines = ed.script.lines()
     where = len(lines) - 1
     if r.position is not None and r.position < len(ed.brief.key_beats):
-        found = first_playing(lines, ed.brief.key_beats[r.position])
+        found = first_playing_beat(lines, r.position, ed.brief.key_beats[r.position])
         where = found if found is not None else round(r.position * len(lines) / len(ed.brief.key_beats))
     _insert_at(ed, where, r.text)
     return True
@@ -148,7 +149,7 @@ def drop_beat(ed: Editor, r: DropBeat) -> bool:
     if not text:
         return False
     for scene in ed.script.scenes:
-        kept = [ln for ln in scene.lines if not plays(ln.text, text)]
+        kept = [ln for ln in scene.lines if not plays_beat(ln, r.index, text)]
         if not kept:
             kept = [ed.action(scene, ed.writer.establishing(scene.character_ids or ed.brief.character_ids[:1]))]
         scene.lines = kept
@@ -162,11 +163,11 @@ def reorder_beats(ed: Editor, r: ReorderBeats) -> bool:
         return False
     for i in sorted(r.order):
         lines = ed.script.lines()
-        if first_playing(lines, beats[i]) is None:
-            _insert_at(ed, round((i + 1) * len(lines) / (len(beats) + 1)), beats[i])
+        if first_playing_beat(lines, i, beats[i]) is None:
+            _insert_at(ed, round((i + 1) * len(lines) / (len(beats) + 1)), beats[i], beat=i)
     flat = _flat(ed)
     lines = [ln for _, ln in flat]
-    positions = {i: first_playing(lines, beats[i]) for i in r.order}
+    positions = {i: first_playing_beat(lines, i, beats[i]) for i in r.order}
     slots = sorted(p for p in positions.values() if p is not None)
     if len(slots) < len(r.order) or len(set(slots)) < len(slots):
         return False  # two beats on one line cannot trade places

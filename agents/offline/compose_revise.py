@@ -3,8 +3,9 @@
 Line-level requests run first and structural ones (cuts, beats, moments) after, so a request that names a
 line finds it before the structure around it moves. A request the editor cannot apply is left undone, never
 half-done: the verifier (agents/edit_verify.py) reports it as unmet. A human note with no request leaves the
-draft unchanged, and the room says so; a reviewer's note with neither a request nor a line to anchor it to
-gets a fresh draft, with every typed request of the other notes applied to it.
+draft unchanged, and the room says so (a rejection with no note at all asks for a fresh draft); a
+reviewer's note with neither a request nor a line to anchor it to gets a fresh draft, with every typed
+request of the other notes applied to it.
 """
 
 from __future__ import annotations
@@ -102,9 +103,9 @@ def _holder(ed: Editor, scene_id: str, prop_id: str, holder_id: str | None) -> b
             # Someone else has it in canon: show it changing hands, so the move is on screen.
             use.action = ed.writer.handover(giver, holder_id, prop.name if prop else prop_id)
             ed.insert(scene, 1, ed.action(scene, use.action))
-        elif holder_id and giver and giver != holder_id:
-            # The giver is not in the scene: the hand-over happened off screen and canon records it.
-            change = StateChange(entity_id=prop_id, field="holder_id", value=holder_id, note="handed over off screen")
+        if holder_id and giver and giver != holder_id:
+            # A hand-over is a canon change: recorded, whether it is shown or happened off screen.
+            change = StateChange(entity_id=prop_id, field="holder_id", value=holder_id, note="hand-over")
             if change not in ed.script.state_changes:
                 ed.script.state_changes.append(change)
         use.holder_id = holder_id
@@ -199,7 +200,7 @@ def revise_script(previous: Script, notes: list[Finding], data: DraftInput, revi
     base = previous
     anchors: list[str] = []
     for note in notes:
-        if note.requests or note.reviewer == "human":
+        if note.requests or (note.reviewer == "human" and note.check != "producer_rejection"):
             continue  # typed requests are applied below; a human note with none is reported, not guessed at
         located = _LINE_ID.search(note.location or "")
         if located is None:
