@@ -126,16 +126,16 @@ def move_scene(clause: Clause, clock: str | None = None) -> Reading | None:
     times = clause.times()
     if not places and not times and clock is None:
         return None
-    scene = clause.scene or clause.scope.scene_at(1)
-    if scene is None:
-        return None
-    request = MoveScene(
-        scene_id=scene.id,
-        location_id=places[0] if places else None,
-        time_of_day=times[-1] if times else None,
-        clock=clock,
+    # "Set the whole thing at night" / 「整集都改成夜戏」 moves every scene; otherwise the scene named, or the first.
+    everywhere = clause.episode_wide and clause.scene is None and not places
+    scenes = clause.scope.script.scenes if everywhere else [clause.scene or clause.scope.script.scenes[0]]
+    time_of_day = times[-1] if times else None
+    return Reading(
+        [
+            MoveScene(scene_id=s.id, location_id=places[0] if places else None, time_of_day=time_of_day, clock=clock)
+            for s in scenes
+        ]
     )
-    return Reading([request])
 
 
 def resize(clause: Clause, direction: str) -> Reading:
@@ -172,6 +172,17 @@ def character_emotion(clause: Clause, emotion: Emotion) -> Reading:
         if lines and all(ln.emotion == emotion for ln in lines):
             reading.warnings.append(f"{clause.scope.name_of(cid)} already plays every line {emotion}")
     reading.requests = reading.requests[:MAX_PER_CLAUSE]
+    return reading
+
+
+def cut_phrases(clause: Clause) -> Reading:
+    """Take quoted words out of the lines holding them; a whole line is not a phrase to cut."""
+    reading = Reading()
+    for ref in clause.lines:
+        if ref.phrase:
+            reading.requests.append(ReplaceText(line_id=ref.line.id, old=ref.phrase, new=""))
+        else:
+            reading.warnings.append(f"cutting the whole line {ref.line.id} is not an edit the room makes; rewrite it")
     return reading
 
 
@@ -242,4 +253,8 @@ def wardrobe(clause: Clause) -> Reading | None:
             [clause.scene] if clause.scene_id else [s for s in clause.scope.script.scenes if cid in s.character_ids]
         )
         reading.requests += [SetWardrobe(scene_id=s.id, character_id=cid, wardrobe_id=set_id) for s in scenes if s]
-    return reading if reading.requests else None
+    if reading.requests:
+        return reading
+    found = [c for cid in clause.chars if (c := clause.scope.character(cid)) is not None]
+    sets = "; ".join(f"{c.name}: " + ", ".join(f"{w.id} ({w.description})" for w in c.wardrobe) for c in found)
+    return Reading(warnings=[f"no wardrobe set in canon matches the costume asked for ({sets})"])

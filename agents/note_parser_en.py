@@ -29,7 +29,9 @@ _SCENE_NUM = re.compile(rf"\bscene\s+(\d+|{_ORD})\b", _I)
 _SCENE_ORD = re.compile(rf"\b(?:the\s+)?({_ORD})\s+scene\b", _I)
 _SCENE_NAMED = re.compile(r"\b(?:the|that|this)\s+((?:[\w'-]+\s+){1,3}?)scene\b", _I)
 _EPISODE = re.compile(
-    r"\b(?:this|the|whole|entire)\s+(?:whole\s+)?episode\b|\boverall\b|\beverywhere\b|\bthroughout\b", _I
+    r"\b(?:this|the|whole|entire)\s+(?:whole\s+)?(?:episode|thing)\b|\bthis\s+one\b|\boverall\b|\beverywhere\b|"
+    r"\bthroughout\b|\b(?:all|every)\s+(?:the\s+)?scenes?\b",
+    _I,
 )
 _OWN_LINE = re.compile(rf"\b([A-Z][\w-]*(?:\s[A-Z][\w-]*)?)'s\s+({_ORD})\s+line\b")
 _PRONOUN_LINE = re.compile(rf"\b(his|her)\s+({_ORD})\s+line\b", _I)
@@ -56,9 +58,10 @@ _ADD_BEAT = re.compile(
     _I,
 )
 _BEAT_WORDS = re.compile(rf"\b(?:beat\s+(\d)|({_ORD})\s+beat)\b", _I)
-_DROP_BEAT = re.compile(r"\b(?:drop|cut|lose|remove|skip|delete|get rid of)\s+(?:the\s+)?(?:\w+\s+)?beat\b", _I)
+_DROP_VERB = r"(?:drop|cut|lose|remove|skip|delete|get rid of|kill|scrap|ditch)"
+_DROP_BEAT = re.compile(rf"\b{_DROP_VERB}\s+(?:the\s+)?(?:\w+\s+)?beat\b", _I)
 _DROP_BIT = re.compile(
-    r"\b(?:drop|cut|lose|remove|skip|delete|get rid of)\s+(?:the\s+)?(?:beat|bit|part|moment|scene)\s+"
+    rf"\b{_DROP_VERB}\s+(?:the\s+)?(?:beat|bit|part|moment|scene)\s+"
     r"(?:where|in which|when|with)\s+(.+)",
     _I,
 )
@@ -109,16 +112,22 @@ _HOLD = re.compile(
 )
 _NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one)\b", _I)
 _DROP_THING = re.compile(r"\b(?:drop|cut|lose|remove|get\s+rid\s+of|no|without|take\s+out|lose)\b", _I)
-_WEAR = re.compile(r"\b(?:wear|wears|wearing|dress|dressed|outfit|costume|change\s+into|put\s+\w+\s+in)\b", _I)
+_WEAR = re.compile(
+    r"\b(?:wear|wears|wearing|dress|dressed|outfit|costume|change\s+into|put\s+\w+\s+in)\b|"
+    r"\bin\s+(?:a|an|the|his|her|their)\s+(?:\w+\s+)?(?:suit|gown|raincoat|hoodie|jeans|uniform|jacket|coat)\b",
+    _I,
+)
 _CUT = re.compile(
     r"\b(?:cut|remove|drop|lose|delete|get\s+rid\s+of|take\s+\w+\s+out|out\s+of|write\s+\w+\s+out|written\s+out|"
     r"shouldn't\s+be|should\s+not\s+be|shouldn't\s+appear|should\s+not\s+appear|doesn't\s+belong|does\s+not\s+belong|"
-    r"don't\s+need|do\s+not\s+need|no\s+need\s+for|without|isn't\s+needed|is\s+not\s+needed)\b|^\s*no\s+",
+    r"don't\s+need|do\s+not\s+need|no\s+need\s+for|without|isn't\s+needed|is\s+not\s+needed|don't\s+want|"
+    r"do\s+not\s+want|kill\s+off|ditch)\b|^\s*no\s+",
     _I,
 )
 _ADD = re.compile(
     r"\b(?:add|bring|include|introduce|should\s+be\s+in|should\s+appear|appear|appears|needs\s+to\s+be\s+in|"
-    r"put\s+\w+\s+in|give\s+\w+\s+a\s+line|show\s+up|join|joins|enter|enters|more\s+of|in\s+it)\b",
+    r"put\s+\w+\s+in|give\s+\w+\s+a\s+line|show\s+up|join|joins|enter|enters|more\s+of|in\s+it|"
+    r"get\s+\w+\s+(?:in|into)|want\s+\w+\s+(?:in|into)|have\s+\w+\s+(?:in|into))\b",
     _I,
 )
 _MORE = re.compile(r"\b(?:make|sound|play|more|less|should\s+be|feel|be)\b", _I)
@@ -301,10 +310,10 @@ def _reorder(c: Clause) -> Reading | None:
 
 def _rename(c: Clause) -> Reading | None:
     for pattern in (_CALL, _RENAME, _CALLED, _NAME_TO):
-        m = pattern.search(c.bare)
+        m = pattern.search(c.text)
         if not m:
             continue
-        who, new = m.group(1), m.group(2).strip()
+        who, new = m.group(1), m.group(2).strip().strip("'\"’”")
         if who.lower() in ("him", "her"):
             cid, _ = c.scope.pronoun("male" if who.lower() == "him" else "female")
         else:

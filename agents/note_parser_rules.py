@@ -19,6 +19,7 @@ from agents.note_parser_build import (
     change_lines,
     character_emotion,
     cut_characters,
+    cut_phrases,
     drop_reveals,
     move_scene,
     prop_edit,
@@ -111,6 +112,8 @@ def _line_edit(w: Words, c: Clause) -> Reading | None:
             return unknown_name(c, name)
         speaker_id = named[0].id
     new_text = c.new_quotes[-1] if c.new_quotes and w.new_words.search(c.bare) else None
+    if new_text is None and not speaker_id and w.drop_thing.search(c.bare) and not c.emotions():
+        return cut_phrases(c)
     emotions = c.emotions()
     if speaker_id or new_text or emotions:
         return change_lines(c, text=new_text, speaker=speaker_id, emotion=emotions[-1] if emotions else None)

@@ -18,7 +18,7 @@ _SCENE_NUM = re.compile(rf"第({_N})场(?:戏)?|(?<![A-Za-z])(?:scene\s*)(\d)")
 _SCENE_LAST = re.compile(r"最后一场(?:戏)?|结尾那场(?:戏)?")
 _SCENE_FIRST = re.compile(r"开场那场(?:戏)?|第一场(?:戏)?|开头那场(?:戏)?")
 _SCENE_AFTER_PLACE = re.compile(r"^(?:的)?(?:那|这)?(?:一)?(?:场|段)(?:戏)?|^(?:的)?戏")
-_EPISODE = re.compile(r"这一集|本集|整集|这集|全集|整部|全片|整体|通篇|所有")
+_EPISODE = re.compile(r"这一集|本集|整集|这集|全集|整部|全片|整体|通篇|所有|每一场|每场")
 _OWN_LINE = re.compile(rf"(?:的)?(最后一句|最后那句|第({_N})句|第一句|开口第一句)(?:台词|话)?")
 _THE_LINE = re.compile(r"(?<![的])(最后一句|最后那句|第一句)(?:台词|话)?")
 _HE = re.compile(r"(?<!其)他(?!们)")
@@ -199,7 +199,8 @@ def _moment(c: Clause) -> Reading | None:
     m = _MOMENT.search(c.text)
     if m:
         word = m.group(1)
-        moment = "cliffhanger" if word in ("悬念", "卡点", "断点") else "ending" if word in (
+        cliff = word in ("悬念", "卡点", "断点") or "悬念" in m.group(0)[: m.start(2) - m.start(0)]
+        moment = "cliffhanger" if cliff else "ending" if word in (
             "结尾", "结局", "收尾", "片尾") else "hook"  # fmt: skip
         return Reading([ChangeMoment(moment=moment, text=_tidy(m.group(2)))])
     m = _END_ON.search(c.text)

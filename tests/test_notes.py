@@ -101,6 +101,14 @@ EN_CASES: list[tuple[str, list[dict[str, object]]]] = [
     ("Play beat 4 before beat 3.", [{"order": [0, 1, 3, 2]}]),
     ("Swap the first and second beats.", [{"order": [1, 0, 2, 3]}]),
     ("Make it darker.", [{"tone": "darker"}]),
+    ("Tone it down.", [{"tone": "softer"}]),
+    ("I don't want Marcus in this one.", [{"character_id": "marcus"}]),
+    ("Can we get Marcus in the apartment scene?", [{"character_id": "marcus", "scene_id": "s02"}]),
+    ("Set the whole thing at night.", [{"scene_id": "s01", "time_of_day": "night"},
+                                       {"scene_id": "s02", "time_of_day": "night"}]),
+    ("Kill the beat where Marcus lies about the ledger.", [{"index": 1, "text": "Marcus lies about the ledger"}]),
+    ("Call Marcus 'Uncle M' in this episode.", [{"old": "Marcus Reed", "new": "Uncle M", "character_id": "marcus"}]),
+    ("Cut the words 'Mark my words'.", [{"line_id": "s01-l03", "old": "Mark my words"}]),
     ("Mei's line 'Auntie, will you read me a story? Mine has a brother in it.' gives away the twin secret.",
      [{"line_id": "s02-l02", "secret_id": "twin"}]),
 ]  # fmt: skip
@@ -116,6 +124,11 @@ ZH_CASES: list[tuple[str, list[dict[str, object]]]] = [
     ("第一场太长了，短一点", [{"scene_id": "s01", "direction": "shorter"}]),
     ("整集再紧凑一点", [{"direction": "shorter"}]),
     ("更虐一点", [{"tone": "更虐"}]),
+    ("节奏太慢了", [{"direction": "shorter"}]),
+    ("整集都改成夜戏", [{"scene_id": "s01", "time_of_day": "night"}, {"scene_id": "s02", "time_of_day": "night"}]),
+    ("王磊最后一句台词再狠一点", [{"line_id": "s01-l04", "emotion": "angry"}]),
+    ("把结尾的悬念改成王磊拿到密信", [{"moment": "cliffhanger", "text": "王磊拿到密信"}]),
+    ("把「账册」这个词删掉", [{"line_id": "s01-l02", "old": "账册"}]),
     ("结尾改成林婉烧掉账册", [{"moment": "ending", "text": "林婉烧掉账册"}]),
     ("悬念改成王磊拿到密信", [{"moment": "cliffhanger", "text": "王磊拿到密信"}]),
     ("开头改成林婉摔碎茶杯", [{"moment": "hook", "text": "林婉摔碎茶杯"}]),
@@ -263,3 +276,11 @@ def test_a_fragment_is_joined_to_the_next_clause_only_when_it_reads_the_same() -
     assert requests == [req("cut_character", character_id="mei")] and unparsed == ["Make it pop"]
     requests, unparsed, _ = read("Marcus looks great, cut Mei.")
     assert requests == [req("cut_character", character_id="mei")] and unparsed == ["Marcus looks great"]
+
+
+def test_a_costume_canon_lacks_is_named_with_the_sets_it_has() -> None:
+    requests, unparsed, warnings = read("Marcus should be in a gown in scene 1.")
+    assert requests == [] and unparsed == ["Marcus should be in a gown in scene 1."]
+    assert any("Marcus Reed: suit" in w and "casual" in w for w in warnings)
+    requests, _, _ = read("Marcus should be in his suit in scene 1.")
+    assert requests == [req("set_wardrobe", scene_id="s01", character_id="marcus", wardrobe_id="suit")]
