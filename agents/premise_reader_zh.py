@@ -276,7 +276,10 @@ class _Reader:
                 pronoun = re.search(r"[她他]", self.text[start + span :])
                 if pronoun:
                     person.gender = "female" if pronoun.group(0) == "她" else "male"
-            person.dead = any(c in before + (person.label or "") or after.startswith(c) for c in self.lex.dead_cues)
+            person.dead = any(
+                c in before + (person.label or "") or after.startswith(c) or after[:4].find(c) == 1
+                for c in self.lex.dead_cues
+            )
             acts = any(after.startswith(c) or after[1:].startswith(c) for c in self.lex.antagonist_cues)
             framed = bool(re.search(r"被$", before)) and any(after.startswith(c) for c in self.lex.antagonist_cues)
             person.antagonist = index > 0 and (acts or framed)
@@ -405,7 +408,8 @@ class _Reader:
         # "假扮"), a wrong done, the objects and places it turns on.
         clauses = [m for m in re.finditer(r"[^，。；！？,.;!?]+", first_sentence)]
         best = max(clauses, key=lambda m: (self._clause_score(m.group(0)), -m.start()), default=None)
-        cue = next((c for c in self.lex.device_cues if best is not None and c in best.group(0)), None)
+        found = [(best.group(0).find(c), c) for c in self.lex.device_cues if best is not None and c in best.group(0)]
+        cue = min(found)[1] if found else None  # the earliest device verb opens the phrase
         if best is not None and self._clause_score(best.group(0)) > 0:
             start = best.start() + (best.group(0).find(cue) if cue else 0)
             end = best.end()

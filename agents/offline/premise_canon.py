@@ -225,6 +225,9 @@ def device_sentence(facts: PremiseFacts, hero: str, key: str, job: str = "") -> 
     pronoun = "他" if lead is not None and lead.gender == "male" else "她"
     # A device that is a whole sentence ("When the river floods, …") has its own subject already.
     starts_with_verb = language == "zh" or (text[:1].islower() and not text.lower().startswith(("when ", "after ")))
+    named = lead is not None and bool(lead.name) and lead.name in text
+    if named or (lead is not None and lead.role and text.startswith(lead.role)):
+        starts_with_verb = False  # the device names its own subject: "外卖员林晚其实是…" is said as written
     if key == "device_hook" and job and starts_with_verb:
         key = "device_hook_job"  # "Elias, the lighthouse keeper, hears …": the lead's job is said on screen
     frame = table[key] if starts_with_verb or key != "device_hook" else table["device_plain"]
