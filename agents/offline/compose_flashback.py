@@ -16,7 +16,6 @@ class LineSlot:
     speaker: str | None = None
     needs: set[str] = field(default_factory=set)
     reveals: list[str] = field(default_factory=list)
-    beat: int | None = None  # the brief's key beat (0-based) this line plays
 
 
 def line_count(target_seconds: int) -> int:

@@ -103,7 +103,7 @@ class _Drafter:
             slots[turn + 1] = _Slot("reaction", speaker=learner, needs={learner})
         else:
             beat = self.brief.key_beats[2]
-            slots[turn] = _Slot("beat", beat, None, self._mentioned(beat), beat=2)
+            slots[turn] = _Slot("beat", beat, None, self._mentioned(beat))
             slots[turn + 1] = _Slot("reaction")
         if self.events.exits:
             char_id, _ = self.events.exits[0]
@@ -122,7 +122,7 @@ class _Drafter:
             beat = self.brief.key_beats[1]
             if self.events.handover is None:
                 index = self.rng.choice(free[:-1] or free)
-                slots[index] = _Slot("beat", beat, None, self._mentioned(beat), beat=1)
+                slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
                 if index + 1 < turn - 1 and slots[index + 1].kind == "filler":
                     # The people the beat names play it out: the first of them speaks to the second.
                     actor, target = self._beat_people(beat)
@@ -257,9 +257,10 @@ class _Drafter:
             text = slot.text if writer.clean(slot.text) else writer.establishing(cast)
             if slot.kind == "cliff":
                 text = raise_stakes(writer, self.rng, text, None, cast)
-            elif slot.kind == "beat" and text == slot.text:
+            if text.startswith(slot.text):
+                # The plan's words stay (so the line plays its beat); a moment the season has shown gets new staging.
                 text = stage(writer, text)
-            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None), beat=slot.beat)
+            return Line(id="", kind="action", text=text, emotion=writer.emotion(intensity, None))
         if slot.kind == "establish":
             opener = OPENERS.get(self.canon.language, "") if cast is self._flashback_cast else ""
             text = opener + writer.establishing(cast)
