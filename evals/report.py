@@ -10,7 +10,8 @@ eval.json is `EvalReport.model_dump(mode="json")`:
 - `meta`: title, language, genre, writer, offline, episodes_planned, episodes_evaluated, names (id -> name).
 - `season`:
   - `structure` (hook, cliffhanger, runtime, shots, scenes, dialogue share, screen time),
-    `continuity` (ConStory errors, first draft and remaining, per 10k and per episode; stale episodes left out),
+    `continuity` (ConStory errors, first draft and remaining, per 10k and per episode, over `episodes`
+    counted: episodes with stale reviews are left out and reported under `stale`),
     `ethics` (verdicts, outcomes, flags, plan review), `homogenisation` (distinct-1/2, self-BLEU,
     compression, embedding similarity, `cliches` with the season's stock lines in category `stock_lines`),
     `cost` (`season` = production, `planning`, `episodes`, `chat` on its own line), `judge`;
