@@ -218,12 +218,13 @@ def _report(ws: Workspace, result: RunResult, started: float) -> None:
 
 def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, **kwargs: object) -> None:
     settings = Settings()
+    lang = ws.config.series.language
     mode = (
-        "endpoint " + (settings.openai_base_url or "api.openai.com")
+        say(lang, "cli.mode_endpoint", url=settings.openai_base_url or "api.openai.com")
         if settings.endpoint_configured
-        else "offline procedural writer (no OPENAI_BASE_URL set)"
+        else say(lang, "cli.mode_offline")
     )
-    err.print(f"writers' room: {mode}")
+    err.print(mode, markup=False)
     started = time.perf_counter()
     with ws.writing(), _season_display(ws) as display:
         result = asyncio.run(run_season(ws, settings, approval=approval, command=command, on_event=display, **kwargs))  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
     status: str
     if review.outcome is not None:
         status = review.outcome.status
-    elif review.shots is not None and not review.decisions:
+    elif review.shots is not None and _back_at_gate(review):
         status = "awaiting approval"
     else:
         status = "in progress"
@@ -57,6 +57,14 @@ def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
             target=shot_list.target_seconds,
         )
     return [f"{number:03d}", title, status, str(max(0, len(drafts) - 1)), str(open_count), shots, runtime]
+
+
+def _back_at_gate(review: EpisodeReview) -> bool:
+    """Tell whether an episode with a shot list waits at the gate: never decided, or redrafted after each rejection."""
+    if any(d.approved for d in review.decisions):
+        return False
+    redrafts = [h for h in review.history if h.artifact == "script" and h.reviewer == "human"]
+    return len(redrafts) >= len(review.decisions)
 
 
 def _rows(ws: Workspace) -> list[list[str]] | None:
@@ -151,7 +159,7 @@ def status_lines(ws: Workspace) -> list[str | Table]:
                     lang,
                     "status.last_run",
                     command=last.command,
-                    status=last.status,
+                    status=term(lang, "run", last.status),
                     started=last.started_at,
                     models=models,
                 )

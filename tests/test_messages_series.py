@@ -140,3 +140,18 @@ def test_slash_commands_and_confirmations_of_a_chinese_series_are_in_chinese(zh:
     question = room.pending()
     assert question is not None and question.startswith("仍要应用吗？第1") and "集将保持原样" in question
     assert "用户拒绝了：没有做任何修改。" in reply_text(room.answer("不"))
+
+
+def test_an_episode_redrafted_after_a_rejection_is_back_at_the_gate(zh: Workspace) -> None:
+    path = zh.episode_dir(2) / "review.json"
+    review = json.loads(path.read_text(encoding="utf-8"))
+    review["decisions"] = [{"approved": False, "note": "删掉那段独白", "by": "human"}]
+    path.write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
+    assert "制作中：1集（第2集）" in reports.season_lines(zh)  # rejected, not redrafted yet
+    redraft = {"artifact": "script", "revision": 1, "reviewer": "human", "model": "dramaroom-offline-writer"}
+    review["history"] = [*review["history"], redraft]
+    path.write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
+    assert "待审批：1集（第2集）" in reports.season_lines(zh) and reports.awaiting_approval(zh) == [2]
+    review["decisions"].append({"approved": True, "note": "", "by": "human"})
+    path.write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
+    assert reports.awaiting_approval(zh) == []
