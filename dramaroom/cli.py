@@ -22,7 +22,15 @@ from agents.messages import say
 from agents.premise_reader import language_mismatch, read_premise
 from agents.room import RoomEvent
 from dramaroom import chat_cli, eval_cli, reports, traces_cli
-from dramaroom.config import GENRE_NAMES, MAX_EPISODES, MAX_PREMISE_CHARS, SeriesConfig, SeriesSection, genre_key
+from dramaroom.config import (
+    GENRE_NAMES,
+    MAX_EPISODES,
+    MAX_PREMISE_CHARS,
+    SeriesConfig,
+    SeriesSection,
+    genre_choices,
+    genre_key,
+)
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import export_episode, render_with_progress
@@ -120,7 +128,7 @@ def new(
     genre: Annotated[
         str,
         typer.Option(
-            help="Optional genre: " + ", ".join(dict.fromkeys(GENRE_NAMES)) + " (English keys or Chinese names)."
+            help="Optional genre: " + genre_choices() + "."
         ),
     ] = "",
     tone: Annotated[str, typer.Option(help="Optional tone, e.g. 'tense, bittersweet'.")] = "",

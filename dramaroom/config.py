@@ -179,6 +179,13 @@ GENRE_NAMES: dict[str, str] = {
 }
 
 
+def genre_choices() -> str:
+    """Return the genre choices for --help: each key with its first Chinese name."""
+    zh = {key: next((n for n, k in GENRE_NAMES.items() if k == key and not n.isascii()), "") for key in GENRES}
+    listed = ", ".join(f"{key} ({name})" for key, name in zh.items())
+    return f"{listed}; 逆袭, 宫斗, 商战 … work too"
+
+
 def genre_key(name: str) -> str | None:
     """Return the genre key a typed name stands for ('复仇' -> 'revenge'), or None when it names none."""
     cleaned = name.strip().lower().replace(" ", "_")
