@@ -22,7 +22,7 @@ from memory.schema import Canon, EpisodeBrief, Language, Line, Script, ShotList
 DATASET_DIR = Path(__file__).parent / "datasets" / "notes"
 DATASET_FILE = DATASET_DIR / "notes.json"
 MANIFEST = DATASET_DIR / "manifest.json"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 _SLOT = re.compile(r"\{([a-z0-9_]+)\}")
 _WORD = re.compile(r"[A-Za-z]{5,}")
 _ZH_WARDROBE = {"formal": "正装", "rain": "雨衣", "work": "工装", "casual": "便装", "night": "皮夹克"}

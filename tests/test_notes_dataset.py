@@ -9,7 +9,7 @@ import pytest
 
 from agents.note_parser import parse_note
 from evals import notes_eval
-from evals.notes_slots import DATASET_FILE, MANIFEST, Episode, NotesManifest, fill, load, manifest, slots
+from evals.notes_slots import DATASET_FILE, MANIFEST, VERSION, Episode, NotesManifest, fill, load, manifest, slots
 from graphs.state import RevisionRecord
 from memory.edits import EditRequest, RequestOutcome, ResizeScene
 from tests.fixtures_canon import canon_en, canon_zh, script_en, script_zh
@@ -31,6 +31,7 @@ def _all_kinds() -> set[str]:
 def test_the_manifest_matches_the_data() -> None:
     on_disk = NotesManifest.model_validate_json(MANIFEST.read_text(encoding="utf-8"))
     assert on_disk == manifest(DATASET_FILE), "notes.json changed: run python -m evals.notes_eval --write-manifest"
+    assert load().version == VERSION == on_disk.version
 
 
 def test_every_kind_in_both_languages_with_labelled_unactionable_notes() -> None:
