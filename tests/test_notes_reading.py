@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agents.llm import ModelSpec, RoleModel, endpoint_model
+from agents.llm import ModelSpec, RoleModel, StructuredMethod, endpoint_model
 from agents.notes import NoteAnswer, check_requests, interpret_note
 from agents.offline.writer import OfflineWriter
 from agents.scripted import ScriptedModel
@@ -31,8 +31,10 @@ def endpoint() -> Iterator[SimulatedEndpoint]:
         yield server
 
 
-def sim_model(server: SimulatedEndpoint) -> RoleModel:
-    spec = ModelSpec(model="sim-7b", base_url=server.base_url, api_key=SecretStr("sk-local"), max_retries=0)
+def sim_model(server: SimulatedEndpoint, method: StructuredMethod = "auto") -> RoleModel:
+    spec = ModelSpec(
+        model="sim-7b", base_url=server.base_url, api_key=SecretStr("sk-local"), max_retries=0, method=method
+    )
     return endpoint_model(spec)
 
 
@@ -131,3 +133,13 @@ def test_a_blank_rejection_note_is_refused_before_anything_changes(
         assert_one_line_error(code, err, "needs a note")
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
+async def test_every_structured_output_method_carries_the_requests(
+    bible: StoryBible, endpoint: SimulatedEndpoint, method: StructuredMethod
+) -> None:
+    ctx = make_context(bible, models={"showrunner": sim_model(endpoint, method)})
+    reading = await interpret_note(ctx, "Swap the first and second beats. Make it darker.", script=script_en(),
+                                   canon=canon_en(), brief=brief("en"))  # fmt: skip
+    assert [r.kind for r in reading.requests] == ["reorder_beats", "change_tone"] and reading.mode == "model"
