@@ -122,11 +122,15 @@ class _Drafter:
             beat = self.brief.key_beats[1]
             if self.events.handover is None:
                 index = self.rng.choice(free[:-1] or free)
-                slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
-                if index + 1 < turn - 1 and slots[index + 1].kind == "filler":
-                    # The people the beat names play it out: the first of them speaks to the second.
-                    actor, target = self._beat_people(beat)
-                    slots[index + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
+                actor, target = self._beat_people(beat)
+                if not self.writer.actions.fresh(beat):
+                    # The season has shown this moment in these words: its people play it in talk instead.
+                    slots[index] = _Slot("beat_reply", speaker=actor, needs={actor, target})
+                else:
+                    slots[index] = _Slot("beat", beat, None, self._mentioned(beat))
+                    if index + 1 < turn - 1 and slots[index + 1].kind == "filler":
+                        # The people the beat names play it out: the first of them speaks to the second.
+                        slots[index + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
         return slots
 
     def _stage_flashback(self, slots: list[_Slot], bounds: list[int], casts: list[list[str]]) -> None:
