@@ -131,6 +131,7 @@ _ADD = re.compile(
     _I,
 )
 _MORE = re.compile(r"\b(?:make|sound|play|more|less|should\s+be|feel|be)\b", _I)
+_NEW_MARK = re.compile(r"(?:\bto|\bbe|\bread|\breads|\bwith|\binto|\binstead|:|->|→)\s*$", _I)
 
 
 def clause(text: str, scope: NoteScope) -> Clause:
@@ -185,12 +186,8 @@ def _scene(found: Clause) -> None:
 def _lines(found: Clause) -> None:
     scope, bare = found.scope, found.bare
     refs: list[LineRef] = [LineRef(ln) for ln in scope.line_ids_in(bare)]
-    for quote in quotes_in(found.text):
-        matched = scope.quoted(quote)
-        if matched:
-            refs += matched
-        else:
-            found.new_quotes.append(quote)
+    quoted, found.new_quotes = scope.read_quotes(found.text, _NEW_MARK)
+    refs += quoted
     for m in _OWN_LINE.finditer(bare):
         owner = scope.character_mentions(m.group(1))
         if owner:

@@ -77,6 +77,17 @@ def quotes_in(text: str) -> list[str]:
     return [next(g for g in m.groups() if g is not None) for m in _QUOTES.finditer(text)]
 
 
+def quotes_after(text: str, marker: re.Pattern[str]) -> list[tuple[str, bool]]:
+    """Return each quoted passage and whether it follows a 'new words' marker ("改成「…」", "should be '…'")."""
+    return [
+        (
+            next(g for g in m.groups() if g is not None),
+            marker.search(text[max(0, m.start() - 12) : m.start()]) is not None,
+        )
+        for m in _QUOTES.finditer(text)
+    ]
+
+
 def squash(text: str) -> str:
     """Fold a text and drop spaces and punctuation, for comparing a quote with a line."""
     return _PUNCT.sub("", fold(text).text)
@@ -242,6 +253,22 @@ class NoteScope:
         found = [self.line(m.group().lower()) for m in _LINE_ID.finditer(text)]
         return [ln for ln in found if ln is not None]
 
+    def read_quotes(self, text: str, marker: re.Pattern[str]) -> tuple[list[LineRef], list[str]]:
+        """Split a clause's quotes into the lines they point at and the new words they ask for.
+
+        A quote that is a whole line points at it; one that is part of a line points at that phrase, unless it
+        follows a marker of new words ("改成「走吧」" asks for new words even when some line holds "走吧").
+        """
+        refs: list[LineRef] = []
+        new: list[str] = []
+        for quote, after_marker in quotes_after(text, marker):
+            matched = self.quoted(quote)
+            if matched and not (after_marker and all(ref.phrase for ref in matched)):
+                refs += matched
+            else:
+                new.append(quote)
+        return refs, new
+
     def quoted(self, quote: str) -> list[LineRef]:
         """Resolve a quote to the line it is (whole), the lines it is part of, or nothing (new words)."""
         want = squash(quote)
@@ -307,14 +334,12 @@ def _grams(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", folded) if len(w) >= 4 and w not in _STOP}
 
 
+# How a Chinese producer names someone by surname: 小唐, 老周, 唐总, 周哥 ...
+_ZH_BY_SURNAME = ("小{}", "老{}", "{}总", "{}哥", "{}姐", "{}叔", "{}姨", "{}老师", "{}先生", "{}小姐", "{}医生")
+
+
 def _character_terms(character: Character, scope: NoteScope) -> list[str]:
-    terms = [character.name, *character.aliases]
-    name = character.name.strip()
-    if has_cjk(name):
-        if len(name) == 3:
-            terms.append(name[1:])  # given name: 林晚晴 -> 晚晴
-    else:
-        terms += [t for t in name.split() if len(t) >= 3]
+    terms = [character.name, *character.aliases, *sorted(_short_forms(character))]
     # A short form shared by two characters names neither.
     others = [c for c in scope.canon.characters if c.id != character.id]
     shared = {t for t in terms for o in others if t in _short_forms(o)}
@@ -323,12 +348,16 @@ def _character_terms(character: Character, scope: NoteScope) -> list[str]:
 
 
 def _short_forms(character: Character) -> set[str]:
+    """A character's given name, first name and surname forms, before ambiguity is taken out."""
     name = character.name.strip()
     forms = {name, *character.aliases}
     if has_cjk(name):
-        forms |= {name[1:]} if len(name) == 3 else set()
+        if len(name) == 3:
+            forms.add(name[1:])  # given name: 林晚晴 -> 晚晴
+        if len(name) in (2, 3):
+            forms |= {pattern.format(name[0]) for pattern in _ZH_BY_SURNAME}
     else:
-        forms |= set(name.split())
+        forms |= {t for t in name.split() if len(t) >= 3}
     return forms
 
 

@@ -20,6 +20,7 @@ _SCENE_FIRST = re.compile(r"开场那场(?:戏)?|第一场(?:戏)?|开头那场(
 _SCENE_AFTER_PLACE = re.compile(r"^(?:的)?(?:那|这)?(?:一)?(?:场|段)(?:戏)?|^(?:的)?戏")
 _EPISODE = re.compile(r"这一集|本集|整集|这集|全集|整部|全片|整体|通篇|所有|每一场|每场")
 _OWN_LINE = re.compile(rf"(?:的)?(最后一句|最后那句|第({_N})句|第一句|开口第一句)(?:台词|话)?")
+_SCENE_LINE = re.compile(rf"第({_N})场(?:的|里的|里)?第({_N})句")
 _THE_LINE = re.compile(r"(?<![的])(最后一句|最后那句|第一句)(?:台词|话)?")
 _HE = re.compile(r"(?<!其)他(?!们)")
 _SHE = re.compile(r"她(?!们)")
@@ -84,6 +85,7 @@ _CUT = re.compile(
 )
 _ADD = re.compile(r"出场|登场|出现|加上|加入|露面|加进|也在|要在|上场|戏份|进来")
 _MORE = re.compile(r"一点|一些|些|更|要|得|地|显得|表现|演得|语气|说得")
+_NEW_MARK = re.compile(r"(?:改成|换成|改为|说成|变成|应该是|写成|改作|：|:)\s*$")
 
 
 def number(word: str) -> int:
@@ -151,12 +153,12 @@ def _scene(found: Clause) -> None:
 def _lines(found: Clause) -> None:
     scope, bare = found.scope, found.bare
     refs: list[LineRef] = [LineRef(ln) for ln in scope.line_ids_in(bare)]
-    for quote in quotes_in(found.text):
-        matched = scope.quoted(quote)
-        if matched:
-            refs += matched
-        else:
-            found.new_quotes.append(quote)
+    quoted, found.new_quotes = scope.read_quotes(found.text, _NEW_MARK)
+    refs += quoted
+    for m in _SCENE_LINE.finditer(bare):
+        scene = scope.scene_at(number(m.group(1)))
+        spoken = scope.dialogue(scene.id) if scene is not None else []
+        refs += _positional(spoken, "第", m.group(2))
     owned = False
     for m in _OWN_LINE.finditer(bare):
         before = bare[: m.start()]
