@@ -145,9 +145,24 @@ def first_playing(lines: list[Line], target: str) -> int | None:
     return next((i for i, line in enumerate(lines) if plays(line.text, target)), None)
 
 
+# A beat about telling a hidden truth is played by the line that reveals it, whatever words that line uses.
+_REVEAL_BEAT = re.compile(
+    r"\b(tells?|told|reveal\w*|confess\w*|admits?|admitted|hidden|secret\w*|truth|exposes?|unmask\w*)\b"
+    r"|告诉|坦白|揭穿|揭开|真相|秘密|瞒|说出|承认",
+    re.IGNORECASE,
+)
+
+
+def reveal_beat(text: str) -> bool:
+    """Tell whether a beat's words are about a truth coming out."""
+    return _REVEAL_BEAT.search(text) is not None
+
+
 def plays_beat(line: Line, index: int | None, text: str) -> bool:
-    """Tell whether a line plays a beat: tagged with its index, or holding most of its words."""
-    return (index is not None and line.beat == index) or plays(line.text, text)
+    """Tell whether a line plays a beat: tagged with it, holding most of its words, or revealing what it reveals."""
+    if index is not None and line.beat == index:
+        return True
+    return plays(line.text, text) or (bool(line.reveals) and line.beat is None and reveal_beat(text))
 
 
 def first_playing_beat(lines: list[Line], index: int | None, text: str) -> int | None:

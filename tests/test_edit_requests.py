@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
 import pytest
@@ -13,6 +14,7 @@ from agents.edit_verify import verify, verify_shots
 from agents.offline import OfflineWriter
 from agents.offline.compose_revise import apply_requests
 from agents.offline.compose_script import DraftInput
+from graphs.episode_requests import NoteRead, outcome_summary, revision_line, unparsed_outcomes
 from memory import edits as E
 from memory.schema import Canon, Carryover, EpisodeBrief, Finding, Script, SeriesBible, ShotList
 from tests.fixtures_offline import ask, plan_season, write_script
@@ -209,8 +211,6 @@ def test_requests_apply_in_one_revision_without_tripping_each_other() -> None:
     all_cases = cases(script, bible.canon, brief)
     chosen = [all_cases[k] for k in ("set_cue", "rewrite_line", "move_scene_clock", "add_character", "cliffhanger")]
     data = DraftInput(canon=bible.canon, brief=brief, carryover=Carryover(), target_seconds=90, seed=5)
-    import random
-
     after = apply_requests(script, chosen, data, random.Random(3))
     assert all(verify(r, script, after, bible.canon, brief)[0] for r in chosen)
 
@@ -256,3 +256,42 @@ def test_requirement_lines_name_people_and_places() -> None:
     place = bible.canon.locations[0]
     moved = requirement_line(E.MoveScene(scene_id="s02", location_id=place.id, time_of_day="night"), bible.canon)
     assert place.name in moved and "night" in moved and "s02" in moved
+
+
+@pytest.mark.parametrize(
+    ("language", "beat"), [("en", "She finally tells him the truth."), ("zh", "她终于把真相告诉了他。")]
+)
+def test_a_beat_about_a_truth_coming_out_is_played_by_the_reveal_line(language: str, beat: str) -> None:
+    found = [(b, s) for ep in (1, 2, 3) for b, s in [produced(language, ep)[1:]] if any(ln.reveals for ln in s.lines())]
+    assert found, "the season should reveal a secret somewhere"
+    brief, script = found[0]
+    bible = produced(language, 1)[0]
+    brief = brief.model_copy(update={"key_beats": [*brief.key_beats[:2], beat, brief.key_beats[3]]})
+    request = E.DropBeat(index=2)
+    assert not verify(request, script, script, bible.canon, brief)[0]
+    data = DraftInput(canon=bible.canon, brief=brief, carryover=Carryover(), target_seconds=90, seed=5)
+    after = apply_requests(script, [request], data, random.Random(2))
+    assert verify(request, script, after, bible.canon, brief) == (True, "")
+    assert not any(ln.reveals for ln in after.lines())
+
+
+def test_progress_clauses_say_what_became_of_each_part_of_a_note() -> None:
+    cut = E.CutCharacter(character_id="tomas")
+    reading = NoteRead(requests=[cut], unparsed=["make it sing"])
+    offline = unparsed_outcomes(reading, "Cut Tomas and make it sing", model_writes=False)
+    model = unparsed_outcomes(reading, "Cut Tomas and make it sing", model_writes=True)
+    verified = E.RequestOutcome(request=cut, status="verified", note="Cut Tomas")
+    unmet = E.RequestOutcome(request=cut, status="unmet", note="Cut Tomas", detail="tomas still speaks 2 line(s)")
+    assert revision_line(1, [verified, *offline], [], unchanged=False) == (
+        "script revised (r1): 1 of 1 request applied and verified; could not act on: 'make it sing'"
+    )
+    assert outcome_summary([verified, *model], [], unchanged=False) == (
+        "1 of 1 request applied and verified; 1 note passed to the model as free text"
+    )
+    assert outcome_summary([unmet], [], unchanged=False) == (
+        "0 of 1 request verified; still unmet: [cut_character] tomas still speaks 2 line(s)"
+    )
+    # A note that became nothing at all is reported whole, never as applied.
+    nothing = unparsed_outcomes(NoteRead(), "make it sing", model_writes=False)
+    assert [(o.status, o.note) for o in nothing] == [("not_actionable", "make it sing")]
+    assert outcome_summary(nothing, [], unchanged=True) == "could not act on: 'make it sing'; redrafted unchanged"
