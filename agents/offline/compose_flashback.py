@@ -22,6 +22,7 @@ def line_count(target_seconds: int) -> int:
     """Scale 10-20 lines to the runtime: about 18 at 90 seconds, so talk fills most of the screen time."""
     return min(20, max(10, round(18 * target_seconds / 90)))
 
+
 # Scenes whose lines are all of these kinds can play in the past: nothing in them changes canon or opens or
 # closes the episode.
 _PAST_KINDS = frozenset({"filler", "establish", "beat", "beat_reply"})
