@@ -22,7 +22,10 @@ from memory.schema import Canon, EpisodeBrief, Language, Scene, Script, ShotList
 LANGUAGE_WORDS: dict[Language, str] = {"en": "English", "zh": "Chinese"}
 _READERS = {"en": note_parser_en, "zh": note_parser_zh}
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"|‘[^’]*’|(?<![\w])'.+?'(?![\w])")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=\x01)\s+(?=[A-Z])|(?<=[。！？；;])|\n+")
+# "Mr. Moreno" is one sentence: no split after a title's full stop.
+_SENTENCE = re.compile(
+    r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bMrs\.)(?<=[.!?])\s+|(?<=\x01)\s+(?=[A-Z])|(?<=[。！？；;])|\n+"
+)
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # English clauses that continue the previous clause's scene: "cut Tomas from scene 2 and make it shorter".

@@ -86,7 +86,10 @@ class Clause:
 
 
 def unknown_name(clause: Clause, name: str) -> Reading:
-    """Say that a note names a character the episode and canon do not have."""
+    """Say that a note names a character the episode and canon do not have, or names two of them at once."""
+    several = clause.scope.sharing(name)
+    if len(several) > 1:
+        return Reading(warnings=[f"'{name}' could be {' or '.join(several)}: use the full name"])
     return Reading(
         warnings=[f"no character named '{name}' in this episode or canon (the cast: {clause.scope.cast_line()})"]
     )

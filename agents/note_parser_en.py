@@ -37,12 +37,20 @@ _OWN_LINE = re.compile(rf"\b([A-Z][\w-]*(?:\s[A-Z][\w-]*)?)'s\s+({_ORD})\s+line\
 _PRONOUN_LINE = re.compile(rf"\b(his|her)\s+({_ORD})\s+line\b", _I)
 _THE_LINE = re.compile(rf"\bthe\s+({_ORD})\s+line\b", _I)
 _LINE_N = re.compile(r"\bline\s+(\d+)\b", _I)
+_NOT_BEFORE = re.compile(r"\b(?:not|instead\s+of|rather\s+than)\s+$", _I)
 _HE = re.compile(r"\b(?:him|he|his|himself)\b", _I)
 _SHE = re.compile(r"\b(?:her|she|hers|herself)\b", _I)
 _NAME_AFTER_VERB = re.compile(
     r"\b(?i:cut|remove|drop|lose|add|bring(?:\s+in)?|include|introduce|rename|call|have|let)\s+([A-Z][a-z]+)\b"
 )
-_NAME_SUBJECT = re.compile(r"^\s*([A-Z][a-z]+)\s+(?:shouldn't|should|must|doesn't|does not|needs|can't|is not|isn't)\b")
+_HAVE_DO = re.compile(
+    r"^\s*(?:please\s+)?(?i:have|let)\s+([A-Z][\w-]*(?:\s[A-Z][\w-]*)?)\s+"
+    r"(?!(?i:say|says|sound|be|look|appear|wear)\b)(\w.+)"
+)
+_NAME_SUBJECT = re.compile(
+    r"^\s*(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?([A-Z][a-z]+)\s+"
+    r"(?:shouldn't|should|must|doesn't|does not|needs|can't|is not|isn't)\b"
+)
 
 _MOMENT = re.compile(
     r"\b(cliffhanger|cold open|opening hook|hook|ending|final moment|final beat|last moment)\s*"
@@ -108,7 +116,10 @@ _MOVE = re.compile(
     _I,
 )
 _HOLD = re.compile(
-    r"\b(?:holds?|holding|has|have|carry|carries|carrying|keeps?|give|gives|hand|hands|pass|passes)\b", _I
+    # "have" only as possession ("should have the ring"): "Have Marcus slam the ledger" is an action.
+    r"\b(?:holds?|holding|has|(?:should|must|to|could|would)\s+have|carry|carries|carrying|keeps?|give|gives|"
+    r"hand|hands|pass|passes)\b",
+    _I,
 )
 _NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one)\b", _I)
 _DROP_THING = re.compile(r"\b(?:drop|cut|lose|remove|get\s+rid\s+of|no|without|take\s+out|lose)\b", _I)
@@ -140,7 +151,10 @@ def clause(text: str, scope: NoteScope) -> Clause:
     found = Clause(text=text, bare=bare, scope=scope, lang="en")
     _scene(found)
     found.episode_wide = found.scene is None and _EPISODE.search(bare) is not None
-    mentions = scope.character_mentions(bare)
+    # "June, not Peter, should have the ring": a name after "not" is the one the note does not mean.
+    mentions = [
+        m for m in scope.character_mentions(bare) if not _NOT_BEFORE.search(bare[max(0, m.start - 16) : m.start])
+    ]
     found.chars = list(dict.fromkeys(m.id for m in mentions))
     if not found.chars:
         for pattern, gender in ((_HE, "male"), (_SHE, "female")):
@@ -368,4 +382,14 @@ WORDS = Words(
     not_a_name=_not_a_name,
     clock=_clock,
 )
-RULES = rules(WORDS, (_moment, _add_beat, _drop_beat, _reorder, _rename), _replace)
+
+
+def _have_do(c: Clause) -> Reading | None:
+    """Read "Have Camila slap June in the lobby" as a new beat, when nothing more specific read it."""
+    m = _HAVE_DO.search(c.text)
+    if not m or not c.scope.character_mentions(m.group(1)):
+        return None
+    return Reading([AddBeat(text=_tidy(f"{m.group(1)} {m.group(2)}"))])
+
+
+RULES = rules(WORDS, (_moment, _add_beat, _drop_beat, _reorder, _rename), _replace, (_have_do,))

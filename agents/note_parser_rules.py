@@ -57,8 +57,8 @@ class Words:
     clock: Callable[[Clause], str | None]
 
 
-def rules(words: Words, story: Sequence[Rule], replace: Rule) -> tuple[Rule, ...]:
-    """Return every rule for a language, in the order they are tried."""
+def rules(words: Words, story: Sequence[Rule], replace: Rule, last: Sequence[Rule] = ()) -> tuple[Rule, ...]:
+    """Return every rule for a language, in the order they are tried; `last` only when nothing else reads."""
     shared: list[Callable[[Words, Clause], Reading | None]] = [_props, _wardrobe, _people, _length, _move, _tone]
     return (
         *story,
@@ -66,6 +66,7 @@ def rules(words: Words, story: Sequence[Rule], replace: Rule) -> tuple[Rule, ...
         partial(_line_edit, words),
         replace,
         *(partial(rule, words) for rule in shared),
+        *last,
     )
 
 

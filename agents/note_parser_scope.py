@@ -191,6 +191,11 @@ class NoteScope:
         found = self.character(character_id)
         return found.name if found is not None else character_id
 
+    def sharing(self, short: str) -> list[str]:
+        """Return the names of every character a short form ("Moreno", "小唐") could mean."""
+        want = fold(short).text.strip()
+        return [c.name for c in self.canon.characters if want in {fold(f).text for f in _short_forms(c)}]
+
     def cast_line(self) -> str:
         """List the cast by name, for a warning about a name the room does not know."""
         return ", ".join(c.name for c in self.canon.characters)

@@ -28,6 +28,7 @@ _NAME_CAPTURE = (
     re.compile(r"把([\u4e00-\u9fff]{2,3}?)(?:从|删|去掉|拿掉|砍掉|改名)"),
     re.compile(r"让([\u4e00-\u9fff]{2,3}?)(?:在第|也|出场|登场|出现|上场)"),
     re.compile(r"(?:删掉|去掉|拿掉|砍掉|不要)([\u4e00-\u9fff]{2,3}?)(?:这个角色|的戏份|$)"),
+    re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:这一集|这集|本集)?(?:别|不要|不用|不能)(?:出场|出现|登场)"),
 )
 _NOT_NAMES = re.compile(r"[场集句段戏镜这那一个的些点]")
 
@@ -103,7 +104,8 @@ def clause(text: str, scope: NoteScope) -> Clause:
     found = Clause(text=text, bare=bare, scope=scope, lang="zh")
     _scene(found)
     found.episode_wide = found.scene is None and _EPISODE.search(bare) is not None
-    found.chars = list(dict.fromkeys(m.id for m in scope.character_mentions(bare)))
+    mentions = [m for m in scope.character_mentions(bare) if not bare[max(0, m.start - 3) : m.start].endswith("而不是")]
+    found.chars = list(dict.fromkeys(m.id for m in mentions))
     if not found.chars:
         for pattern, gender in ((_HE, "male"), (_SHE, "female")):
             if pattern.search(bare):
@@ -329,4 +331,17 @@ WORDS = Words(
     not_a_name=_not_a_name,
     clock=_clock,
 )
-RULES = rules(WORDS, (_moment, _add_beat, _drop_beat, _reorder, _rename), _replace)
+
+
+def _have_do(c: Clause) -> Reading | None:
+    """Read 「让林晚当众撕掉合同」 as a new beat, when nothing more specific read it."""
+    text = c.text.strip()
+    if not text.startswith(("让", "叫")):
+        return None
+    named = c.scope.character_mentions(text[1:])
+    if not named or named[0].start != 0 or len(text) - 1 - named[0].end < 2:
+        return None
+    return Reading([AddBeat(text=_tidy(text[1:]))])
+
+
+RULES = rules(WORDS, (_moment, _add_beat, _drop_beat, _reorder, _rename), _replace, (_have_do,))

@@ -287,3 +287,22 @@ def test_a_costume_canon_lacks_is_named_with_the_sets_it_has() -> None:
     assert any("Marcus Reed: suit" in w and "casual" in w for w in warnings)
     requests, _, _ = read("Marcus should be in his suit in scene 1.")
     assert requests == [req("set_wardrobe", scene_id="s01", character_id="marcus", wardrobe_id="suit")]
+
+
+def test_a_short_name_two_characters_share_asks_for_the_full_name() -> None:
+    canon = canon_en()
+    twin = canon.characters[2].model_copy(update={"id": "nora", "name": "Nora Reed", "aliases": []})
+    canon = canon.model_copy(update={"characters": [*canon.characters, twin]})
+    result = parse_note("Mr. Reed shouldn't be here.", script=script_en(), canon=canon, brief=brief("en"))
+    assert result.requests == [] and result.unparsed == ["Mr. Reed shouldn't be here."]
+    assert result.warnings == ["'Reed' could be Marcus Reed or Nora Reed: use the full name"]
+
+
+def test_a_name_after_not_is_not_the_one_meant_and_an_action_is_a_beat() -> None:
+    requests, _, _ = read("Lin, not Marcus, should hold the pendant in scene 1.")
+    assert requests == [req("set_prop_holder", scene_id="s01", prop_id="pendant", holder_id="lin_wan")]
+    assert read("Cut Marcus, not Mei.")[0] == [req("cut_character", character_id="marcus")]
+    assert read("Have Marcus slam the ledger on the desk.")[0] == [
+        req("add_beat", text="Marcus slam the ledger on the desk")
+    ]
+    assert read("让王磊当众撕掉账册", "zh")[0] == [req("add_beat", text="王磊当众撕掉账册")]
