@@ -36,7 +36,10 @@ _WEEKDAY = re.compile(
     r"\b(?:by|on|every|until|before|next|this|last)\s+((?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?)\b"
 )
 _YEAR = re.compile(r"\b(?:in\s+)?((?:1[5-9]|20)\d\d)\b")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+# A sentence ends at . ! ? before a capital, but not after a title ("Dr. Helen Cho").
+_SENTENCE = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bMrs\.)(?<!\bProf\.)(?<=[.!?])\s+(?=[A-Z\"“])"
+)
 _POSSESSOR = re.compile(r"(?:\b(his|her|their|my)|([A-Z][a-z]+)['’]s)\s+$")
 
 

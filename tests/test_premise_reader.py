@@ -147,3 +147,11 @@ def test_chinese_coverage_matches_as_written() -> None:
     assert kept.ratio == 1.0
     lost = premise_coverage(facts, ["林晚在面馆里。"])
     assert lost.covered == [] and lost.ratio == 0.0
+
+
+def test_a_title_does_not_end_the_first_sentence() -> None:
+    facts = read_premise("Dr. Helen Cho, a surgeon, operates on the man who killed her husband.", "en")
+    assert facts.people[0].name == "Helen Cho" and facts.people[0].role == "surgeon"
+    husband = next(p for p in facts.people if p.relation == "husband")
+    assert husband.dead and husband.related_to == facts.people[0].id
+    assert facts.device is not None and facts.device.label == "operates on the man who killed her husband"
