@@ -156,7 +156,10 @@ def problems(canon: Canon, brief: EpisodeBrief, carry: Carryover, script: Script
                         has_term(line.text, k) for k in secret.keywords
                     ):
                         out.append(f"{line.id}: bad reveal")
-                elif any(has_term(line.text, k) for k in secret.keywords):
+                elif any(has_term(line.text, k) for k in secret.keywords) and not (
+                    set(scene.character_ids) <= set(secret.known_by)
+                ):
+                    # Among people who all know it, a secret is no secret: only a keyword said near others leaks.
                     out.append(f"{line.id}: leaks secret {secret_id}")
             for term in (*terms, *modern):
                 if has_term(line.text, term):

@@ -114,12 +114,18 @@ class LineWriter:
         return character is not None and character.age < 18
 
     def clean(self, text: str, allow: str | None = None) -> bool:
-        """True when a text uses no forbidden term and no keyword of a secret other than `allow`."""
+        """True when a text uses no forbidden term and no keyword of a secret other than `allow`.
+
+        A secret everyone in the scene already knows is no secret among them: once the premise's device is out,
+        the people who know it can talk about it (the device recurs instead of vanishing after its reveal).
+        """
         if "{" in text:
             return False
         if any(contains_term(text, t) for t in self.canon.world.forbidden_terms):
             return False
-        return not any(contains_term(text, k) for s in self.canon.secrets if s.id != allow for k in s.keywords)
+        room = set(self.scene_cast)
+        kept = [s for s in self.canon.secrets if s.id != allow and not (room and room <= set(s.known_by))]
+        return not any(contains_term(text, k) for s in kept for k in s.keywords)
 
     def role_values(self) -> dict[str, str]:
         """Map slot keys to short names for filling templates."""
