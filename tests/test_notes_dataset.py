@@ -9,7 +9,20 @@ import pytest
 
 from agents.note_parser import parse_note
 from evals import notes_eval
-from evals.notes_slots import DATASET_FILE, MANIFEST, VERSION, Episode, NotesManifest, fill, load, manifest, slots
+from evals.notes_slots import (
+    DATASET_FILE,
+    MANIFEST,
+    VERSION,
+    Episode,
+    NoteCase,
+    NoteSeries,
+    NotesFile,
+    NotesManifest,
+    fill,
+    load,
+    manifest,
+    slots,
+)
 from graphs.state import RevisionRecord
 from memory.edits import EditRequest, RequestOutcome, ResizeScene
 from tests.fixtures_canon import canon_en, canon_zh, script_en, script_zh
@@ -117,3 +130,36 @@ def test_a_broken_dataset_is_one_error_line(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: cannot read the notes dataset")
     assert notes_eval.main(["--dataset", str(tmp_path / "missing.json")]) == 1
+
+
+async def test_the_eval_sends_notes_through_the_gate_and_scores_them(tmp_path: Path) -> None:
+    """A small run of the real eval: one offline series to episode 1's gate, an actionable note and a vague one."""
+    data = NotesFile(
+        version=VERSION,
+        series=[
+            NoteSeries(
+                id="s",
+                language="en",
+                premise="A courier finds a letter addressed to her dead mother.",
+                seed=5,
+                episodes=1,
+            )
+        ],
+        cases=[
+            NoteCase(
+                id="cut",
+                series="s",
+                note="Cut {c2} from this episode and make it darker.",
+                expected_kinds=["cut_character", "change_tone"],
+                actionable=True,
+            ),
+            NoteCase(id="vague", series="s", note="Make it pop.", expected_kinds=[], actionable=False),
+        ],
+    )
+    results = await notes_eval.evaluate(data, tmp_path, progress=False)
+    by_id = {r.id: r for r in results}
+    assert by_id["cut"].status == "applied", by_id["cut"]
+    assert sorted(by_id["cut"].verified_kinds) == ["change_tone", "cut_character"]
+    assert by_id["vague"].status == "not_actionable" and by_id["vague"].not_actionable == ["Make it pop."]
+    summary = notes_eval.summarise(results)
+    assert summary["rate"] == 1.0 and summary["reported_applied_not_verified"] == 0
