@@ -295,3 +295,31 @@ def test_progress_clauses_say_what_became_of_each_part_of_a_note() -> None:
     nothing = unparsed_outcomes(NoteRead(), "make it sing", model_writes=False)
     assert [(o.status, o.note) for o in nothing] == [("not_actionable", "make it sing")]
     assert outcome_summary(nothing, [], unchanged=True) == "could not act on: 'make it sing'; redrafted unchanged"
+
+
+def test_the_offline_writer_keeps_a_note_whose_other_request_is_malformed() -> None:
+    bible, brief, script = produced("en", 1)
+    spoken = [ln.speaker_id or "" for ln in script.lines() if ln.kind == "dialogue"]
+    victim = max(set(spoken), key=spoken.count)
+    note = {
+        "id": "human:1",
+        "reviewer": "human",
+        "check": "producer_note",
+        "category": "producer",
+        "message": "Cut them; and something the schema does not know.",
+        "requests": [{"kind": "cut_character", "character_id": victim}, {"kind": "summon_dragon", "size": "large"}],
+    }
+    payload: dict[str, object] = {
+        "task": "write_script",
+        "language": "en",
+        "brief": brief.model_dump(mode="json"),
+        "canon": bible.canon.model_dump(mode="json"),
+        "carryover": {},
+        "target_seconds": 90,
+        "revision": 1,
+        "previous_draft": script.model_dump(mode="json"),
+        "notes": [note],
+    }
+    revised = OfflineWriter(seed=5, slip_rate=0.0).compose(payload)
+    assert isinstance(revised, Script)
+    assert not any(ln.speaker_id == victim for ln in revised.lines())

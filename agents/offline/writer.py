@@ -27,6 +27,7 @@ from agents.offline.compose_script import DraftInput, draft_script
 from agents.offline.compose_shots import compose_shots, revise_shots
 from agents.offline.compose_slips import plant_slip
 from agents.prompting import read_context_block
+from memory.edits import EditRequest
 from memory.schema import (
     BriefBatch,
     Canon,
@@ -70,13 +71,38 @@ def call_seed(series_seed: int, task: str, inputs: object) -> int:
 
 
 def _findings(raw: object) -> list[Finding]:
+    """Read the notes of a revision with their typed edit requests, as the context block carries them.
+
+    A request that does not validate is dropped, not its note: the note still counts (and the verifier still
+    holds the revision to what the graph asked); a note that does not validate at all is skipped.
+    """
     notes: list[Finding] = []
     for item in raw if isinstance(raw, list) else []:
         try:
             notes.append(Finding.model_validate(item))
+            continue
+        except ValidationError:
+            pass
+        if not isinstance(item, dict):
+            continue
+        requests = [r for r in item.get("requests") or [] if _valid_request(r)]
+        try:
+            notes.append(Finding.model_validate({**item, "requests": requests}))
         except ValidationError:
             continue
     return notes
+
+
+class _OneRequest(BaseModel):
+    request: EditRequest
+
+
+def _valid_request(raw: object) -> bool:
+    try:
+        _OneRequest.model_validate({"request": raw})
+    except ValidationError:
+        return False
+    return True
 
 
 def _note(payload: Mapping[str, object]) -> NoteAnswer:
