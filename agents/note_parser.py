@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agents import note_parser_en, note_parser_zh
 from agents.note_parser_build import Reading
@@ -140,7 +140,15 @@ def _read(part: str, scope: NoteScope, previous_scene: Scene | None) -> tuple[Re
         inherits = clause.scene is None and not clause.episode_wide and previous_scene is not None
         if inherits and (language == "zh" or _ANAPHOR.search(clause.bare)):
             clause.scene = previous_scene
-        reading = module.apply(clause)
+        try:
+            reading = module.apply(clause)
+        except ValidationError as exc:
+            # Words longer than a request can carry (a 500-character "new line") are reported, not half-applied.
+            problem = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            reading = Reading(
+                warnings=[f"could not make a request of '{_short(part)}': {where} {problem['msg'].lower()}"]
+            )
         if reading is not None and reading.requests:
             return reading, language, clause.scene
         if reading is not None and fallback[0] is None:
@@ -163,3 +171,8 @@ def _refers(fragment: str, scope: NoteScope) -> bool:
     module = _READERS[note_language(fragment)]
     clause = module.clause(fragment, scope)
     return bool(scope.character_mentions(clause.bare)) or clause.scene is not None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

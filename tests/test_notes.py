@@ -306,3 +306,13 @@ def test_a_name_after_not_is_not_the_one_meant_and_an_action_is_a_beat() -> None
         req("add_beat", text="Marcus slam the ledger on the desk")
     ]
     assert read("让王磊当众撕掉账册", "zh")[0] == [req("add_beat", text="王磊当众撕掉账册")]
+
+
+def test_long_notes_and_overlong_words_are_reported_not_crashed_on() -> None:
+    requests, unparsed, _ = read("Cut Marcus. " * 400 + "Make it darker and " * 100)
+    assert requests == [req("cut_character", character_id="marcus"), req("change_tone", tone="darker")]
+    assert unparsed == []
+    note = "Lin's first line should be '" + "x" * 450 + "'"
+    requests, unparsed, warnings = read(note)
+    assert requests == [] and unparsed == [note]
+    assert any("at most 400 characters" in w for w in warnings)
