@@ -8,6 +8,7 @@ use only, and quietly.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -119,6 +120,7 @@ class _Reader:
         self.text = re.sub(r"\s+", "", premise)
         self.lex = _lexicon()
         self.tokens = _tokens(self.text)
+        self.ends = [t.end for t in self.tokens]
         self.people: list[_Person] = []
 
     def _surname_ok(self, name: str) -> bool:
@@ -203,7 +205,9 @@ class _Reader:
         return person
 
     def _token_before(self, start: int) -> _Token | None:
-        return next((t for t in reversed(self.tokens) if t.end <= start), None)
+        # Token ends ascend, so a bisection keeps a 5,000-character premise fast.
+        index = bisect.bisect_right(self.ends, start) - 1
+        return self.tokens[index] if index >= 0 else None
 
     def _token_at(self, start: int) -> _Token | None:
         return next((t for t in self.tokens if t.start == start), None)

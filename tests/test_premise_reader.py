@@ -155,3 +155,14 @@ def test_a_title_does_not_end_the_first_sentence() -> None:
     husband = next(p for p in facts.people if p.relation == "husband")
     assert husband.dead and husband.related_to == facts.people[0].id
     assert facts.device is not None and facts.device.label == "operates on the man who killed her husband"
+
+
+def test_a_5000_character_chinese_premise_is_read_in_bounded_time() -> None:
+    read_premise("测试。", "zh")  # jieba's dictionary loads once per process; time the reading itself
+    sentence = "为了救病重的奶奶，小镇护士陈念答应假扮总裁陆沉的未婚妻三个月，在上海的陆家老宅里，她发现了一枚玉佩。"
+    premise = sentence * 100
+    assert len(premise) >= 5000
+    started = time.perf_counter()
+    facts = read_premise(premise, "zh")
+    assert time.perf_counter() - started < 5
+    assert facts.people[0].name == "陈念" and [o.label for o in facts.objects] == ["玉佩"]
