@@ -209,9 +209,6 @@ class _Reader:
         index = bisect.bisect_right(self.ends, start) - 1
         return self.tokens[index] if index >= 0 else None
 
-    def _token_at(self, start: int) -> _Token | None:
-        return next((t for t in self.tokens if t.start == start), None)
-
     def _people(self) -> None:
         for start, name in self._names():
             person = self._add_person(start, name)
