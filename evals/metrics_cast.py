@@ -39,6 +39,7 @@ class CastMember(BaseModel):
     name: str
     episodes: list[int] = Field(description="Evaluated episodes they are on screen in.")
     lines: int = Field(description="Dialogue lines they speak over the season.")
+    status: str = Field(default="alive", description="Canon status at season start (a dead one can still speak).")
 
 
 class SeasonCast(BaseModel):
@@ -53,18 +54,25 @@ class SeasonCast(BaseModel):
 
 
 def cast_coverage(
-    names: Mapping[str, str], episodes: Sequence[tuple[EpisodeBrief, Script, ShotList | None]]
+    names: Mapping[str, str],
+    episodes: Sequence[tuple[EpisodeBrief, Script, ShotList | None]],
+    statuses: Mapping[str, str] | None = None,
 ) -> tuple[SeasonCast, list[EpisodeCast]]:
     """Measure who is on screen per episode and whether every canon character appears in the season.
+
+    A character dead at season start still counts: a flashback, a voice or a photograph puts them on screen,
+    and a premise built on them (a drowned brother's voice) needs them.
 
     Args:
         names: Canon character id -> name, in canon order.
         episodes: (brief, script, shot list) per evaluated episode.
+        statuses: Canon character id -> status at season start, reported with each member.
     """
     per_episode: list[EpisodeCast] = []
     seen: dict[str, list[int]] = {cid: [] for cid in names}
     lines: dict[str, int] = dict.fromkeys(names, 0)
     unknown: set[str] = set()
+    status = statuses or {}
     for brief, script, shots in episodes:
         present = on_screen(script, shots)
         speaking = {line.speaker_id for line in script.lines() if line.kind == "dialogue" and line.speaker_id}
@@ -91,6 +99,9 @@ def cast_coverage(
         coverage=round(len(covered) / len(names), 4) if names else 1.0,
         missing=[cid for cid, eps in seen.items() if not eps],
         unknown=sorted(unknown),
-        members=[CastMember(id=cid, name=name, episodes=seen[cid], lines=lines[cid]) for cid, name in names.items()],
+        members=[
+            CastMember(id=cid, name=name, episodes=seen[cid], lines=lines[cid], status=status.get(cid, "alive"))
+            for cid, name in names.items()
+        ],
     )
     return season, per_episode

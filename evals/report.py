@@ -272,7 +272,8 @@ def build_report(
         stock,
     )
     progress("cast coverage and cliffhanger payoff")
-    season_cast, episode_cast = cast_coverage(inputs.names, [(e.brief, e.script, e.shot_list) for e in eps])
+    statuses = {c.id: str(c.status) for c in inputs.canon.characters}
+    season_cast, episode_cast = cast_coverage(inputs.names, [(e.brief, e.script, e.shot_list) for e in eps], statuses)
     season_payoff, episode_payoff = payoff(inputs.canon, lang, [(e.script, e.shot_list) for e in eps])
     progress("premise coverage")
     season_premise, episode_premise = premise_report(inputs.premise, inputs.plan, inputs.canon, [e.script for e in eps])

@@ -16,6 +16,7 @@ PLOT_CAPTIONS = {
     "runtime.png": "Runtime against target, and shots per minute",
     "continuity.png": "Continuity errors by ConStory category",
     "homogenisation.png": "Diversity, repetition and lexicon hits per episode",
+    "repeats.png": "Dialogue sentences per episode: new, said before, stock lines",
     "similarity.png": "Embedding similarity between episodes",
     "screen_time.png": "Screen time per character",
     "cost.png": "Model tokens per episode",

@@ -92,12 +92,17 @@ def _cast(report: EvalReport) -> list[str]:
     cast = report.season.cast
     out = ["## Cast coverage", ""]
     if cast.missing:
-        names = ", ".join(f"{report.meta.names.get(c, c)} ({c})" for c in cast.missing)
+        status = {m.id: m.status for m in cast.members}
+        names = ", ".join(_member(report.meta.names.get(c, c), c, status.get(c, "alive")) for c in cast.missing)
         out.extend([f"Never on screen: {names}.", ""])
     else:
         out.extend([f"Every one of the {cast.planned} canon characters is on screen at least once.", ""])
-    rows = ((m.name, m.id, _eps(m.episodes) or "never", m.lines) for m in cast.members)
-    return out + table("character | id | on screen in episodes | lines", rows)
+    rows = ((m.name, m.id, m.status, _eps(m.episodes) or "never", m.lines) for m in cast.members)
+    return out + table("character | id | status at start | on screen in episodes | lines", rows)
+
+
+def _member(name: str, cid: str, status: str) -> str:
+    return f"{name} ({cid})" if status == "alive" else f"{name} ({cid}, {status} at season start)"
 
 
 def _payoff(report: EvalReport) -> list[str]:

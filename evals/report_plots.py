@@ -172,6 +172,24 @@ def cost(report: EvalReport) -> bytes:
     return _png(fig)
 
 
+def repeats(report: EvalReport) -> bytes:
+    """Plot each episode's dialogue sentences: new, already said in an earlier episode, and stock lines."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = _labels(report)
+    said = [e.repeats.said_before for e in report.episodes]
+    new = [e.repeats.sentences - s for e, s in zip(report.episodes, said, strict=True)]
+    ax.bar(labels, new, color=COLOURS[0], label="new this season")
+    ax.bar(labels, said, bottom=new, color=COLOURS[3], label="said in an earlier episode")
+    ax.plot(labels, [e.repeats.stock_lines for e in report.episodes], color="black", marker="o", label="stock lines")
+    ax.set_xlabel("episode")
+    ax.set_ylabel("dialogue sentences")
+    ax.legend(fontsize="small")
+    rep = report.season.repeats
+    ax.set_title(f"Repeated dialogue: {rep.distinct} of {rep.sentences} sentences distinct")
+    return _png(fig)
+
+
 def judge(report: EvalReport) -> bytes | None:
     """Plot the judge's mean score per dimension, if an LLM judged."""
     means = report.season.judge.means
@@ -192,6 +210,7 @@ def plots(report: EvalReport) -> dict[str, bytes]:
         "runtime.png": runtime(report),
         "continuity.png": continuity(report),
         "homogenisation.png": homogenisation(report),
+        "repeats.png": repeats(report),
         "similarity.png": similarity(report),
         "screen_time.png": screen_time(report),
         "cost.png": cost(report),

@@ -111,7 +111,8 @@ def test_planted_repeats_show_as_verbatim_near_verbatim_and_stock_lines(
     assert lex["template_hits"] > 0
     section = _section(report, "Repeated dialogue")
     assert f"| {PLANT} | 3 | 1, 2, 3 |" in section and VARIANT in section
-    assert "distinct dialogue sentences" in report
+    assert "distinct dialogue sentences" in report and "(plots/repeats.png)" in report
+    assert (root / "eval" / "plots" / "repeats.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_dropped_premise_fact_is_missing_from_plan_canon_and_scripts(
@@ -210,16 +211,17 @@ def test_a_cast_member_never_on_screen_is_named(season: Path, control: dict[str,
     root = _copy(season, tmp_path)
     canon = _load(root / "canon.json")
     ghost = {**canon["characters"][1], "id": "ghost_cast", "name": "测试幽灵", "aliases": [], "relationships": []}
+    ghost["status"] = "dead"  # dead at season start still counts: a flashback or a voice puts them on screen
     canon["characters"].append(ghost)
     _save(root / "canon.json", canon)
     data, report = evaluate(root)
     cast = data["season"]["cast"]
     assert cast["missing"] == [*control["season"]["cast"]["missing"], "ghost_cast"]
     assert cast["planned"] == control["season"]["cast"]["planned"] + 1 and cast["coverage"] < 1
-    assert {"id": "ghost_cast", "name": "测试幽灵", "episodes": [], "lines": 0} in cast["members"]
+    assert {"id": "ghost_cast", "name": "测试幽灵", "episodes": [], "lines": 0, "status": "dead"} in cast["members"]
     section = _section(report, "Cast coverage")
-    assert "Never on screen: " in section and "测试幽灵 (ghost_cast)" in section
-    assert "| 测试幽灵 | ghost_cast | never | 0 |" in section
+    assert "Never on screen: " in section and "测试幽灵 (ghost_cast, dead at season start)" in section
+    assert "| 测试幽灵 | ghost_cast | dead | never | 0 |" in section
     headline = next(line for line in report.splitlines() if line.startswith("| cast on screen |"))
     assert "测试幽灵" in headline
 
