@@ -131,4 +131,3 @@ def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | No
         by_category=dict(by_category),
         top_terms=by_term.most_common(8),
     )
-
