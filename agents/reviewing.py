@@ -47,6 +47,7 @@ async def llm_findings(
             message=found.message,
             quote=found.quote,
             location=found.location,
+            requests=found.requests,
             source="llm",
         )
         for index, found in enumerate(answer.findings, start=1)

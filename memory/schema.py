@@ -415,6 +415,13 @@ class LlmFinding(_Model):
     message: str = Field(description="What is wrong and how to fix it.")
     quote: str = Field(default="", description="The offending text, verbatim.")
     location: str = Field(default="", description="Line or scene id.")
+    requests: list[EditRequest] = Field(
+        default_factory=list,
+        description=(
+            "The edits that would fix it, when you can state them exactly (ids from the script and canon); the "
+            "revision is checked against each one. Leave empty rather than guess."
+        ),
+    )
 
 
 LlmFindings.model_rebuild()

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from agents import screenwriter
-from agents.llm import ModelSpec, endpoint_model
+from agents import continuity, screenwriter
+from agents.llm import ModelSpec, RoleModel, endpoint_model
 from agents.offline import OfflineWriter
+from agents.scripted import ScriptedModel
 from evals.simulated_endpoint import SimulatedEndpoint, chat_completion
 from graphs.episode_requests import UNMET_CHECK, script_outcomes
 from memory import edits as E
 from memory.bible import StoryBible
-from memory.schema import Carryover, Finding, Script, SeriesBible
+from memory.schema import Carryover, Finding, LlmFinding, LlmFindings, Script, SeriesBible
 from tests.conftest import make_context
 from tests.fixtures_offline import plan_season, write_script
 
@@ -123,3 +124,26 @@ async def test_a_model_revision_that_ignores_a_request_shows_as_an_unmet_finding
     (finding,) = unmet
     assert (finding.check, finding.reviewer, finding.severity) == (UNMET_CHECK, "human", "revise")
     assert finding.requests == [requests[0]] and "still speaks" in finding.message
+
+
+async def test_a_model_reviewer_can_state_typed_requests_that_travel_with_its_finding(tmp_path: Path) -> None:
+    bible, draft = _episode()
+    line = next(ln for ln in draft.lines() if ln.kind == "dialogue")
+    asked = E.ChangeLine(line_id=line.id, emotion="cold")
+    judge = ScriptedModel(fallback=OfflineWriter(seed=11))
+    judge.enqueue(
+        LlmFindings(
+            findings=[
+                LlmFinding(category="characterization", message="Too warm for her.", location=line.id, requests=[asked])
+            ]
+        )
+    )
+    store = StoryBible(tmp_path / "bible")
+    try:
+        role = RoleModel(judge, label="judge (test)", offline=True, method="function_calling")
+        ctx = make_context(store, models={"continuity": role})
+        review = await continuity.review_script(ctx, draft, bible.canon, Carryover())
+    finally:
+        store.close()
+    judged = [f for f in review.findings if f.source == "llm"]
+    assert [f.requests for f in judged] == [[asked]]
