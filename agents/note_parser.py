@@ -79,10 +79,16 @@ def parse_note(
     scope = NoteScope(script=script, canon=canon, brief=brief, shots=shots)
     series = canon.language
     read_as: list[Language] = []
+    last: str | None = None
     for sentence in split_note(note):
         previous_scene: Scene | None = None
         pending: str | None = None
-        last: str | None = None
+        # Across a sentence break only a bare "Rework it." restates the last clause ("'…' feels wooden. Rework it.").
+        last = (
+            last
+            if last is not None and _READERS[note_language(sentence[0])].WORDS.rewrite.search(sentence[0])
+            else None
+        )
         for part in sentence:
             reading, language, scene = _read(part, scope, previous_scene)
             if reading is None and last is not None and _repeats(last, part, scope, previous_scene, result):

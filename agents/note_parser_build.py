@@ -7,6 +7,7 @@ the requests and say plainly when a reference does not resolve.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import cast, get_args
 
@@ -27,6 +28,12 @@ from memory.edits import (
 )
 from memory.schema import Emotion, Scene, TimeOfDay
 
+# Words that make a clause about clothes, in either language.
+_GARMENT = re.compile(
+    r"\b(?:suit|gown|raincoat|hoodie|jeans|uniform|jacket|coat|outfit|costume|dress|clothes|wear|wears|wearing)\b|"
+    r"[穿服装衣裙]",
+    re.IGNORECASE,
+)
 # More requests than this from one clause means the clause was read too broadly.
 MAX_PER_CLAUSE = 12
 
@@ -258,6 +265,8 @@ def wardrobe(clause: Clause) -> Reading | None:
         reading.requests += [SetWardrobe(scene_id=s.id, character_id=cid, wardrobe_id=set_id) for s in scenes if s]
     if reading.requests:
         return reading
+    if not _GARMENT.search(clause.bare):
+        return None  # "put Marcus in scene 2" puts a person in a scene, not in a costume
     found = [c for cid in clause.chars if (c := clause.scope.character(cid)) is not None]
     sets = "; ".join(f"{c.name}: " + ", ".join(f"{w.id} ({w.description})" for w in c.wardrobe) for c in found)
     return Reading(warnings=[f"no wardrobe set in canon matches the costume asked for ({sets})"])

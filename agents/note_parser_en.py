@@ -132,7 +132,8 @@ _CUT = re.compile(
     r"\b(?:cut|remove|drop|lose|delete|get\s+rid\s+of|take\s+\w+\s+out|out\s+of|write\s+\w+\s+out|written\s+out|"
     r"shouldn't\s+be|should\s+not\s+be|shouldn't\s+appear|should\s+not\s+appear|doesn't\s+belong|does\s+not\s+belong|"
     r"don't\s+need|do\s+not\s+need|no\s+need\s+for|without|isn't\s+needed|is\s+not\s+needed|don't\s+want|"
-    r"do\s+not\s+want|kill\s+off|ditch)\b|^\s*no\s+",
+    r"do\s+not\s+want|kill\s+off|ditch|doesn't\s+need\s+to\s+be|does\s+not\s+need\s+to\s+be|needn't\s+be)\b|"
+    r"^\s*no\s+",
     _I,
 )
 _ADD = re.compile(
