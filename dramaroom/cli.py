@@ -124,13 +124,8 @@ def new(
     seed: Annotated[
         int, typer.Option(help="Seed for the offline writer; same seed, same season.", min=0, max=MAX_SEED)
     ] = 0,
-    target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.", min=10, max=600)] = 90,
-    genre: Annotated[
-        str,
-        typer.Option(
-            help="Optional genre: " + genre_choices() + "."
-        ),
-    ] = "",
+    target_seconds: Annotated[int, typer.Option(help="Target runtime of an episode in seconds.", min=20, max=300)] = 90,
+    genre: Annotated[str, typer.Option(help="Optional genre: " + genre_choices() + ".")] = "",
     tone: Annotated[str, typer.Option(help="Optional tone, e.g. 'tense, bittersweet'.")] = "",
 ) -> None:
     """Create a series workspace from a premise."""
@@ -140,10 +135,6 @@ def new(
         raise UserError('no premise: pass --premise "..." or --premise-file PATH')
     if language not in ("en", "zh"):
         raise UserError(f"unknown language {language!r}: use --language en or --language zh")
-    if not 1 <= episodes <= MAX_EPISODES:
-        raise UserError(f"--episodes must be between 1 and {MAX_EPISODES}, got {episodes}")
-    if not 20 <= target_seconds <= 300:
-        raise UserError(f"--target-seconds must be between 20 and 300, got {target_seconds}")
     key = genre_key(genre) if genre else ""
     if key is None:
         chinese = "、".join(n for n in GENRE_NAMES if not n.isascii())

@@ -43,8 +43,9 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
         (["--premise", "x" * 9000], "over the 8,000 limit"),
         (["--premise", "A story\x07\x1b with junk"], "control or undecodable"),
         (["--premise", "A story", "--language", "fr"], "unknown language 'fr'"),
-        (["--premise", "A story", "--episodes", "0"], "--episodes must be between"),
-        (["--premise", "A story", "--episodes", "-3"], "--episodes must be between"),
+        (["--premise", "A story", "--episodes", "0"], "--episodes must be a whole number from 1 to 200; got '0'"),
+        (["--premise", "A story", "--episodes", "-3"], "--episodes must be a whole number from 1 to 200; got '-3'"),
+        (["--premise", "A story", "--target-seconds", "5"], "--target-seconds must be a whole number from 20 to 300"),
     ],
 )
 def test_new_rejects_bad_input(
