@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from agents.continuity_findings import character_name, finding
+from agents.messages import say, term
 from agents.textmatch import clock_minutes, find_terms, fold, format_clock
 from memory.edits import DropProp, DropReveal, MoveScene, SetPropHolder
 from memory.schema import Canon, Carryover, Finding, PropState, Script
@@ -59,10 +60,20 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                         "prop_state",
                         "factual_detail",
                         scene.id,
-                        f"The {prop.name} is {prop.state.value} in canon but is used in {scene.id}; drop it "
-                        "or show how it comes back.",
+                        say(
+                            canon.language,
+                            "finding.prop_gone",
+                            prop=prop.name,
+                            state=term(canon.language, "state_of_prop", prop.state.value),
+                            scene=scene.id,
+                        ),
                         quote=use.action or prop.name,
-                        canon_fact=f"The {prop.name} is {prop.state.value}",
+                        canon_fact=say(
+                            canon.language,
+                            "fact.prop_state",
+                            prop=prop.name,
+                            state=term(canon.language, "state_of_prop", prop.state.value),
+                        ),
                         requests=[DropProp(prop_id=prop.id, scene_id=scene.id)],
                     )
                 )
@@ -79,10 +90,17 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                     "prop_holder",
                     "factual_detail",
                     scene.id,
-                    f"{character_name(canon, new)} holds the {prop.name}, but {character_name(canon, current)} "
-                    "has it and no transfer is shown; fix the holder or show the hand-over.",
+                    say(
+                        canon.language,
+                        "finding.prop_holder",
+                        holder=character_name(canon, new),
+                        prop=prop.name,
+                        current=character_name(canon, current),
+                    ),
                     quote=use.action or prop.name,
-                    canon_fact=f"The {prop.name} is held by {character_name(canon, current)}",
+                    canon_fact=say(
+                        canon.language, "fact.prop_held", prop=prop.name, holder=character_name(canon, current)
+                    ),
                     requests=[SetPropHolder(scene_id=scene.id, prop_id=prop.id, holder_id=current)],
                 )
             )
@@ -100,10 +118,19 @@ def check_props(script: Script, canon: Canon) -> list[Finding]:
                             "prop_state",
                             "factual_detail",
                             line.id,
-                            f"The {prop.name} is {prop.state.value} in canon but appears on screen; drop it "
-                            "or show how it comes back.",
+                            say(
+                                canon.language,
+                                "finding.prop_gone_shot",
+                                prop=prop.name,
+                                state=term(canon.language, "state_of_prop", prop.state.value),
+                            ),
                             quote=hits[0].quote,
-                            canon_fact=f"The {prop.name} is {prop.state.value}",
+                            canon_fact=say(
+                                canon.language,
+                                "fact.prop_state",
+                                prop=prop.name,
+                                state=term(canon.language, "state_of_prop", prop.state.value),
+                            ),
                             requests=[DropProp(prop_id=prop.id, line_id=line.id)],
                         )
                     )
@@ -127,7 +154,7 @@ def _tod_ok(time_of_day: str, minutes: int) -> bool:
     return start <= hour <= end if start <= end else hour >= start or hour <= end
 
 
-def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
+def check_timeline(script: Script, carryover: Carryover, language: str = "en") -> list[Finding]:
     """Flag scenes that run backwards in story time or whose clock contradicts the time of day."""
     out: list[Finding] = []
     day, clock = carryover.last_story_day, clock_minutes(carryover.last_clock) if carryover.last_clock else None
@@ -139,7 +166,7 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "timeline_order",
                     "timeline_plot",
                     scene.id,
-                    f"Clock '{scene.clock}' is not a 24h HH:MM time; set one.",
+                    say(language, "finding.clock_format", clock=scene.clock),
                     quote=scene.clock,
                     requests=[MoveScene(scene_id=scene.id, clock=_TYPICAL_CLOCK[scene.time_of_day])],
                 )
@@ -150,7 +177,12 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "timeline_order",
                     "timeline_plot",
                     scene.id,
-                    f"Clock {scene.clock} does not fit time of day '{scene.time_of_day}'; align them.",
+                    say(
+                        language,
+                        "finding.clock_time_of_day",
+                        clock=scene.clock,
+                        time_of_day=term(language, "time_of_day", scene.time_of_day),
+                    ),
                     quote=f"{scene.time_of_day} {scene.clock}",
                     requests=[MoveScene(scene_id=scene.id, clock=_TYPICAL_CLOCK[scene.time_of_day])],
                 )
@@ -163,10 +195,9 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "timeline_order",
                     "timeline_plot",
                     scene.id,
-                    f"Scene {scene.id} is on story day {scene.story_day}, before day {day} already "
-                    "reached; move it forward or mark it a flashback.",
+                    say(language, "finding.story_day_back", scene=scene.id, day=scene.story_day, reached=day),
                     quote=f"day {scene.story_day}",
-                    canon_fact=f"The story has reached day {day}",
+                    canon_fact=say(language, "fact.day_reached", day=day),
                     requests=[MoveScene(scene_id=scene.id, story_day=day)],
                 )
             )
@@ -177,10 +208,9 @@ def check_timeline(script: Script, carryover: Carryover) -> list[Finding]:
                     "timeline_order",
                     "timeline_plot",
                     scene.id,
-                    f"Scene {scene.id} starts at {scene.clock}, earlier than {format_clock(clock)} on the "
-                    "same story day; move the clock on or mark it a flashback.",
+                    say(language, "finding.clock_back", scene=scene.id, clock=scene.clock, reached=format_clock(clock)),
                     quote=scene.clock,
-                    canon_fact=f"Day {day} has already reached {format_clock(clock)}",
+                    canon_fact=say(language, "fact.clock_reached", day=day, clock=format_clock(clock)),
                     requests=[MoveScene(scene_id=scene.id, clock=format_clock(clock))],
                 )
             )
@@ -214,16 +244,22 @@ def check_secret_knowledge(script: Script, canon: Canon) -> list[Finding]:
                 if speaker in knowers[secret.id]:
                     knowers[secret.id].update(scene.character_ids)
                     continue
-                names = ", ".join(character_name(canon, c) for c in sorted(knowers[secret.id])) or "no one"
+                names = ", ".join(character_name(canon, c) for c in sorted(knowers[secret.id])) or say(
+                    canon.language, "fact.no_one"
+                )
                 out.append(
                     finding(
                         "secret_knowledge",
                         "characterization",
                         line.id,
-                        f"{character_name(canon, speaker)} reveals '{secret.description}' before learning it; cut "
-                        "the reveal or show them learning it first.",
+                        say(
+                            canon.language,
+                            "finding.secret_early",
+                            name=character_name(canon, speaker),
+                            secret=secret.description,
+                        ),
                         quote=line.text,
-                        canon_fact=f"At this point only {names} know: {secret.description}",
+                        canon_fact=say(canon.language, "fact.secret_known", names=names, secret=secret.description),
                         requests=[DropReveal(line_id=line.id, secret_id=secret.id)],
                     )
                 )
@@ -252,11 +288,24 @@ def check_simultaneity(script: Script, canon: Canon) -> list[Finding]:
                         "simultaneity",
                         "timeline_plot",
                         later.id,
-                        f"{character_name(canon, cid)} is at {earlier.location_id} ({earlier.id}) and "
-                        f"{later.location_id} ({later.id}) at the same time; move {later.id}'s clock.",
+                        say(
+                            canon.language,
+                            "finding.simultaneity",
+                            name=character_name(canon, cid),
+                            first=earlier.location_id,
+                            first_scene=earlier.id,
+                            second=later.location_id,
+                            second_scene=later.id,
+                        ),
                         quote=f"{earlier.clock} / {later.clock}",
-                        canon_fact=f"{character_name(canon, cid)} is at {earlier.location_id} at {earlier.clock} "
-                        f"on day {earlier.story_day}",
+                        canon_fact=say(
+                            canon.language,
+                            "fact.at_place",
+                            name=character_name(canon, cid),
+                            place=earlier.location_id,
+                            clock=earlier.clock,
+                            day=earlier.story_day,
+                        ),
                         requests=[MoveScene(scene_id=later.id, clock=format_clock(earlier_min + 30))],
                     )
                 )
