@@ -16,6 +16,7 @@ from agents.appearance_text import appearance_claims, change_marked
 from agents.continuity_findings import character_name, finding, numbered
 from agents.continuity_timeline import check_props, check_secret_knowledge, check_simultaneity, check_timeline
 from agents.era_terms import modern_terms
+from agents.messages import say, term
 from agents.name_lookalikes import similar_en_names, similar_zh_names
 from agents.textmatch import names_of
 from memory.edits import (
@@ -54,10 +55,20 @@ def check_absent_characters(script: Script, canon: Canon) -> list[Finding]:
                     "absent_character",
                     "timeline_plot",
                     where,
-                    f"{ch.name} is {ch.status.value} in canon but is present in scene {scene.id}; remove them or make "
-                    "the scene a flashback.",
+                    say(
+                        canon.language,
+                        "finding.absent_character",
+                        name=ch.name,
+                        status=term(canon.language, "status", ch.status.value),
+                        scene=scene.id,
+                    ),
                     quote=spoken.text if spoken else ch.name,
-                    canon_fact=f"{ch.name} is {ch.status.value}",
+                    canon_fact=say(
+                        canon.language,
+                        "fact.status",
+                        name=ch.name,
+                        status=term(canon.language, "status", ch.status.value),
+                    ),
                     requests=[CutCharacter(character_id=cid, scene_id=scene.id)],
                 )
             )
@@ -75,9 +86,9 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                     "unknown_entity",
                     cat,
                     scene.id,
-                    f"Location '{scene.location_id}' is not in canon; use a canon location.",
+                    say(canon.language, "finding.unknown_location", id=scene.location_id),
                     quote=scene.location_id,
-                    canon_fact=f"Canon has no location '{scene.location_id}'",
+                    canon_fact=say(canon.language, "fact.no_location", id=scene.location_id),
                     requests=[MoveScene(scene_id=scene.id, location_id=loc.id) for loc in canon.locations[:1]],
                 )
             )
@@ -88,9 +99,9 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         "unknown_entity",
                         cat,
                         scene.id,
-                        f"Character '{cid}' is not in canon; remove them or use a canon character.",
+                        say(canon.language, "finding.unknown_character", id=cid),
                         quote=cid,
-                        canon_fact=f"Canon has no character '{cid}'",
+                        canon_fact=say(canon.language, "fact.no_character", id=cid),
                         requests=[CutCharacter(character_id=cid, scene_id=scene.id)],
                     )
                 )
@@ -101,9 +112,9 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         "unknown_entity",
                         cat,
                         scene.id,
-                        f"Prop '{use.prop_id}' is not in canon; drop it.",
+                        say(canon.language, "finding.unknown_prop", id=use.prop_id),
                         quote=use.prop_id,
-                        canon_fact=f"Canon has no prop '{use.prop_id}'",
+                        canon_fact=say(canon.language, "fact.no_prop", id=use.prop_id),
                         requests=[DropProp(prop_id=use.prop_id, scene_id=scene.id)],
                     )
                 )
@@ -114,9 +125,9 @@ def check_unknown_entities(script: Script, canon: Canon) -> list[Finding]:
                         "unknown_entity",
                         cat,
                         scene.id,
-                        f"Prop holder '{use.holder_id}' is not a canon character; fix the holder.",
+                        say(canon.language, "finding.unknown_holder", id=use.holder_id),
                         quote=use.holder_id,
-                        canon_fact=f"Canon has no character '{use.holder_id}'",
+                        canon_fact=say(canon.language, "fact.no_character", id=use.holder_id),
                         requests=[
                             SetPropHolder(
                                 scene_id=scene.id, prop_id=use.prop_id, holder_id=prop.holder_id if prop else None
@@ -140,9 +151,9 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     "unknown_entity",
                     cat,
                     line.id,
-                    f"Speaker '{sid or ''}' is not a canon character; give the line to a canon character.",
+                    say(canon.language, "finding.unknown_speaker", id=sid or ""),
                     quote=line.text,
-                    canon_fact=f"Canon has no character '{sid or ''}'",
+                    canon_fact=say(canon.language, "fact.no_character", id=sid or ""),
                     requests=[RewriteLine(line_id=line.id, reason="the speaker is not a canon character")],
                 )
             )
@@ -152,10 +163,13 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     "unknown_entity",
                     cat,
                     line.id,
-                    f"{character_name(canon, sid)} speaks but is not listed in scene {scene.id}; add them to the "
-                    "scene or give the line to someone present.",
+                    say(
+                        canon.language, "finding.speaker_not_in_scene", name=character_name(canon, sid), scene=scene.id
+                    ),
                     quote=line.text,
-                    canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
+                    canon_fact=say(
+                        canon.language, "fact.scene_cast", scene=scene.id, cast=", ".join(scene.character_ids)
+                    ),
                     requests=[RewriteLine(line_id=line.id, reason="the speaker is not in the scene")],
                 )
             )
@@ -166,9 +180,9 @@ def _unknown_in_line(line: Line, scene: Scene, canon: Canon) -> list[Finding]:
                     "unknown_entity",
                     cat,
                     line.id,
-                    f"Line reveals unknown secret '{secret_id}'; drop it.",
+                    say(canon.language, "finding.unknown_secret", id=secret_id),
                     quote=line.text,
-                    canon_fact=f"Canon has no secret '{secret_id}'",
+                    canon_fact=say(canon.language, "fact.no_secret", id=secret_id),
                     requests=[DropReveal(line_id=line.id, secret_id=secret_id)],
                 )
             )
@@ -188,9 +202,9 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
                     "name_drift",
                     "factual_detail",
                     line.id,
-                    f"Cue '{line.cue}' is not {ch.name}'s canon name or alias; use '{ch.name}'.",
+                    say(canon.language, "finding.cue_drift", cue=line.cue, name=ch.name),
                     quote=line.cue,
-                    canon_fact=f"{ch.id} is named {' / '.join(names_of(ch))}",
+                    canon_fact=say(canon.language, "fact.named", id=ch.id, names=" / ".join(names_of(ch))),
                     requests=[SetCue(line_id=line.id, value=ch.name)],
                 )
             )
@@ -201,9 +215,9 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
                     "name_drift",
                     "factual_detail",
                     line.id,
-                    f"'{old}' looks like a misspelling of the canon name '{new}'; use '{new}'.",
+                    say(canon.language, "finding.name_misspelling", old=old, new=new),
                     quote=old,
-                    canon_fact=f"The canon name is {new}",
+                    canon_fact=say(canon.language, "fact.canon_name", name=new),
                     requests=[ReplaceText(line_id=line.id, old=old, new=new)],
                 )
             )
@@ -233,9 +247,9 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
                         "wardrobe_drift",
                         "factual_detail",
                         scene.id,
-                        f"{ch.name} wears '{wid}', which is not one of their wardrobe sets; use '{value}'.",
+                        say(canon.language, "finding.wardrobe_unknown", name=ch.name, wardrobe=wid, value=value),
                         quote=wid,
-                        canon_fact=f"{ch.name}'s wardrobe sets: {', '.join(sets)}",
+                        canon_fact=say(canon.language, "fact.wardrobe_sets", name=ch.name, sets=", ".join(sets)),
                         requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=value)],
                     )
                 )
@@ -253,10 +267,11 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
                         "wardrobe_drift",
                         "factual_detail",
                         scene.id,
-                        f"{ch.name} switches from '{prev[1]}' to '{wid}' on the same story day with no "
-                        f"costume change shown; keep '{prev[1]}' or add an action line for the change.",
+                        say(canon.language, "finding.wardrobe_switch", name=ch.name, before=prev[1], after=wid),
                         quote=wid,
-                        canon_fact=f"{ch.name} wears '{prev[1]}' earlier on day {prev[0]}",
+                        canon_fact=say(
+                            canon.language, "fact.wears_earlier", name=ch.name, wardrobe=prev[1], day=prev[0]
+                        ),
                         requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=prev[1])],
                     )
                 )
@@ -275,10 +290,23 @@ def check_appearance(script: Script, canon: Canon) -> list[Finding]:
                         "appearance_drift",
                         "factual_detail",
                         line.id,
-                        f"'{claim.quote}' contradicts {claim.name}'s canon {claim.feature} "
-                        f"({claim.canon_text}); use '{claim.replacement}'.",
+                        say(
+                            canon.language,
+                            "finding.appearance",
+                            quote=claim.quote,
+                            name=claim.name,
+                            feature=term(canon.language, "feature", claim.feature),
+                            canon_text=claim.canon_text,
+                            replacement=claim.replacement,
+                        ),
                         quote=claim.quote,
-                        canon_fact=f"{claim.name}'s {claim.feature}: {claim.canon_text}",
+                        canon_fact=say(
+                            canon.language,
+                            "fact.feature",
+                            name=claim.name,
+                            feature=term(canon.language, "feature", claim.feature),
+                            canon_text=claim.canon_text,
+                        ),
                         requests=[ReplaceText(line_id=line.id, old=claim.quote, new=claim.replacement)],
                     )
                 )
@@ -295,10 +323,13 @@ def check_anachronisms(script: Script, canon: Canon) -> list[Finding]:
                     "anachronism",
                     "world_building",
                     line.id,
-                    f"'{hit}' does not exist in {canon.world.era}; replace it with "
-                    f"{repr(substitute) if substitute else 'something of the era'}.",
+                    say(canon.language, "finding.anachronism", hit=hit, era=canon.world.era, substitute=substitute)
+                    if substitute
+                    else say(canon.language, "finding.anachronism_any", hit=hit, era=canon.world.era),
                     quote=hit,
-                    canon_fact=f"The world is {canon.world.era} (technology: {canon.world.technology})",
+                    canon_fact=say(
+                        canon.language, "fact.world", era=canon.world.era, technology=canon.world.technology
+                    ),
                     requests=[ReplaceText(line_id=line.id, old=hit, new=substitute)],
                 )
             )
@@ -314,7 +345,7 @@ def check_script(script: Script, canon: Canon, carryover: Carryover) -> list[Fin
         check_wardrobe(script, canon, carryover),
         check_appearance(script, canon),
         check_props(script, canon),
-        check_timeline(script, carryover),
+        check_timeline(script, carryover, canon.language),
         check_secret_knowledge(script, canon),
         check_simultaneity(script, canon),
         check_anachronisms(script, canon),
