@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.continuity_findings import finding, numbered
+from agents.messages import say, term
 from memory.edits import AddShotForLine, CutShotCharacter, SetShotField, SetShotWardrobe
 from memory.schema import Canon, CharacterStatus, Finding, Scene, Script, ShotList
 
@@ -11,7 +12,7 @@ MIN_SHOT_SECONDS = 0.5
 MAX_SHOT_SECONDS = 8.0
 
 
-def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
+def check_coverage(shots: ShotList, script: Script, language: str = "en") -> list[Finding]:
     """Flag dialogue lines no shot covers, and shots that point at lines or scenes the script lacks."""
     out: list[Finding] = []
     covered = {s.line_id for s in shots.shots if s.line_id}
@@ -22,7 +23,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     "shot_coverage",
                     "timeline_plot",
                     line.id,
-                    f"Dialogue line {line.id} has no shot; add one so the line is seen and heard.",
+                    say(language, "finding.line_no_shot", line=line.id),
                     quote=line.text,
                     requests=[AddShotForLine(line_id=line.id)],
                 )
@@ -36,8 +37,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     "shot_coverage",
                     "timeline_plot",
                     shot.id,
-                    f"Shot {shot.id} belongs to scene '{shot.scene_id}', which the script does not have; "
-                    "re-assign or drop it.",
+                    say(language, "finding.shot_unknown_scene", shot=shot.id, scene=shot.scene_id),
                     quote=shot.description,
                     requests=[SetShotField(shot_id=shot.id, field="scene_id", value=script.scenes[0].id)],
                 )
@@ -48,8 +48,7 @@ def check_coverage(shots: ShotList, script: Script) -> list[Finding]:
                     "shot_coverage",
                     "timeline_plot",
                     shot.id,
-                    f"Shot {shot.id} covers line '{shot.line_id}', which is not in scene {scene.id}; "
-                    "point it at a line of its scene.",
+                    say(language, "finding.shot_line_elsewhere", shot=shot.id, line=shot.line_id, scene=scene.id),
                     quote=shot.line_id,
                     requests=[SetShotField(shot_id=shot.id, field="line_id", value=scene.lines[0].id)],
                 )
@@ -75,9 +74,11 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
                         "shot_cast",
                         "factual_detail",
                         shot.id,
-                        f"{name} is in shot {shot.id} but not in scene {scene.id}; remove them.",
+                        say(canon.language, "finding.shot_extra_character", name=name, shot=shot.id, scene=scene.id),
                         quote=shot.description,
-                        canon_fact=f"Scene {scene.id} cast: {', '.join(scene.character_ids)}",
+                        canon_fact=say(
+                            canon.language, "fact.scene_cast", scene=scene.id, cast=", ".join(scene.character_ids)
+                        ),
                         requests=cut,
                     )
                 )
@@ -87,9 +88,20 @@ def check_cast(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
                         "shot_cast",
                         "timeline_plot",
                         shot.id,
-                        f"{name} is {ch.status.value} in canon but appears in shot {shot.id}; remove them.",
+                        say(
+                            canon.language,
+                            "finding.shot_absent_character",
+                            name=name,
+                            status=term(canon.language, "status", ch.status.value),
+                            shot=shot.id,
+                        ),
                         quote=shot.description,
-                        canon_fact=f"{name} is {ch.status.value}",
+                        canon_fact=say(
+                            canon.language,
+                            "fact.status",
+                            name=name,
+                            status=term(canon.language, "status", ch.status.value),
+                        ),
                         requests=cut,
                     )
                 )
@@ -120,17 +132,30 @@ def check_wardrobe(shots: ShotList, script: Script, canon: Canon) -> list[Findin
                         "shot_wardrobe",
                         "factual_detail",
                         shot.id,
-                        f"Shot {shot.id} dresses {sc.character_id} in '{sc.wardrobe_id}' but scene "
-                        f"{scene.id} has '{expected}'; match the scene.",
+                        say(
+                            canon.language,
+                            "finding.shot_wardrobe",
+                            shot=shot.id,
+                            character=sc.character_id,
+                            wardrobe=sc.wardrobe_id,
+                            scene=scene.id,
+                            expected=expected,
+                        ),
                         quote=sc.wardrobe_id,
-                        canon_fact=f"{sc.character_id} wears '{expected}' in {scene.id}",
+                        canon_fact=say(
+                            canon.language,
+                            "fact.wears_in",
+                            character=sc.character_id,
+                            wardrobe=expected,
+                            scene=scene.id,
+                        ),
                         requests=[SetShotWardrobe(shot_id=shot.id, character_id=sc.character_id, wardrobe_id=expected)],
                     )
                 )
     return out
 
 
-def check_location(shots: ShotList, script: Script) -> list[Finding]:
+def check_location(shots: ShotList, script: Script, language: str = "en") -> list[Finding]:
     """Flag shots whose location or time of day differ from their scene."""
     out: list[Finding] = []
     scenes = {s.id: s for s in script.scenes}
@@ -144,10 +169,16 @@ def check_location(shots: ShotList, script: Script) -> list[Finding]:
                     "shot_location",
                     "factual_detail",
                     shot.id,
-                    f"Shot {shot.id} is at '{shot.location_id}' but scene {scene.id} is at "
-                    f"'{scene.location_id}'; use the scene's location.",
+                    say(
+                        language,
+                        "finding.shot_location",
+                        shot=shot.id,
+                        location=shot.location_id,
+                        scene=scene.id,
+                        expected=scene.location_id,
+                    ),
                     quote=shot.location_id,
-                    canon_fact=f"Scene {scene.id} is at {scene.location_id}",
+                    canon_fact=say(language, "fact.scene_at", scene=scene.id, place=scene.location_id),
                     requests=[SetShotField(shot_id=shot.id, field="location_id", value=scene.location_id)],
                 )
             )
@@ -157,17 +188,28 @@ def check_location(shots: ShotList, script: Script) -> list[Finding]:
                     "shot_location",
                     "timeline_plot",
                     shot.id,
-                    f"Shot {shot.id} is set at {shot.time_of_day} but scene {scene.id} is at "
-                    f"{scene.time_of_day}; use the scene's time of day.",
+                    say(
+                        language,
+                        "finding.shot_time",
+                        shot=shot.id,
+                        time_of_day=term(language, "time_of_day", shot.time_of_day),
+                        scene=scene.id,
+                        expected=term(language, "time_of_day", scene.time_of_day),
+                    ),
                     quote=shot.time_of_day,
-                    canon_fact=f"Scene {scene.id} is at {scene.time_of_day}",
+                    canon_fact=say(
+                        language,
+                        "fact.scene_at",
+                        scene=scene.id,
+                        place=term(language, "time_of_day", scene.time_of_day),
+                    ),
                     requests=[SetShotField(shot_id=shot.id, field="time_of_day", value=scene.time_of_day)],
                 )
             )
     return out
 
 
-def check_runtime(shots: ShotList) -> list[Finding]:
+def check_runtime(shots: ShotList, language: str = "en") -> list[Finding]:
     """Flag a total runtime off target by more than the tolerance, and shots too short or too long."""
     out: list[Finding] = []
     for shot in shots.shots:
@@ -178,8 +220,15 @@ def check_runtime(shots: ShotList) -> list[Finding]:
                     "shot_duration",
                     "narrative_style",
                     shot.id,
-                    f"Shot {shot.id} runs {shot.duration_s:g} s, outside {MIN_SHOT_SECONDS:g}-"
-                    f"{MAX_SHOT_SECONDS:g} s; set it to {value:g} s or split it.",
+                    say(
+                        language,
+                        "finding.shot_duration",
+                        shot=shot.id,
+                        seconds=f"{shot.duration_s:g}",
+                        low=f"{MIN_SHOT_SECONDS:g}",
+                        high=f"{MAX_SHOT_SECONDS:g}",
+                        value=f"{value:g}",
+                    ),
                     quote=f"{shot.duration_s:g} s",
                     requests=[SetShotField(shot_id=shot.id, field="duration", value=f"{value:g}")],
                 )
@@ -195,10 +244,16 @@ def check_runtime(shots: ShotList) -> list[Finding]:
                 "runtime",
                 "narrative_style",
                 f"episode-{shots.episode}",
-                f"Shots total {total:g} s against a target of {target} s (±{RUNTIME_TOLERANCE:.0%}); "
-                f"scale every duration by {factor:.2f} or cut/add shots.",
+                say(
+                    language,
+                    "finding.runtime",
+                    total=f"{total:g}",
+                    target=target,
+                    tolerance=f"{RUNTIME_TOLERANCE:.0%}",
+                    factor=f"{factor:.2f}",
+                ),
                 quote=f"{total:g} s",
-                canon_fact=f"Target runtime is {target} s",
+                canon_fact=say(language, "fact.target", target=target),
                 requests=[SetShotField(shot_id=longest.id, field="duration", value=f"{new:g}")],
             )
         )
@@ -209,10 +264,10 @@ def check_shots(shots: ShotList, script: Script, canon: Canon) -> list[Finding]:
     """Run every deterministic shot-list check and return its findings."""
     return numbered(
         [
-            *check_coverage(shots, script),
+            *check_coverage(shots, script, canon.language),
             *check_cast(shots, script, canon),
             *check_wardrobe(shots, script, canon),
-            *check_location(shots, script),
-            *check_runtime(shots),
+            *check_location(shots, script, canon.language),
+            *check_runtime(shots, canon.language),
         ]
     )
