@@ -12,14 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agents import ethics_lexicon as lex
+from agents.messages import say
 from agents.textmatch import Folded, Hit, find_terms, fold, has_cjk, regex_hits
 from memory.edits import EditRequest, ReplaceText, RewriteLine
 from memory.schema import Finding, Severity
 
-SAFE_MESSAGING = (
-    "Show the person's pain and the help they find, never the method; add a crisis-helpline end card "
-    "(e.g. 988 in the US, 12356 in China)."
-)
 _LINE_ID = re.compile(r"^s\d{2}-l\d{2}$")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 
@@ -85,19 +82,11 @@ def lexicon_hits(folded: Folded, terms: Sequence[str]) -> list[Hit]:
     ]
 
 
-def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
+def _real_person(unit: Unit, folded: Folded, lang: str) -> list[Finding]:
     out: list[Finding] = []
     for hit in lexicon_hits(folded, lex.DEEPFAKE):
         out.append(
-            finding(
-                "deepfake",
-                "real_person",
-                "block",
-                unit,
-                f"'{hit.quote}' asks for face or voice synthesis of a person; deep-synthesis rules need "
-                "the person's separate consent, so drop it.",
-                hit.quote,
-            )
+            finding("deepfake", "real_person", "block", unit, say(lang, "finding.deepfake", quote=hit.quote), hit.quote)
         )
     cues = lexicon_hits(folded, lex.LIKENESS_CUES)
     for hit in lexicon_hits(folded, lex.REAL_PEOPLE):
@@ -108,8 +97,7 @@ def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
                     "real_person",
                     "block",
                     unit,
-                    f"'{hit.quote}' is a real person, and the text uses their likeness or voice "
-                    f"('{cues[0].quote}'); that needs their consent, so cut it.",
+                    say(lang, "finding.real_person_likeness", quote=hit.quote, cue=cues[0].quote),
                     hit.quote,
                 )
             )
@@ -120,7 +108,7 @@ def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
                     "real_person",
                     "revise",
                     unit,
-                    f"'{hit.quote}' is a real public figure; fictionalise the name.",
+                    say(lang, "finding.real_person_name", quote=hit.quote),
                     hit.quote,
                     line_requests(unit.location, hit.quote, ""),
                 )
@@ -128,7 +116,7 @@ def _real_person(unit: Unit, folded: Folded) -> list[Finding]:
     return out
 
 
-def _minor_text(unit: Unit, folded: Folded) -> list[Finding]:
+def _minor_text(unit: Unit, folded: Folded, lang: str) -> list[Finding]:
     out: list[Finding] = []
     for m in _SENTENCE.finditer(folded.text):
         sentence = fold(folded.quote(m.start(), m.end()))
@@ -141,15 +129,14 @@ def _minor_text(unit: Unit, folded: Folded) -> list[Finding]:
                     "minors",
                     "block",
                     unit,
-                    f"A minor ('{young[0].quote}') is paired with '{bad[0].quote}'; minors must not be in "
-                    "romance, sexual or violent content, so age the character up or cut it.",
+                    say(lang, "finding.minor_text", young=young[0].quote, bad=bad[0].quote),
                     sentence.source.strip(),
                 )
             )
     return out
 
 
-def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
+def _lexicon_guards(unit: Unit, folded: Folded, lang: str) -> list[Finding]:
     out: list[Finding] = []
     for hit in lexicon_hits(folded, lex.SEXUAL):
         out.append(
@@ -158,20 +145,13 @@ def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "sexual",
                 "block",
                 unit,
-                f"'{hit.quote}' is explicit sexual content; cut it or imply the moment off screen.",
+                say(lang, "finding.sexual_content", quote=hit.quote),
                 hit.quote,
             )
         )
     for hit in lexicon_hits(folded, lex.HATE):
         out.append(
-            finding(
-                "hate_speech",
-                "hate",
-                "block",
-                unit,
-                f"'{hit.quote}' dehumanises a group of people; remove it.",
-                hit.quote,
-            )
+            finding("hate_speech", "hate", "block", unit, say(lang, "finding.hate_speech", quote=hit.quote), hit.quote)
         )
     methods = lexicon_hits(folded, lex.SELF_HARM_METHOD)
     for hit in methods:
@@ -181,7 +161,7 @@ def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "self_harm",
                 "block",
                 unit,
-                f"'{hit.quote}' asks for or gives a self-harm method; remove it. {SAFE_MESSAGING}",
+                say(lang, "finding.self_harm_method", quote=hit.quote, safe=say(lang, "finding.safe_messaging")),
                 hit.quote,
             )
         )
@@ -193,7 +173,7 @@ def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
                     "self_harm",
                     "revise",
                     unit,
-                    f"'{hit.quote}' depicts suicide or self-harm; follow safe-messaging guidance. {SAFE_MESSAGING}",
+                    say(lang, "finding.self_harm_depiction", quote=hit.quote, safe=say(lang, "finding.safe_messaging")),
                     hit.quote,
                 )
             )
@@ -204,14 +184,14 @@ def _lexicon_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "copyright",
                 "block",
                 unit,
-                f"'{hit.quote}' is a copyrighted character; replace it with an original one.",
+                say(lang, "finding.copyrighted_character", quote=hit.quote),
                 hit.quote,
             )
         )
     return out
 
 
-def _style_guards(unit: Unit, folded: Folded) -> list[Finding]:
+def _style_guards(unit: Unit, folded: Folded, lang: str) -> list[Finding]:
     out: list[Finding] = []
     latin_cue = bool(lexicon_hits(folded, lex.STYLE_CUES))
     for hit in lexicon_hits(folded, lex.LIVING_ARTISTS):
@@ -223,8 +203,7 @@ def _style_guards(unit: Unit, folded: Folded) -> list[Finding]:
                     "living_artist",
                     "revise",
                     unit,
-                    f"Imitating the style of the living artist '{hit.quote}' is high risk; describe the "
-                    "look in your own words instead.",
+                    say(lang, "finding.living_artist_style", quote=hit.quote),
                     hit.quote,
                 )
             )
@@ -238,14 +217,14 @@ def _style_guards(unit: Unit, folded: Folded) -> list[Finding]:
                     "living_artist",
                     "revise",
                     unit,
-                    f"'in the style of {name}' may imitate a living artist; describe the look instead.",
+                    say(lang, "finding.style_of_name", name=name),
                     m.group().strip(),
                 )
             )
     return out
 
 
-def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
+def _stereotype_guards(unit: Unit, folded: Folded, lang: str) -> list[Finding]:
     out: list[Finding] = []
     if unit.is_title:
         for hit in lexicon_hits(folded, lex.BOSS_TITLE):
@@ -255,7 +234,7 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                     "stereotype",
                     "revise",
                     unit,
-                    f"'{hit.quote}' in a title is barred by NRTA guidance; retitle without it.",
+                    say(lang, "finding.boss_title", quote=hit.quote),
                     hit.quote,
                 )
             )
@@ -266,7 +245,7 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                     "nrta",
                     "revise",
                     unit,
-                    f"'{hit.quote}' makes the title vulgar or clickbait; retitle plainly.",
+                    say(lang, "finding.clickbait_title", quote=hit.quote),
                     hit.quote,
                 )
             )
@@ -278,8 +257,7 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "stereotype",
                 "revise",
                 unit,
-                f"'{cinderella[0].quote}' rescued by '{rescuer[0].quote}' is the stereotype NRTA warns "
-                "about; give the heroine her own agency.",
+                say(lang, "finding.cinderella_rescue", heroine=cinderella[0].quote, rescuer=rescuer[0].quote),
                 cinderella[0].quote,
             )
         )
@@ -290,7 +268,7 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "stereotype",
                 "revise",
                 unit,
-                f"'{hit.quote}' makes money or social climbing the payoff; change the goal.",
+                say(lang, "finding.money_worship", quote=hit.quote),
                 hit.quote,
             )
         )
@@ -301,8 +279,7 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "nrta",
                 "revise",
                 unit,
-                f"'{hit.quote}' signals an AI-distorted classic, which NRTA guidance bars; adapt "
-                "respectfully or invent an original story.",
+                say(lang, "finding.distorted_classic", quote=hit.quote),
                 hit.quote,
             )
         )
@@ -313,21 +290,21 @@ def _stereotype_guards(unit: Unit, folded: Folded) -> list[Finding]:
                 "prompt_injection",
                 "revise",
                 unit,
-                f"'{hit.quote}' tries to instruct the reviewers; it was recorded and ignored, and every "
-                "guard still ran. Remove it.",
+                say(lang, "finding.prompt_injection", quote=hit.quote),
                 hit.quote,
             )
         )
     return out
 
 
-def scan(units: Iterable[Unit]) -> list[Finding]:
-    """Run every text guard on every non-empty unit."""
+def scan(units: Iterable[Unit], language: str = "en") -> list[Finding]:
+    """Run every text guard on every non-empty unit; messages are in ``language``."""
     out: list[Finding] = []
     for unit in units:
         if not unit.text.strip():
             continue
         folded = fold(unit.text)
-        out += _real_person(unit, folded) + _minor_text(unit, folded) + _lexicon_guards(unit, folded)
-        out += _style_guards(unit, folded) + _stereotype_guards(unit, folded)
+        out += _real_person(unit, folded, language) + _minor_text(unit, folded, language)
+        out += _lexicon_guards(unit, folded, language) + _style_guards(unit, folded, language)
+        out += _stereotype_guards(unit, folded, language)
     return out
