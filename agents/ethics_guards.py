@@ -15,7 +15,8 @@ from agents import ethics_lexicon as lex
 from agents.ethics_scan import Unit, finding, lexicon_hits, scan
 from agents.findings import verdict_of as verdict_of  # part of this module's API
 from agents.findings import with_ids
-from agents.textmatch import find_terms, fold
+from agents.messages import say
+from agents.textmatch import find_terms, fold, has_cjk
 from memory.edits import RewriteLine
 from memory.schema import Canon, Character, Finding, Script, SeriesBible
 
@@ -57,8 +58,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                     "minors",
                     "block",
                     unit,
-                    f"{ch.name} is {ch.age} but has a romantic relationship ('{romantic[0].kind}'); "
-                    "make them an adult or drop the romance.",
+                    say(canon.language, "finding.minor_romance", name=ch.name, age=ch.age, relation=romantic[0].kind),
                     romantic[0].kind,
                     [],
                 )
@@ -71,8 +71,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                     "minors",
                     "revise",
                     unit,
-                    f"{ch.name} is a child ({ch.age}) cast as '{role_hits[0].quote}'; NRTA guidance bars "
-                    "child schemers, CEOs and bullies, so change the role.",
+                    say(canon.language, "finding.child_role", name=ch.name, age=ch.age, role=role_hits[0].quote),
                     role_hits[0].quote,
                     [],
                 )
@@ -91,8 +90,7 @@ def _cast_guards(canon: Canon) -> list[Finding]:
                 "stereotype",
                 "revise",
                 Unit("canon.characters", jobs),
-                "Every woman serves (secretary, housewife, maid) while men hold the power; give women "
-                "roles with their own power and goals.",
+                say(canon.language, "finding.gender_roles"),
                 jobs,
                 [],
             )
@@ -114,17 +112,17 @@ def _minor_mentions(units: Iterable[Unit], canon: Canon) -> list[Finding]:
                         "minors",
                         "block",
                         unit,
-                        f"{ch.name} is {ch.age} and this beat pairs them with '{bad[0].quote}'; keep "
-                        "minors out of romance, sexual and violent beats.",
+                        say(canon.language, "finding.minor_beat", name=ch.name, age=ch.age, bad=bad[0].quote),
                         unit.text,
                     )
                 )
     return out
 
 
-def guard_premise(premise: str) -> list[Finding]:
-    """Check a premise and return the ethics findings."""
-    return _numbered(scan([Unit("premise", premise)]))
+def guard_premise(premise: str, language: str | None = None) -> list[Finding]:
+    """Check a premise and return the ethics findings, in the premise's language unless one is given."""
+    lang = language or ("zh" if has_cjk(premise) else "en")
+    return _numbered(scan([Unit("premise", premise)], lang))
 
 
 def guard_series(series: SeriesBible) -> list[Finding]:
@@ -155,7 +153,7 @@ def guard_series(series: SeriesBible) -> list[Finding]:
     units += [Unit(f"location:{loc.id}", f"{loc.name} / {loc.description}") for loc in canon.locations]
     units += [Unit(f"prop:{p.id}", f"{p.name} / {p.description}") for p in canon.props]
     units += [Unit(f"secret:{s.id}", s.description) for s in canon.secrets]
-    return _numbered(scan(units) + _cast_guards(canon) + _minor_mentions(beats, canon))
+    return _numbered(scan(units, canon.language) + _cast_guards(canon) + _minor_mentions(beats, canon))
 
 
 def guard_script(script: Script, canon: Canon) -> list[Finding]:
@@ -171,17 +169,18 @@ def guard_script(script: Script, canon: Canon) -> list[Finding]:
             folded = fold(line.text)
             bad = lexicon_hits(folded, lex.ROMANCE_VIOLENCE) + lexicon_hits(folded, lex.SEXUAL)
             if bad:
-                names = ", ".join(f"{c.name} ({c.age})" for c in minors)
+                names = say(canon.language, "sep.list").join(f"{c.name} ({c.age})" for c in minors)
                 minors_in_scene.append(
                     finding(
                         "minor_in_scene",
                         "minors",
                         "block",
                         Unit(line.id, line.text),
-                        f"{names} in scene {scene.id}, which has '{bad[0].quote}'; keep minors out of romantic or "
-                        "violent scenes, or move the moment to a scene without them.",
+                        say(canon.language, "finding.minor_in_scene", names=names, scene=scene.id, bad=bad[0].quote),
                         bad[0].quote,
                         [RewriteLine(line_id=line.id, reason=f"keep minors out of '{bad[0].quote}'")],
                     )
                 )
-    return _numbered(scan(units) + minors_in_scene + _minor_mentions([Unit("summary", script.summary)], canon))
+    return _numbered(
+        scan(units, canon.language) + minors_in_scene + _minor_mentions([Unit("summary", script.summary)], canon)
+    )
