@@ -166,7 +166,10 @@ def plays_beat(line: Line, index: int | None, text: str) -> bool:
 
 
 def first_playing_beat(lines: list[Line], index: int | None, text: str) -> int | None:
-    """Return the index of the first line that plays the beat, or None."""
+    """Return the index of the first line that plays the beat (a line tagged with it first), or None."""
+    tagged = next((i for i, line in enumerate(lines) if index is not None and line.beat == index), None)
+    if tagged is not None:
+        return tagged
     return next((i for i, line in enumerate(lines) if plays_beat(line, index, text)), None)
 
 

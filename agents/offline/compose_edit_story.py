@@ -161,10 +161,18 @@ def reorder_beats(ed: Editor, r: ReorderBeats) -> bool:
     beats = ed.brief.key_beats
     if len(set(r.order)) != len(r.order) or any(not 0 <= i < len(beats) for i in r.order):
         return False
+    # Each beat claims one line (tagging it), so a line that could play two beats plays only the first.
+    claimed: set[str] = set()
     for i in sorted(r.order):
         lines = ed.script.lines()
-        if first_playing_beat(lines, i, beats[i]) is None:
+        line = next(
+            (ln for ln in lines if ln.id not in claimed and ln.beat in (None, i) and plays_beat(ln, i, beats[i])), None
+        )
+        if line is None:
             _insert_at(ed, round((i + 1) * len(lines) / (len(beats) + 1)), beats[i], beat=i)
+            line = next(ln for ln in ed.script.lines() if ln.beat == i and ln.id not in claimed)
+        line.beat = i
+        claimed.add(line.id)
     flat = _flat(ed)
     lines = [ln for _, ln in flat]
     positions = {i: first_playing_beat(lines, i, beats[i]) for i in r.order}
