@@ -184,7 +184,9 @@ def repeats(report: EvalReport) -> bytes:
     ax.plot(labels, [e.repeats.stock_lines for e in report.episodes], color="black", marker="o", label="stock lines")
     ax.set_xlabel("episode")
     ax.set_ylabel("dialogue sentences")
-    ax.legend(fontsize="small")
+    # Headroom above the tallest bar keeps the legend off the bars.
+    ax.set_ylim(0, 1.35 * max([e.repeats.sentences for e in report.episodes] + [1]))
+    ax.legend(fontsize="small", loc="upper right", ncols=3)
     rep = report.season.repeats
     ax.set_title(f"Repeated dialogue: {rep.distinct} of {rep.sentences} sentences distinct")
     return _png(fig)
