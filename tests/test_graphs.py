@@ -233,10 +233,24 @@ async def test_episode_n_sees_canon_changes_of_earlier_episodes(bible: StoryBibl
 
 def test_checkpoints_restore_every_state_type_without_warnings(caplog: pytest.LogCaptureFixture) -> None:
     from graphs.checkpoint import state_serializer
-    from memory.schema import CharacterStatus, Review
+    from memory.edits import CutCharacter, RequestOutcome
+    from memory.schema import CharacterStatus, Finding, Review
 
     serde = state_serializer()
-    value = {"status": CharacterStatus.DEAD, "review": Review(reviewer="ethics", verdict="approve")}
+    outcome = RequestOutcome(request=CutCharacter(character_id="tomas"), status="verified", note="Cut Tomas.")
+    value = {
+        "status": CharacterStatus.DEAD,
+        "review": Review(reviewer="ethics", verdict="approve"),
+        "outcomes": [outcome],
+        "finding": Finding(
+            id="human:1",
+            reviewer="human",
+            check="producer_note",
+            category="producer",
+            message="Cut Tomas.",
+            requests=[CutCharacter(character_id="tomas")],
+        ),
+    }
     with caplog.at_level("WARNING"):
         restored = serde.loads_typed(serde.dumps_typed(value))
     assert restored == value
