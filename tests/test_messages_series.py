@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from dramaroom import reports
 from dramaroom.workspace import Workspace
-from tests.fixtures_chat import ChatHarness, copy_series, paused_series, reply_text
+from tests.fixtures_chat import ChatHarness, copy_series, offline_settings, paused_series, reply_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -155,3 +156,26 @@ def test_an_episode_redrafted_after_a_rejection_is_back_at_the_gate(zh: Workspac
     review["decisions"].append({"approved": True, "note": "", "by": "human"})
     path.write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
     assert reports.awaiting_approval(zh) == []
+
+
+def _plant_unknown_location(ws: Workspace, episode: int) -> None:
+    path = ws.episode_dir(episode) / "script.json"
+    script = json.loads(path.read_text(encoding="utf-8"))
+    script["scenes"][0]["location_id"] = "moon_base"
+    path.write_text(json.dumps(script, ensure_ascii=False), encoding="utf-8")
+
+
+def test_review_findings_of_a_chinese_series_are_in_chinese(zh: Workspace) -> None:
+    _plant_unknown_location(zh, 1)
+    with zh.writing():
+        result = asyncio.run(reports.rereview(zh, offline_settings(), 1))
+    lines = reports.review_lines(result)
+    assert lines[0] == "连续性审核：需修改"
+    planted = [line for line in lines if "moon_base" in line]
+    assert planted and "地点「moon_base」不在正典中；请使用正典里的地点。" in planted[0]
+    assert planted[0].lstrip().startswith("需修改 unknown_entity @ s01：")
+    assert all(CJK.search(f.message) for f in result.continuity.findings)
+    # The chat's re-review answers the same lines, under a Chinese heading.
+    room = ChatHarness(zh)
+    answer = reply_text(room.say("重新审核第1集"))
+    assert answer.startswith("已重新审阅第1集") and "地点「moon_base」不在正典中" in answer
