@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from agents.note_kin import Mention, follow_kin
 from agents.textmatch import fold, has_cjk
 from memory.schema import Canon, Character, EpisodeBrief, Line, Scene, Script, ShotList
 
@@ -94,16 +95,6 @@ def squash(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Mention:
-    """One name in a note that resolved to an id."""
-
-    id: str
-    start: int
-    end: int
-    surface: str
-
-
-@dataclass(frozen=True)
 class LineRef:
     """A line the note points at, and the phrase of it the note quoted when it quoted only part."""
 
@@ -151,8 +142,9 @@ class NoteScope:
     # ------------------------------------------------------------------ names
 
     def character_mentions(self, text: str) -> list[Mention]:
-        """Return every character a text names, in order of appearance."""
-        return _mentions(self.characters, text)
+        """Return every character a text names, in order of appearance; "Tomas's sister" is the sister."""
+        folded = fold(text)
+        return [follow_kin(m, folded, self.canon) for m in _mentions(self.characters, text)]
 
     def location_mentions(self, text: str) -> list[Mention]:
         """Return every canon location a text names."""
