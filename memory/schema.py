@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from memory.edits import EditRequest
 from memory.vocab import Emotion, TimeOfDay
@@ -392,6 +392,15 @@ class Finding(_Model):
         description="Typed edit requests that would resolve it (memory/edits.py); empty when none can be stated.",
     )
     source: Literal["rule", "llm"] = "rule"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_legacy_fix(cls, data: object) -> object:
+        # review.json files written before typed requests carry an untyped `fix` hint; it was advice to the
+        # offline writer only, so reading an old season drops it rather than refusing the whole file.
+        if isinstance(data, dict) and "fix" in data:
+            return {k: v for k, v in data.items() if k != "fix"}
+        return data
 
 
 class Review(_Model):
