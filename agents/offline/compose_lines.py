@@ -272,9 +272,9 @@ class LineWriter:
     def _usable(
         self, stock: list[str], combined: list[str], values: dict[str, str], source: dict[str, str]
     ) -> Iterator[str]:
-        """Yield filled, clean candidates (noting each one's template in `source`): stock lines first in a
-        third of the draws, combinations otherwise."""
-        order = [*stock[:2], *combined, *stock[2:]] if self.rng.random() < 0.35 else [*combined, *stock]
+        """Yield filled, clean candidates (noting each one's template in `source`): stock lines, then combinations."""
+        # Every stock line competes (the pick takes the least worn wording); combinations fill the rest.
+        order = [*stock, *combined]
         for template in order:
             text = vary(self.rng, self.language, capital(fill(template, values), self.language))
             if self.clean(text):

@@ -104,7 +104,7 @@ class SaidSoFar:
                 self.masked.add(self._mask(key))
                 self.grams.update(_grams(key, self.language))
 
-    def pick(self, candidates: Iterable[str], sample: int = 40) -> str:
+    def pick(self, candidates: Iterable[str], sample: int = 80) -> str:
         """Return the least stale fresh candidate among the first `sample` fresh ones (in the given order), or ''."""
         fresh: list[str] = []
         for text in candidates:
