@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from agents.premise_reader_en import read_premise_en
+from agents.premise_reader_world import read_world
 from agents.premise_reader_zh import read_premise_zh
 from memory.premise import PremiseFacts
 from memory.schema import Language
@@ -37,7 +38,7 @@ def read_premise(text: str, language: Language) -> PremiseFacts:
     """Return the premise facts; the text is read in the language it is written in, whatever the series' language."""
     clipped = text.strip()[:MAX_PREMISE_CHARS]
     written = premise_language(clipped) if clipped else language
-    facts = read_premise_zh(clipped) if written == "zh" else read_premise_en(clipped)
+    facts = read_world(read_premise_zh(clipped) if written == "zh" else read_premise_en(clipped))
     notes = list(facts.notes)
     if len(text.strip()) > MAX_PREMISE_CHARS:
         notes.append(f"the premise is {len(text.strip())} characters; only the first {MAX_PREMISE_CHARS} were read")

@@ -56,6 +56,7 @@ class _Lexicon:
     place_prepositions: frozenset[str]
     known_places: frozenset[str]
     dead_cues: list[str]
+    missing_cues: list[str]
     antagonist_cues: list[str]
     numbers: dict[str, str]
     stopwords: frozenset[str]
@@ -77,6 +78,7 @@ def _lexicon() -> _Lexicon:
         place_prepositions=frozenset(raw["place_prepositions"]),
         known_places=frozenset(raw["known_places"]),
         dead_cues=list(raw["dead_cues"]),
+        missing_cues=list(raw["missing_cues"]),
         antagonist_cues=list(raw["antagonist_cues"]),
         numbers=dict(raw["numbers"]),
         stopwords=frozenset(raw["stopwords"]),
@@ -116,6 +118,7 @@ class _Person:
     gender: str = ""
     label: str = ""
     dead: bool = False
+    missing: bool = False
     antagonist: bool = False
 
 
@@ -369,6 +372,11 @@ class _Reader:
             person.dead = any(re.search(rf"\b{re.escape(c)}\b", before.lower()) for c in self.lex.dead_cues) or bool(
                 re.match(r"^(?:,\s*who)?\s+(?:drowned|died|was killed|was murdered|is dead|passed away)\b", after)
             )
+            # "his missing sister", "who vanished": absent at the season's start, her fate the mystery.
+            person.missing = not person.dead and (
+                any(re.search(rf"\b{re.escape(c)}\b", before.lower()) for c in self.lex.missing_cues)
+                or bool(re.match(r"^(?:,\s*who)?\s+(?:vanished|disappeared|went missing|is missing)\b", after))
+            )
             tail = self.text[first.end : first.end + 60].lower()
             person.antagonist = index > 0 and any(
                 re.match(rf"^[,\s]*(?:\w+[,\s]+){{0,3}}?{re.escape(c)}\b", tail) for c in self.lex.antagonist_cues
@@ -557,6 +565,7 @@ class _Reader:
                     relation=person.relation,
                     related_to=None,
                     dead=person.dead,
+                    missing=person.missing,
                     antagonist=person.antagonist,
                 )
             )

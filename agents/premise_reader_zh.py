@@ -24,7 +24,7 @@ _CN_NUM = "一二三四五六七八九十两百千半几"
 _TIME = re.compile(
     rf"(?:(?:每|整整|短短|仅仅|只有|不到)?[{_CN_NUM}\d]+(?:个)?(?:天|日|夜|晚|周|星期|个月|月|年|小时|时辰|分钟)"
     r"(?:之内|之后|以后|以前|之前|以来|后|前|内)?)"
-    rf"|(?:凌晨|深夜|午夜|半夜|傍晚|清晨)?[{_CN_NUM}\d]+点(?:[{_CN_NUM}\d]+分)?"
+    rf"|(?:每(?:天|晚|夜|日))?(?:夜里|晚上|凌晨|深夜|午夜|半夜|傍晚|清晨)?[{_CN_NUM}\d]+点(?:[零{_CN_NUM}\d]+分)?"
     r"|每(?:晚|夜|天|日|年|月|周|逢[^，。]{1,4})|(?:凌晨|午夜|子时|深夜)|\d{4}年|前夕|[^，。、；\s]{2,6}前一(?:个月|周|天|年)"
     r"|新婚之夜|洞房花烛夜|大婚之日|婚礼当天|除夕夜?|中秋节?|元宵节?|生日当天|当晚|那一夜|那一晚|入职第一天|第一天"
 )
@@ -42,6 +42,7 @@ class _Lexicon:
     compound_surnames: list[str]
     device_cues: list[str]
     dead_cues: list[str]
+    missing_cues: list[str]
     antagonist_cues: list[str]
     not_names: frozenset[str]
     titles: frozenset[str]
@@ -59,6 +60,7 @@ def _lexicon() -> _Lexicon:
         compound_surnames=list(raw["compound_surnames"]),
         device_cues=sorted(raw["device_cues"], key=len, reverse=True),
         dead_cues=list(raw["dead_cues"]),
+        missing_cues=list(raw["missing_cues"]),
         antagonist_cues=sorted(raw["antagonist_cues"], key=len, reverse=True),
         not_names=frozenset(raw["not_names"]),
         titles=frozenset(raw.get("titles", [])),
@@ -102,6 +104,7 @@ class _Person:
     gender: str = ""
     label: str = ""
     dead: bool = False
+    missing: bool = False
     antagonist: bool = False
 
 
@@ -283,7 +286,16 @@ class _Reader:
             )
             acts = any(after.startswith(c) or after[1:].startswith(c) for c in self.lex.antagonist_cues)
             framed = bool(re.search(r"被$", before)) and any(after.startswith(c) for c in self.lex.antagonist_cues)
-            person.antagonist = index > 0 and (acts or framed)
+            person.missing = not person.dead and any(
+                c in before + (person.label or "") or after.startswith(c) or after[:4].find(c) == 1
+                for c in self.lex.missing_cues
+            )
+            # "抄袭她作品的师姐林若雪": the wrong is told in a clause that ends in 的 right before the person.
+            clause = re.split(r"[，。；！？,.;!?]", self.text[max(0, start - 16) : start])[-1]
+            told = bool(re.search(r"的(?:[\u4e00-\u9fff]{1,3})?$", clause)) and any(
+                c in clause for c in self.lex.antagonist_cues
+            )
+            person.antagonist = index > 0 and (acts or framed or told)
 
     @staticmethod
     def _job_gender(role: str) -> str:
@@ -432,7 +444,7 @@ class _Reader:
                 len(word) < 2
                 or word in names
                 or _TIMELIKE.match(word)
-                or token.flag.startswith(("r", "u", "p", "m", "d", "c"))
+                or (token.flag != "plc" and token.flag.startswith(("r", "u", "p", "m", "d", "c")))
             ):
                 continue
             if _TIME.fullmatch(word) or (word not in terms and word in ("一个", "这一", "这次")):
@@ -482,6 +494,7 @@ class _Reader:
                     role=person.role,
                     relation=person.relation,
                     dead=person.dead,
+                    missing=person.missing,
                     antagonist=person.antagonist,
                 )
             )

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,6 +44,11 @@ class _Model(BaseModel):
 class ExpectedPerson(_Model):
     terms: list[str] = Field(description="Name forms or the relation/job word that identify the person.")
     role: str = Field(default="", description="The job the premise gives, if any.")
+    relation: str = Field(default="", description="What the person is to another premise person, e.g. '师姐'.")
+    status: Literal["", "alive", "absent", "dead"] = Field(
+        default="", description="The status at season start the premise implies: absent for missing, dead for dead."
+    )
+    antagonist: bool = Field(default=False, description="True when the premise makes this person a wrongdoer.")
 
 
 class ExpectedFacts(_Model):
@@ -115,6 +121,19 @@ def extraction_recall(facts: PremiseFacts, expected: ExpectedFacts) -> tuple[flo
             total += 1
             if match is None or not _found(person.role, [match.role, match.label]):
                 missed.append(f"role {person.role}")
+        if person.relation:
+            total += 1
+            if match is None or match.relation != person.relation:
+                missed.append(f"relation {person.relation}")
+        if person.status:
+            total += 1
+            found = "" if match is None else "dead" if match.dead else "absent" if match.missing else "alive"
+            if found != person.status:
+                missed.append(f"status {person.status} of {person.terms[0]}")
+        if person.antagonist:
+            total += 1
+            if match is None or not match.antagonist:
+                missed.append(f"antagonist {person.terms[0]}")
     groups = (
         ("place", expected.places, [t for p in facts.places for t in (p.label, *p.terms)]),
         ("object", expected.objects, [t for o in facts.objects for t in (o.label, *o.terms)]),

@@ -51,6 +51,9 @@ class PremisePerson(_Model):
     relation: str = Field(default="", description="What this person is to `related_to`, e.g. 'brother', '师姐'.")
     related_to: str | None = Field(default=None, description="Id of the person the relation points to.")
     dead: bool = Field(default=False, description="True when the premise says the person is dead (drowned, late).")
+    missing: bool = Field(
+        default=False, description="True when the premise says the person is missing (vanished, lost, taken)."
+    )
     antagonist: bool = Field(default=False, description="True when the premise makes this person a wrongdoer.")
 
 

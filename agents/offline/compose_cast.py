@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agents.offline.grammar import Genre, Lexicon, PropT, SecretT, Slot, fields, fill, split_occupation
-from agents.offline.premise_canon import Casting, is_kin
+from agents.offline.premise_canon import Casting, is_kin, reciprocal
 from memory.premise import PremisePerson
 from memory.schema import (
     Appearance,
@@ -205,6 +205,12 @@ def build_cast(
         # Each character leads with a colour nobody else leads with.
         palette = [colors[index % len(colors)], *rng.sample([c for c in colors if c != colors[index % len(colors)]], 2)]
         occupation = split_occupation(rng.choice(slot.occupations), gender)
+        taken = {m.character.occupation.lower() for m in members}
+        if occupation.lower() in taken and not (person is not None and person.role):
+            # A filler job that copies one already in the cast ("paramedic" twice) reads as a mix-up: take another.
+            pool = [*slot.occupations, *(o for s in genre.slots if s.key not in ("hero", "kid") for o in s.occupations)]
+            others = [o for o in pool if split_occupation(o, gender).lower() not in taken]
+            occupation = split_occupation(others[0], gender) if others else occupation
         if person is not None and person.role:
             occupation = person.role
         elif slot.key == "hero" and job:
@@ -231,7 +237,7 @@ def build_cast(
                 rate=rate,
                 texture=rng.choice(lex.textures),
             ),
-            status=CharacterStatus.DEAD if person is not None and person.dead else CharacterStatus.ALIVE,
+            status=_status(person),
             traits=rng.sample(list(slot.traits), min(3, len(slot.traits))),
         )
         members.append(CastMember(slot, character, given if lex.language == "en" else name))
@@ -261,6 +267,11 @@ def _premise_relations(members: list[CastMember], people: list[PremisePerson | N
             continue
         owner.relationships = [r for r in owner.relationships if r.other_id != member.character.id]
         owner.relationships.append(Relationship(other_id=member.character.id, kind=person.relation))
+        # The way back follows the premise too: 林若雪 is 沈念's 师姐, so 沈念 is her 师妹 (not the grammar's 未婚妻).
+        back = reciprocal(person.relation, owner.gender)
+        if back:
+            mine = [r for r in member.character.relationships if r.other_id != owner.id]
+            member.character.relationships = [*mine, Relationship(other_id=owner.id, kind=back)]
 
 
 def _relate(lex: Lexicon, members: list[CastMember]) -> None:
@@ -285,9 +296,18 @@ def role_names(members: list[CastMember]) -> dict[str, str]:
     return {m.slot.key: m.short for m in members}
 
 
+def _status(person: PremisePerson | None) -> CharacterStatus:
+    """A premise person who is dead or missing starts the season that way; everyone else is alive."""
+    if person is not None and person.dead:
+        return CharacterStatus.DEAD
+    if person is not None and person.missing:
+        return CharacterStatus.ABSENT
+    return CharacterStatus.ALIVE
+
+
 def build_locations(rng: random.Random, genre: Genre) -> list[Location]:
-    """Pick 4-6 of the genre's locations."""
-    count = rng.randint(4, min(6, len(genre.places)))
+    """Pick 4-6 of the genre's locations (all of them when the premise's world leaves fewer)."""
+    count = rng.randint(min(4, len(genre.places)), min(6, len(genre.places)))
     picked = rng.sample(list(genre.places), count)
     return [Location(id=p.id, name=p.name, interior=p.interior, description=p.description) for p in picked]
 

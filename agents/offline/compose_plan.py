@@ -29,6 +29,7 @@ from agents.offline.premise_canon import (
     premise_locations,
     premise_props,
 )
+from agents.offline.premise_setting import fit_genre
 from agents.premise_reader import read_premise
 from memory.premise import PremiseFacts
 from memory.schema import Canon, Prop, SeasonPlan, Secret, SeriesBible, StateChange
@@ -194,6 +195,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     rng = random.Random(f"{seed}:plan_season:{genre_key}:{language}:{episodes}:{premise}")
 
     facts = _facts(payload, premise, language)
+    genre = fit_genre(genre, facts)  # the grammar fills in only what fits the premise's own world
     casting = cast_premise(genre, facts.people)
     members = build_cast(rng, lex, genre, "", casting)
     names = role_names(members)
@@ -266,7 +268,7 @@ def plan_season(payload: Mapping[str, object]) -> SeriesBible:
     ]
     arc_lines = own_arcs + arc_lines
     world = build_world(genre, names)
-    rule = device_rule(facts)
+    rule = device_rule(facts, hero_short)
     if rule:
         world.rules.insert(0, rule)
     canon = Canon(
@@ -321,7 +323,21 @@ def _premise_arcs(
     table = frames(facts.language)
     device = (facts.device.text or facts.device.label).rstrip("。.!?！？")
     values = {"hero": hero, "device": device, "last": str(episodes), "people": table["relation_join"].join(others)}
-    return [fill(table["arc_device" if others else "arc_device_alone"], values)]
+    arcs = [fill(table["arc_device" if others else "arc_device_alone"], values)]
+    # A missing or dead relative is off screen at the start: what became of them is the season's question.
+    by_key = {m.slot.key: m for m in members}
+    for person_id, key in by_person.items():
+        person = facts.person(person_id)
+        member = by_key.get(key)
+        if person is None or member is None or not (person.missing or person.dead) or key == "hero":
+            continue
+        who = member.short
+        if not person.name and person.relation:
+            who = fill(table["kin"], {"hero": hero, "relation": person.relation, "name": member.short})
+        pronoun = ("she" if person.gender == "female" else "he") if facts.language == "en" else ""
+        frame = table["arc_missing" if person.missing else "arc_dead"]
+        arcs.append(fill(frame, {"who": who, "last": str(episodes), "pronoun": pronoun}))
+    return arcs
 
 
 def _with_article(name: str, language: str, proper: bool = False) -> str:

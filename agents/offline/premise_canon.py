@@ -144,21 +144,22 @@ def _preferred(person: PremisePerson) -> tuple[str, ...]:
 
 
 def cast_premise(genre: Genre, people: Sequence[PremisePerson]) -> Casting:
-    """Assign premise people to slots: the first living person is the lead, the dead stay off the slots."""
-    living = [p for p in people if not p.dead]
+    """Assign premise people to slots: the first living person is the lead; the dead and the missing stay off them."""
+    living = [p for p in people if not p.dead and not p.missing]
     lead = living[0] if living else None
     slots = {s.key: s for s in genre.slots if not s.minor}
     by_slot: dict[str, PremisePerson] = {"hero": lead} if lead is not None else {}
     extras: list[tuple[Slot, PremisePerson]] = []
     template = next((s for s in genre.slots if s.key == "ally"), genre.slots[-1])
     for person in [p for p in people if p is not lead]:
-        key = "" if person.dead else next((k for k in _preferred(person) if k in slots and k not in by_slot), "")
-        if not key and not person.dead:
+        gone = person.dead or person.missing
+        key = "" if gone else next((k for k in _preferred(person) if k in slots and k not in by_slot), "")
+        if not key and not gone:
             key = next((k for k in _FALLBACK_SLOTS if k in slots and k not in by_slot), "")
         if key:
             by_slot[key] = person
             continue
-        # A dead person is canon (a name, a relation, a status) but never a speaking slot.
+        # A dead or missing person is canon (a name, a relation, a status) but never a speaking slot.
         extra = replace(template, key=f"premise_{len(extras) + 1}", required=False, minor=False)
         extras.append((extra, person))
     return Casting(lead, by_slot, extras)
@@ -167,6 +168,15 @@ def cast_premise(genre: Genre, people: Sequence[PremisePerson]) -> Casting:
 def is_kin(person: PremisePerson) -> bool:
     """True when an unnamed premise person is the lead's blood family and so shares the surname."""
     return any(w in person.relation for w in _KIN_WORDS)
+
+
+def reciprocal(relation: str, gender: str) -> str:
+    """Return what the owner is to a premise relative: a 师姐's 师妹 (female owner) or 师弟; '' when unknown."""
+    table: Mapping[str, list[str]] = frames("zh" if re.search(r"[\u4e00-\u9fff]", relation) else "en")["reciprocal"]
+    words = table.get(relation.strip().lower())
+    if not words:
+        return ""
+    return words[0] if gender == "female" else words[1]
 
 
 def short_label(thing: PremiseThing, language: str) -> str:
@@ -256,12 +266,63 @@ def device_secret(facts: PremiseFacts, hero: str, learner: str) -> tuple[SecretT
     return template, secret
 
 
-def device_rule(facts: PremiseFacts) -> str:
-    """Return the world rule the premise sets: its first sentence, kept as written."""
-    first = re.split(r"(?<=[.!?。！？])\s*", facts.premise.strip())[0].strip()
-    if not first:
-        return ""
-    return fill(frames(facts.language)["device_rule"], {"sentence": first[:220]})
+def device_rule(facts: PremiseFacts, hero: str = "") -> str:
+    """Return the world rule the premise sets, said as canon: "Every night at 3:07, Elias hears … on the radio."
+
+    The device's time frame leads (a rule is when it holds); without a device the premise's first sentence stands.
+    """
+    device = facts.device
+    # A device too short to be a sentence ("继承人") would make a broken rule: the premise's sentence stands then.
+    short = device is None or len(device.text or device.label) < (6 if facts.language == "zh" else 12)
+    if device is None or short or not hero:
+        first = re.split(r"(?<=[.!?。！？])\s*", facts.premise.strip())[0].strip()
+        return fill(frames(facts.language)["device_rule"], {"sentence": first[:220]}) if first else ""
+    text = (device.text or device.label).strip().rstrip("。.!?！？")
+    time = ""
+    for frame in facts.time_frames:
+        for term in sorted({frame.label, *frame.terms}, key=len, reverse=True):
+            spoken = _time_phrase(text, term, facts.language)
+            if spoken:
+                time, text = spoken
+                break
+        if time:
+            break
+    sentence = device_sentence(
+        facts.model_copy(update={"device": device.model_copy(update={"text": text})}),
+        hero,
+        "device_plain" if _names_subject(facts, text) else "device_hook",
+    )
+    sentence = sentence.rstrip("。.")
+    if not time:
+        return sentence + ("。" if facts.language == "zh" else ".")
+    return fill(frames(facts.language)["device_rule_timed"], {"time": time, "sentence": sentence})
+
+
+def _names_subject(facts: PremiseFacts, text: str) -> bool:
+    lead = facts.people[0] if facts.people else None
+    return lead is not None and (
+        (bool(lead.name) and lead.name in text) or (bool(lead.role) and text.startswith(lead.role))
+    )
+
+
+def _time_phrase(text: str, term: str, language: str) -> tuple[str, str] | None:
+    """Split "hears … on the radio every night at 3:07" into ("Every night at 3:07", "hears … on the radio")."""
+    if language == "zh":
+        if term.startswith("每") and term in text:
+            return term, re.sub(r"^[，,\s]*都", "", text.replace(term, "", 1).strip("，, "))
+        return None
+    pattern = re.compile(
+        rf"\s*,?\s*((?:every|each)\s+\w+(?:\s+at\s+)?)?\s*(?:at\s+)?{re.escape(term)}(\s+(?:every|each)\s+\w+)?",
+        re.IGNORECASE,
+    )
+    match = pattern.search(text)
+    if match is None or not (match.group(1) or match.group(2)):
+        return None  # a one-off time ("at dawn") is part of the event, not a rule
+    every = (match.group(1) or "").strip() or (match.group(2) or "").strip()
+    every = re.sub(r"\s+at$", "", every)
+    time = f"{every[:1].upper()}{every[1:]} at {term}"
+    rest = (text[: match.start()] + text[match.end() :]).strip(" ,")
+    return time, rest
 
 
 @dataclass(frozen=True)

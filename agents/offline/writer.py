@@ -132,7 +132,9 @@ def cover_cast(series: SeriesBible, most: int = 4) -> SeriesBible:
         # Spread the newcomers over the season rather than crowding one episode.
         start = 1 + (index * max(1, (len(briefs) - 1) // len(missing))) % (len(briefs) - 1)
         order = briefs[start:] + briefs[1:start]
-        target = min(order, key=lambda b: len(b.character_ids))
+        # A child joins a quiet episode: never one with an exit, a reveal or a handover planned.
+        minor = any(c.id == char_id and c.age < 18 for c in series.canon.characters)
+        target = min(order, key=lambda b: (minor and bool(b.planned_changes), len(b.character_ids)))
         if len(target.character_ids) < most:
             target.character_ids.append(char_id)
     plan = series.plan.model_copy(update={"episodes": briefs})
