@@ -3,6 +3,8 @@ props are kept, its device is a world rule said as canon, and the genre's fill-i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agents.offline.compose_plan import plan_season
@@ -78,6 +80,7 @@ def test_the_suxiu_canon_keeps_her_craft_and_drops_the_bakery() -> None:
         assert not any(w in "".join(names) for w in ("面包", "防波堤", "订婚"))
         assert any(p.name == "绣品" for p in canon.props)
         assert "面包" not in _canon_text(series)
+        assert not re.search("面包|防波堤|订婚|海滨", series.model_dump_json())  # the era and every brief too
 
 
 @pytest.mark.parametrize(
@@ -99,6 +102,8 @@ def test_a_lighthouse_town_gets_no_tea_terraces() -> None:
         series = _plan(LIGHTHOUSE, "en", seed)
         text = _canon_text(series).lower()
         assert "tea" not in text.replace("teacher", "") and "harvest" not in text
+        whole = series.model_dump_json().lower()  # briefs, hooks, beats and cliffs as well as canon
+        assert not re.search(r"\btea\b|harvest|terraces", whole)
         brother = next(c for c in series.canon.characters if c.status == CharacterStatus.DEAD)
         assert any("died" in arc and brother.name.split()[0] in arc for arc in series.plan.arcs)
     zh = _plan(LIGHTHOUSE_ZH, "zh")

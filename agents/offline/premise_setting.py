@@ -75,12 +75,16 @@ def fit_genre(genre: Genre, facts: PremiseFacts) -> Genre:
     beats = tuple(_keep(phase, foreign, str, 2) for phase in genre.beats)
     return replace(
         genre,
+        era=frames(facts.language)["neutral_era"] if foreign(genre.era) else genre.era,
         rules=_keep(genre.rules, foreign, str, 0),
         titles=_keep(genre.titles, foreign, str, 2),
         slots=slots,
         places=_places(genre.places, foreign, facts.language),
         props=_keep(genre.props, foreign, lambda p: f"{p.name} {p.description}", 2),
-        secrets=_keep(genre.secrets, foreign, lambda s: " ".join((s.description, *s.reveals)), 2),
+        secrets=tuple(
+            replace(s, reveals=_keep(s.reveals, foreign, str, 1))
+            for s in _keep(genre.secrets, foreign, lambda s: " ".join((s.description, *s.reveals)), 2)
+        ),
         hooks=_keep(genre.hooks, foreign, lambda b: b[1], 3),
         cliffs=_keep(genre.cliffs, foreign, lambda b: b[1], 3),
         beats=(beats[0], beats[1], beats[2], beats[3]),
