@@ -154,11 +154,11 @@ def new(
     ws = Workspace.create(series, SeriesConfig(series=section))
     facts = read_premise(section.premise, lang)
     ws.save_series("premise", facts)
-    out.print(f"created [bold]{ws.root}[/] ({episodes} episodes, {lang}, seed {seed})")
+    out.print(say(lang, "cli.created", root=escape(str(ws.root)), episodes=episodes, language=lang, seed=seed))
     if mismatch:
         err.print(f"[yellow]note: {escape(mismatch)}[/]", soft_wrap=True)
     out.print(escape(facts.summary_line()), soft_wrap=True)
-    out.print(f"next: dramaroom produce {ws.root}")
+    out.print(say(lang, "cli.next_produce", root=escape(str(ws.root))))
 
 
 class _Display:
