@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agents import continuity, director, ethics, screenwriter
 from agents.findings import verdict_of
+from agents.messages import say
 from agents.room import RoomContext, RoomEvent
 from graphs.episode_requests import (
     NoteRead,
@@ -261,7 +262,7 @@ async def _rejection(ctx: RoomContext, state: EpisodeState, decision: Decision) 
         reviewer="human",
         check="producer_note" if text else "producer_rejection",
         category="producer",
-        message=text or "The producer rejected this episode; rewrite it.",
+        message=text or say(ctx.language, "finding.producer_rejected"),
         requests=reading.requests,
     )
     model_writes = not ctx.model("screenwriter").offline
