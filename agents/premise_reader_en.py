@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from agents.premise_people import Naming, premise_people
 from memory.premise import PremiseFacts, PremisePerson, PremiseThing
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+(?::\d\d)?")
@@ -535,45 +536,19 @@ class _Reader:
         )
 
     def _people_out(self) -> list[PremisePerson]:
-        out: list[PremisePerson] = []
-        used: set[str] = set()
-        for index, person in enumerate(self.people):
-            if person.name:
-                parts = person.name.split()
-                base = slug(person.name)
-                given, surname = parts[0], (parts[-1] if len(parts) > 1 else "")
-                label = person.name + (f" ({person.role})" if person.role else "")
-                terms = [person.name.lower(), *([given.lower(), surname.lower()] if surname else [])]
-            else:
-                base = slug(person.role or person.relation or "person")
-                given = surname = ""
-                label = person.label or (f"a {person.role}" if person.role else person.relation)
-                terms = [t for t in (person.relation, person.role) if t]
-                terms += [plural(t) for t in terms]
-            pid = base if base not in used else f"{base}_{index + 1}"
-            used.add(pid)
-            out.append(
-                PremisePerson(
-                    id=pid,
-                    label=label,
-                    terms=list(dict.fromkeys(terms)),
-                    name=person.name,
-                    given=given,
-                    surname=surname,
-                    gender="female" if person.gender == "female" else "male" if person.gender == "male" else "",
-                    role=person.role,
-                    relation=person.relation,
-                    related_to=None,
-                    dead=person.dead,
-                    missing=person.missing,
-                    antagonist=person.antagonist,
-                )
-            )
-        for person, result in zip(self.people, out, strict=True):
-            if person.related_to is not None and 0 <= person.related_to < len(out):
-                target = out[person.related_to].id
-                result.related_to = target if target != result.id else None
-        return out
+        return premise_people(self.people, self._naming)
+
+    def _naming(self, index: int) -> Naming:
+        person = self.people[index]
+        if person.name:
+            parts = person.name.split()
+            given, surname = parts[0], (parts[-1] if len(parts) > 1 else "")
+            label = person.name + (f" ({person.role})" if person.role else "")
+            terms = [person.name.lower(), *([given.lower(), surname.lower()] if surname else [])]
+            return Naming(slug(person.name), label, terms, given, surname)
+        label = person.label or (f"a {person.role}" if person.role else person.relation)
+        terms = [t for t in (person.relation, person.role) if t]
+        return Naming(slug(person.role or person.relation or "person"), label, terms + [plural(t) for t in terms])
 
 
 def read_premise_en(premise: str) -> PremiseFacts:

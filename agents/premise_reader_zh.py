@@ -12,12 +12,14 @@ import bisect
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from memory.premise import PremiseFacts, PremisePerson, PremiseThing
+from agents.premise_people import Naming, premise_people
+from memory.premise import PremiseFacts, PremiseThing
 
 _NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
 _CN_NUM = "一二三四五六七八九十两百千半几"
@@ -459,51 +461,29 @@ class _Reader:
 
     # ----------------------------------------------------------------- result
 
+    def _naming(self, index: int, person_id: Callable[[str, str], str]) -> Naming:
+        person = self.people[index]
+        if not person.name:
+            terms = [t for t in (person.relation, person.role) if t]
+            return Naming(f"person_{index + 1}", person.label or person.role or person.relation, terms)
+        compound = next((c for c in self.lex.compound_surnames if person.name.startswith(c)), "")
+        surname = compound or person.name[0]
+        given = person.name[len(surname) :]
+        label = person.name + (f"（{person.role}）" if person.role else "")
+        terms = [person.name, *([given] if len(given) >= 2 else [])]
+        return Naming(person_id(person.name, surname), label, terms, given, surname)
+
     def read(self) -> PremiseFacts:
         from agents.offline.premise_names import zh_person_id
 
         self._people()
         self._relations()
         self._traits()
-        out: list[PremisePerson] = []
-        used: set[str] = set()
+        # A relation the text does not tie to anyone ("他的妹妹") is a relation to the lead.
         for index, person in enumerate(self.people):
-            if person.name:
-                compound = next((c for c in self.lex.compound_surnames if person.name.startswith(c)), "")
-                surname = compound or person.name[0]
-                given = person.name[len(surname) :]
-                pid = zh_person_id(person.name, surname)
-                label = person.name + (f"（{person.role}）" if person.role else "")
-                terms = [person.name, *([given] if len(given) >= 2 else [])]
-            else:
-                surname = given = ""
-                pid = f"person_{index + 1}"
-                label = person.label or person.role or person.relation
-                terms = [t for t in (person.relation, person.role) if t]
-            pid = pid if pid not in used else f"{pid}_{index + 1}"
-            used.add(pid)
-            out.append(
-                PremisePerson(
-                    id=pid,
-                    label=label,
-                    terms=list(dict.fromkeys(terms)),
-                    name=person.name,
-                    given=given,
-                    surname=surname,
-                    gender="female" if person.gender == "female" else "male" if person.gender == "male" else "",
-                    role=person.role,
-                    relation=person.relation,
-                    dead=person.dead,
-                    missing=person.missing,
-                    antagonist=person.antagonist,
-                )
-            )
-        for person, result in zip(self.people, out, strict=True):
-            if person.relation and person.related_to is None and out and out[0] is not result:
+            if index > 0 and person.relation and person.related_to is None:
                 person.related_to = 0
-            if person.related_to is not None and 0 <= person.related_to < len(out):
-                target = out[person.related_to].id
-                result.related_to = target if target != result.id else None
+        out = premise_people(self.people, lambda index: self._naming(index, zh_person_id))
         ids = [p.id for p in out]
         objects = [
             o.model_copy(update={"holder_id": ids[int(o.holder_id)] if o.holder_id is not None else None})
