@@ -19,7 +19,7 @@ from agents.edit_text import requirement
 from agents.edit_verify import verify, verify_shots
 from agents.room import RoomContext
 from graphs.state import TrackedRequest
-from memory.edits import EditRequest, Rename, RequestOutcome, is_shot_request
+from memory.edits import EditRequest, Rename, RequestOutcome, RequestStatus, is_shot_request
 from memory.schema import Canon, EpisodeBrief, Finding, Review, Script, ShotList
 
 UNMET_CHECK = "edit_request_unmet"
@@ -132,12 +132,25 @@ def script_outcomes(
     for request, origin, note, on_base in _items(notes, tracked, shots=False):
         before = base if on_base and base is not None else previous
         met, detail = verify(request, before, script, canon, brief)
-        outcomes.append(
-            RequestOutcome(request=request, status="verified" if met else "unmet", note=note[:2000], detail=detail)
-        )
-        if not met:
-            unmet.append(unmet_finding(request, origin, note, detail, canon, len(unmet)))
+        _record(outcomes, unmet, request, origin, note, (met, detail), canon)
     return outcomes, unmet
+
+
+def _record(
+    outcomes: list[RequestOutcome],
+    unmet: list[Finding],
+    request: EditRequest,
+    origin: Origin,
+    note: str,
+    check: tuple[bool, str],
+    canon: Canon,
+) -> None:
+    """Record one verified request's outcome, and an unmet finding when the revision missed it."""
+    met, detail = check
+    status: RequestStatus = "verified" if met else "unmet"
+    outcomes.append(RequestOutcome(request=request, status=status, note=note[:2000], detail=detail))
+    if not met:
+        unmet.append(unmet_finding(request, origin, note, detail, canon, len(unmet)))
 
 
 def shot_outcomes(
@@ -153,11 +166,7 @@ def shot_outcomes(
     unmet: list[Finding] = []
     for request, origin, note, _ in _items(notes, tracked, shots=True):
         met, detail = verify_shots(request, previous, shots, script, canon)
-        outcomes.append(
-            RequestOutcome(request=request, status="verified" if met else "unmet", note=note[:2000], detail=detail)
-        )
-        if not met:
-            unmet.append(unmet_finding(request, origin, note, detail, canon, len(unmet)))
+        _record(outcomes, unmet, request, origin, note, (met, detail), canon)
     return outcomes, unmet
 
 
