@@ -92,6 +92,20 @@ class Clause:
         return [cast(Emotion, m) for _, _, m in lookup(self.bare, "emotions", self.lang) if m in get_args(Emotion)]
 
 
+def take_characters(found: Clause, named: list[str], he: re.Pattern[str], she: re.Pattern[str]) -> None:
+    """Set the clause's characters: those it names, else the one its pronoun means; remember them for later."""
+    found.chars = list(dict.fromkeys(named))
+    if not found.chars:
+        for pattern, gender in ((he, "male"), (she, "female")):
+            if pattern.search(found.bare):
+                cid, warning = found.scope.pronoun(gender)  # type: ignore[arg-type]
+                if cid is not None:
+                    found.chars.append(cid)
+                    found.warnings += [warning] if warning else []
+    for cid in found.chars:
+        found.scope.remember(cid)
+
+
 def unknown_name(clause: Clause, name: str) -> Reading:
     """Say that a note names a character the episode and canon do not have, or names two of them at once."""
     several = clause.scope.sharing(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agents.note_parser_build import Clause, Reading, replace_everywhere, unknown_name
+from agents.note_parser_build import Clause, Reading, replace_everywhere, take_characters, unknown_name
 from agents.note_parser_rules import Words, rules
 from agents.note_parser_scope import LineRef, NoteScope, lookup, quotes_in, strip_quotes, unique_refs
 from memory.edits import AddBeat, ChangeMoment, DropBeat, Rename, ReorderBeats
@@ -105,16 +105,7 @@ def clause(text: str, scope: NoteScope) -> Clause:
     _scene(found)
     found.episode_wide = found.scene is None and _EPISODE.search(bare) is not None
     mentions = [m for m in scope.character_mentions(bare) if not bare[max(0, m.start - 3) : m.start].endswith("而不是")]
-    found.chars = list(dict.fromkeys(m.id for m in mentions))
-    if not found.chars:
-        for pattern, gender in ((_HE, "male"), (_SHE, "female")):
-            if pattern.search(bare):
-                cid, warning = scope.pronoun(gender)  # type: ignore[arg-type]
-                if cid is not None:
-                    found.chars.append(cid)
-                    found.warnings += [warning] if warning else []
-    for cid in found.chars:
-        scope.remember(cid)
+    take_characters(found, [m.id for m in mentions], _HE, _SHE)
     _lines(found)
     return found
 
