@@ -1,7 +1,8 @@
 """User-facing text in the series' language: one catalogue per language, looked up by key.
 
-The catalogues are package data (``messages_en.json``, ``messages_zh.json``):
-flat maps from a dotted key to a ``str.format`` template. Every key exists in
+The catalogues are package data (``messages_en.json``, ``messages_zh.json``,
+plus one fragment per area such as ``messages_en_canon.json``; a key lives in
+exactly one file of its language, and a duplicate fails the load): flat maps from a dotted key to a ``str.format`` template. Every key exists in
 both languages with the same fields (a test holds that), so a caller never
 falls back to English silently. Identifiers stay as they are in every
 language: tool names, check names, ids, JSON arguments.
@@ -34,9 +35,22 @@ _NUMERIC_FIELDS = frozenset(
 def catalogue(language: str) -> Mapping[str, str]:
     """Return the message catalogue of a language ('en' or 'zh'); unknown languages get English."""
     code = language if language in LANGUAGES else "en"
-    text = resources.files("agents").joinpath(f"messages_{code}.json").read_text(encoding="utf-8")
-    data = json.loads(text)
-    return {str(k): str(v) for k, v in data.items() if not str(k).startswith("_")}
+    folder = resources.files("agents")
+    names = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name == f"messages_{code}.json" or re.fullmatch(rf"messages_{code}_[a-z]+\.json", entry.name)
+    )
+    merged: dict[str, str] = {}
+    for name in names:
+        data = json.loads(folder.joinpath(name).read_text(encoding="utf-8"))
+        for key, value in data.items():
+            if str(key).startswith("_"):
+                continue
+            if str(key) in merged:
+                raise ValueError(f"message {key!r} is in two {code} catalogue files (the second is {name})")
+            merged[str(key)] = str(value)
+    return merged
 
 
 def say(language: str, key: str, /, **fields: object) -> str:

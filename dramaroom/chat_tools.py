@@ -24,7 +24,7 @@ from agents.messages import say
 from agents.plan_edits import PlanEditError, revise_plan
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
-from dramaroom import reports
+from dramaroom import reports, rereview
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -255,11 +255,11 @@ class ShowrunnerTools:
 
     async def review_episode(self, episode: int) -> ToolResult:
         with self.ws.writing():
-            result = await reports.rereview(self.ws, self.settings, episode)
+            result = await rereview.rereview(self.ws, self.settings, episode)
         ok = result.continuity.verdict == "approve" and result.ethics.verdict == "approve"
         lines = [
             say(self.lang, "chat.rereviewed", episode=episode, models=result.models),
-            *reports.review_lines(result),
+            *rereview.review_lines(result),
         ]
         return ToolResult(ok=ok, summary="\n".join(lines), sources=[f"ep{episode:03d}/review.json"])
 

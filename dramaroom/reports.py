@@ -1,9 +1,7 @@
-"""Read-mostly commands: where a season stands, and re-reviewing a hand-edited episode."""
+"""Read-mostly commands: where a season stands."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +10,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agents import continuity, ethics
 from agents.messages import say, term
-from agents.room import RoomContext
-from dramaroom.errors import UserError
-from dramaroom.production import build_room, describe_models
 from dramaroom.settings import Settings
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
-from graphs.state import RevisionRecord
-from memory.schema import Language, Review, Script, SeasonPlan, ShotList
+from memory.schema import SeasonPlan, ShotList
 
 out = Console()
 SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
@@ -167,109 +160,3 @@ def status_lines(ws: Workspace) -> list[str | Table]:
         )
     lines.append(say(lang, "status.calls", calls=len(events), tokens_in=f"{tokens_in:,}", tokens_out=f"{tokens_out:,}"))
     return lines
-
-
-@dataclass(frozen=True)
-class ReReview:
-    """The outcome of re-reviewing a hand-edited episode."""
-
-    continuity: Review
-    ethics: Review
-    recommitted: bool
-    later: list[int]
-    models: str
-    language: Language = "en"
-
-
-async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
-    """Re-run continuity and ethics on an episode's script.json; recommit it when both approve.
-
-    The caller holds the workspace lock.
-    """
-    folder = ws.episode_dir(episode)
-    script = ws.load_artifact(folder / "script.json", Script)
-    if script.episode != episode:
-        raise UserError(
-            f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field"
-        )
-    ctx = build_room(ws, settings)
-    bible = ctx.bible
-    try:
-        if not bible.has_series():
-            raise UserError(f"{ws.root} has no season plan yet: run `dramaroom produce {ws.root}` first")
-        cont, eth = await _review_both(ctx, script, episode)
-        previous = (
-            ws.load_artifact(folder / "review.json", EpisodeReview)
-            if (folder / "review.json").exists()
-            else EpisodeReview(episode=episode)
-        )
-        record = RevisionRecord(
-            artifact="script",
-            revision=len([h for h in previous.history if h.artifact == "script"]),
-            reviewer="human",
-            model="hand edit",
-        )
-        updated = previous.model_copy(
-            update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]}
-        )
-        ws.save_episode(episode, "review", updated)
-        ws.save_episode(episode, "script", script)
-        recommitted = False
-        if cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes():
-            recommitted = bible.commit_episode(script)
-        later = [n for n in bible.committed_episodes() if n > episode]
-    finally:
-        bible.close()
-    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), ws.config.series.language)
-
-
-def review_lines(result: ReReview) -> list[str]:
-    """Describe a re-review in the series' language, one line per verdict and finding."""
-    lang = result.language
-    lines: list[str] = []
-    for rev in (result.continuity, result.ethics):
-        lines.append(
-            say(
-                lang,
-                "review.verdict",
-                reviewer=term(lang, "reviewer", rev.reviewer),
-                verdict=term(lang, "verdict", rev.verdict),
-            )
-        )
-        for f in rev.findings:
-            # English pads the severity to a column; Chinese words are already of one width.
-            severity = term(lang, "severity", f.severity)
-            finding = say(
-                lang,
-                "review.finding",
-                severity=f"{severity:6}" if lang == "en" else severity,
-                check=f.check,
-                location=f.location,
-                message=f.message,
-            )
-            lines.append(finding + (say(lang, "review.quote", quote=f.quote) if f.quote else ""))
-    if result.recommitted:
-        later = say(lang, "sep.list").join(map(str, result.later)) or say(lang, "review.none")
-        lines.append(say(lang, "review.now_canon", later=later))
-    return lines
-
-
-def review(
-    series: SeriesArg, episode: Annotated[int, typer.Option(help="The episode whose script.json you edited.")]
-) -> None:
-    """Re-run continuity and ethics on an episode's script.json after a hand edit."""
-    ws = Workspace.open(series)
-    with ws.writing():
-        result = asyncio.run(rereview(ws, Settings(), episode))
-    out.print(say(result.language, "review.reviewed", episode=episode, models=result.models), markup=False)
-    for line in review_lines(result):
-        out.print(line, markup=False)
-    if result.continuity.verdict != "approve" or result.ethics.verdict != "approve":
-        raise typer.Exit(1)
-
-
-async def _review_both(ctx: RoomContext, script: Script, episode: int) -> tuple[Review, Review]:
-    canon = ctx.bible.canon_at(episode)
-    cont = await continuity.review_script(ctx, script, canon, ctx.bible.carryover_at(episode))
-    eth = await ethics.review_script(ctx, script, canon)
-    return cont, eth

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.table import Table
 
-from dramaroom import reports
+from dramaroom import reports, rereview
 from dramaroom.workspace import Workspace
 from tests.fixtures_chat import ChatHarness, copy_series, offline_settings, paused_series, reply_text
 
@@ -168,8 +168,8 @@ def _plant_unknown_location(ws: Workspace, episode: int) -> None:
 def test_review_findings_of_a_chinese_series_are_in_chinese(zh: Workspace) -> None:
     _plant_unknown_location(zh, 1)
     with zh.writing():
-        result = asyncio.run(reports.rereview(zh, offline_settings(), 1))
-    lines = reports.review_lines(result)
+        result = asyncio.run(rereview.rereview(zh, offline_settings(), 1))
+    lines = rereview.review_lines(result)
     assert lines[0] == "连续性审核：需修改"
     planted = [line for line in lines if "moon_base" in line]
     assert planted and "地点「moon_base」不在正典中；请使用正典里的地点。" in planted[0]
