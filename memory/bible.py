@@ -227,6 +227,39 @@ class StoryBible:
         self._canons.clear()
         return True
 
+    def withdraw_episode(self, episode: int) -> bool:
+        """Take a committed episode out of the bible (reopened for rewrite); return False when it was not committed.
+
+        The marker goes first, so a reader never sees the episode half withdrawn;
+        then its recallable documents and its records (script, stale mark) go.
+        """
+        if episode not in self._markers():
+            return False
+        records, memory = self._records(), self._memory()
+        records.delete(ids=[self._marker_id(episode)])
+        memory.delete(where={"episode": episode})
+        records.delete(where={"episode": episode})
+        self._canons.clear()
+        return True
+
+    def mark_stale(self, episode: int, document: str) -> None:
+        """Record that a committed episode contradicts canon as changed since; `document` says by what.
+
+        Committing the episode again (or withdrawing it) clears the mark.
+        """
+        self._put_record(f"ep{episode:03d}:stale", document, kind="stale", episode=episode)
+
+    def clear_stale(self, episode: int) -> None:
+        """Remove an episode's stale mark (the change that caused it was undone)."""
+        self._records().delete(ids=[f"ep{episode:03d}:stale"])
+
+    def stale_episodes(self) -> dict[int, str]:
+        """Return stale committed episode -> the document its mark was written with."""
+        got = self._records().get(where={"kind": "stale"}, include=["documents", "metadatas"])
+        markers = self._markers()
+        marks = {int(m["episode"]): str(d) for d, m in zip(got["documents"], got["metadatas"], strict=True)}
+        return {n: doc for n, doc in sorted(marks.items()) if n in markers}
+
     @staticmethod
     def _marker_id(episode: int) -> str:
         """Return the commit marker id of an episode."""
