@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,7 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     """
     folder = ws.episode_dir(episode)
     script = ws.load_artifact(folder / "script.json", Script)
+    _refuse_unread_edits(folder, ws.hand_edits(episode))
     if script.episode != episode:
         raise UserError(
             f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field"
@@ -73,6 +75,26 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     finally:
         bible.close()
     return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), ws.config.series.language)
+
+
+def _refuse_unread_edits(folder: Path, edited: list[str]) -> None:
+    """Stop before a hand edit in script.fountain would be overwritten by script.json.
+
+    Review reads script.json; until it reads Fountain back, an edit made there must not be
+    lost, so the command stops and says where to make it. Nothing has been written yet.
+    """
+    fountain = folder / "script.fountain"
+    if edited == ["script.json", "script.fountain"]:
+        raise UserError(
+            f"{folder / 'script.json'} and {fountain} were both edited by hand, differently: "
+            "keep your edit in script.json only (copy the Fountain changes over), then run review again; "
+            "nothing was changed"
+        )
+    if edited == ["script.fountain"]:
+        raise UserError(
+            f"{fountain} was edited by hand, but review reads script.json and would overwrite that edit: "
+            "make the same change in script.json, then run review again; nothing was changed"
+        )
 
 
 def review_lines(result: ReReview) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -29,6 +30,22 @@ AUTHORS = {"script": "screenwriter", "shotlist": "director", "season_plan": "sho
 def episode_dir_name(episode: int) -> str:
     """Return the folder name of an episode, e.g. ep003."""
     return f"ep{episode:03d}"
+
+
+class WrittenScript(BaseModel):
+    """The digests of an episode's script files as dramaroom last wrote them."""
+
+    script_sha256: str = ""
+    fountain_sha256: str = ""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def script_digest(script: Script) -> str:
+    """Return the digest of a script's content (independent of how its JSON file is laid out)."""
+    return _digest(script.model_dump_json())
 
 
 class Workspace:
@@ -127,14 +144,23 @@ class Workspace:
         write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n", root=self.root)
 
     def save_episode(self, episode: int, name: str, value: BaseModel) -> None:
-        """Write an episode artifact as JSON, plus its editor-friendly export where there is one."""
+        """Write an episode artifact as JSON, plus its editor-friendly export where there is one.
+
+        For a script, the digests of what was written (the script and its Fountain file) are
+        kept under state/written/, so a later command can tell which file a writer edited by hand.
+        """
         folder = self.episode_dir(episode)
-        self._write_json(folder / f"{name}.json", name, value)
         if isinstance(value, Script) and name == "script":
             credit = str(self._meta("script")["generated_by"])
             headings = self.config.render.scene_headings
-            write_atomic(folder / "script.fountain", to_fountain(value, self.canon(), credit=credit, headings=headings))
-        elif isinstance(value, ShotList) and name == "shotlist":
+            fountain = to_fountain(value, self.canon(), credit=credit, headings=headings)
+            self._write_json(folder / "script.json", name, value)
+            write_atomic(folder / "script.fountain", fountain)
+            written = WrittenScript(script_sha256=script_digest(value), fountain_sha256=_digest(fountain))
+            write_atomic(self._written_path(episode), written.model_dump_json() + "\n", root=self.root)
+            return
+        self._write_json(folder / f"{name}.json", name, value)
+        if isinstance(value, ShotList) and name == "shotlist":
             write_atomic(
                 folder / "shotlist.csv", to_csv(value, generated_by=str(self._meta("shotlist")["generated_by"]))
             )
@@ -142,6 +168,31 @@ class Workspace:
     def save_series(self, name: str, value: BaseModel) -> None:
         """Write a series-level artifact (season plan, canon, plan review)."""
         self._write_json(self.root / f"{name}.json", name, value)
+
+    def _written_path(self, episode: int) -> Path:
+        return self.state_dir / "written" / f"{episode_dir_name(episode)}.json"
+
+    def hand_edits(self, episode: int) -> list[str]:
+        """Return which of an episode's script files were changed since dramaroom last wrote them.
+
+        Each file is compared with the digest recorded when it was written. Without a record
+        (a script written by an older version) only script.json counts as edited: it is the
+        file a writer could always edit, and there is nothing to compare Fountain with.
+        """
+        folder = self.episode_dir(episode)
+        script = self.load_artifact(folder / "script.json", Script)
+        try:
+            written = WrittenScript.model_validate_json(self._written_path(episode).read_text(encoding="utf-8"))
+        except (OSError, ValidationError):
+            written = WrittenScript()
+        edited: list[str] = []
+        if script_digest(script) != written.script_sha256:
+            edited.append("script.json")
+        fountain = folder / "script.fountain"
+        on_disk = _digest(fountain.read_text(encoding="utf-8")) if fountain.exists() else ""
+        if written.fountain_sha256 and on_disk and on_disk != written.fountain_sha256:
+            edited.append("script.fountain")
+        return edited
 
     @staticmethod
     def generated_by(path: Path) -> str:

@@ -165,6 +165,36 @@ def test_review_after_a_hand_edit(season_en: Path, tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
+def test_review_never_overwrites_a_fountain_edit(season_en: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    folder = series / "episodes" / "ep003"
+    fountain, script_json = folder / "script.fountain", folder / "script.json"
+    edited = fountain.read_text(encoding="utf-8").replace("\n\n", "\n\nThe kettle screams on the stove.\n\n", 1)
+    fountain.write_text(edited, encoding="utf-8")
+    json_before = script_json.read_bytes()
+    only_fountain = dramaroom("review", str(series), "--episode", "3", check=False)
+    assert only_fountain.returncode == 2 and "Traceback" not in only_fountain.stderr
+    assert "script.fountain was edited by hand" in only_fountain.stderr
+    assert len(only_fountain.stderr.strip().splitlines()) == 1
+    assert fountain.read_text(encoding="utf-8") == edited and script_json.read_bytes() == json_before
+
+    data = json.loads(json_before)
+    data["title"] = data["title"] + " (director's cut)"
+    script_json.write_text(json.dumps(data), encoding="utf-8")
+    json_edited = script_json.read_bytes()
+    both = dramaroom("review", str(series), "--episode", "3", check=False)
+    assert both.returncode == 2 and "were both edited by hand" in both.stderr
+    assert "script.json" in both.stderr and "script.fountain" in both.stderr
+    assert fountain.read_text(encoding="utf-8") == edited and script_json.read_bytes() == json_edited
+
+    # Once the writer keeps the edit in script.json only, review takes it and rewrites Fountain from it.
+    fountain.unlink()
+    taken = dramaroom("review", str(series), "--episode", "3", check=False)
+    assert "edited by hand" not in taken.stderr, taken.stderr
+    assert "(director's cut)" in fountain.read_text(encoding="utf-8")
+
+
 def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path: Path) -> None:
     path = tmp_path / "killed"
     new_series(path, PREMISE_EN, "en")
