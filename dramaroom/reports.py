@@ -12,6 +12,7 @@ from rich.table import Table
 
 from agents.messages import say, term
 from dramaroom.settings import Settings
+from dramaroom.status_json import season_status
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
@@ -100,9 +101,17 @@ def season_lines(ws: Workspace) -> list[str]:
     return lines
 
 
-def status(series: SeriesArg) -> None:
+def status(
+    series: SeriesArg,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: the season and one entry per episode.")
+    ] = False,
+) -> None:
     """Show the season: plan, each episode's state, revisions, open findings and runtime."""
     ws = Workspace.open(series)
+    if as_json:
+        print(season_status(ws, _rows(ws)).model_dump_json(indent=2))
+        return
     for line in status_lines(ws):
         out.print(line)
 

@@ -195,6 +195,26 @@ def test_review_never_overwrites_a_fountain_edit(season_en: Path, tmp_path: Path
     assert "(director's cut)" in fountain.read_text(encoding="utf-8")
 
 
+def test_status_json_takes_committed_and_stale_from_the_bible(season_en: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    report = json.loads(dramaroom("status", str(series), "--json").stdout)
+    assert [e["episode"] for e in report["episodes"]] == [1, 2, 3, 4, 5, 6]
+    assert all(e["state"] == "committed" and e["committed"] and e["stale"] is None for e in report["episodes"])
+    assert all(e["shots"] > 0 and e["seconds"] > 0 for e in report["episodes"])
+    assert 1 <= report["paywall_episode"] <= 6 and report["language"] == "en"
+    bible = StoryBible(series / "bible")
+    try:
+        bible.mark_stale(4, "rename Maya -> Mia contradicts 3 lines")
+        bible.withdraw_episode(6)
+    finally:
+        bible.close()
+    after = {e["episode"]: e for e in json.loads(dramaroom("status", str(series), "--json").stdout)["episodes"]}
+    assert after[4]["stale"] == "rename Maya -> Mia contradicts 3 lines" and after[4]["committed"]
+    assert after[6]["committed"] is False and after[6]["state"] == "in progress"  # review.json says committed
+    assert [n for n, e in after.items() if e["stale"]] == [4]
+
+
 def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path: Path) -> None:
     path = tmp_path / "killed"
     new_series(path, PREMISE_EN, "en")
