@@ -256,6 +256,9 @@ def render(
     image: Annotated[str | None, typer.Option(help="Image backend for this run: storyboard, diffusers, …")] = None,
     voice: Annotated[str | None, typer.Option(help="Voice backend for this run: espeak, edge-tts, …")] = None,
     model_path: Annotated[str | None, typer.Option(help="diffusers: a local model folder for this run.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render a stale episode (contradicted by a later canon change) anyway.")
+    ] = False,
 ) -> None:
     """Render committed episodes to labelled 1080x1920 MP4s with subtitles, timeline and screenplay exports."""
     ws = Workspace.open(series)
@@ -264,13 +267,15 @@ def render(
         # Flags win over dramaroom.toml for this run only; the file is left as the user wrote it.
         ws.config = ws.config.model_copy(update={"render": ws.config.render.model_copy(update=overrides)})
     with ws.writing():
-        results = render_with_progress(ws, [episode] if episode else None)
+        results = render_with_progress(ws, [episode] if episode else None, force=force)
     for item in results:
         r = item.result
         out.print(
             f"ep{item.episode:03d}: {r.video} - {r.runtime_s:.1f} s (target {r.target_s} s, "
             f"{r.runtime_s / r.target_s:.0%}), {len(r.timeline)} shots, "
             f"cache {r.cache_hits} reused / {r.cache_misses} made"
+            + (f"; rendered with --force although stale ({item.stale})" if item.stale else ""),
+            markup=False,
         )
 
 

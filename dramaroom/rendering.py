@@ -10,8 +10,8 @@ from pathlib import Path
 from dramaroom.config import RenderSection
 from dramaroom.errors import UserError
 from dramaroom.workspace import Workspace, inside, write_atomic, write_atomic_bytes
-from graphs.episode import EpisodeReview
-from memory.schema import Script, ShotList
+from memory.bible import StoryBible
+from memory.schema import Canon, Script, ShotList
 from renderers.bundle import bundle
 from renderers.cache import RenderCache
 from renderers.episode import RenderJob, RenderResult, render_episode, write_manifest
@@ -40,6 +40,7 @@ class EpisodeRender:
 
     episode: int
     result: RenderResult
+    stale: str | None = None
 
 
 def settings_from(section: RenderSection, root: Path) -> RenderSettings:
@@ -72,14 +73,32 @@ def _resolve(value: str, root: Path) -> Path | None:
     return path if path.is_absolute() else root / path
 
 
+@dataclass(frozen=True)
+class BibleView:
+    """What the story bible says about the episodes a render asked for."""
+
+    committed: list[int]
+    stale: dict[int, str]
+    canons: dict[int, Canon]
+
+
+def bible_view(ws: Workspace, episodes: list[int] | None) -> BibleView:
+    """Ask the bible (the one record of what is committed) which episodes exist, which are stale,
+    and canon as of each wanted episode (wardrobe, looks and holders after earlier changes)."""
+    bible = StoryBible(ws.bible_dir, ws.config.embeddings)
+    try:
+        if not bible.has_series():
+            return BibleView([], {}, {})
+        done = bible.committed_episodes()
+        wanted = [n for n in (episodes or done) if n in done]
+        return BibleView(done, bible.stale_episodes(), {n: bible.canon_at(n) for n in wanted})
+    finally:
+        bible.close()
+
+
 def committed(ws: Workspace) -> list[int]:
-    """Return the episodes whose review says they were committed."""
-    done = []
-    for path in sorted((ws.root / "episodes").glob("ep*/review.json")):
-        review = ws.load_artifact(path, EpisodeReview)
-        if review.outcome is not None and review.outcome.status == "committed":
-            done.append(review.episode)
-    return done
+    """Return the committed episodes, as the story bible records them."""
+    return bible_view(ws, []).committed
 
 
 def labels_for(ws: Workspace, episode: int, script: Script) -> LabelSpec:
@@ -97,21 +116,36 @@ def labels_for(ws: Workspace, episode: int, script: Script) -> LabelSpec:
 
 
 def render_workspace(
-    ws: Workspace, episodes: list[int] | None, *, progress: Progress, on_episode: Callable[[int], None]
+    ws: Workspace,
+    episodes: list[int] | None,
+    *,
+    progress: Progress,
+    on_episode: Callable[[int], None],
+    force: bool = False,
 ) -> list[EpisodeRender]:
-    """Render the given (or all committed) episodes with the configured backends."""
-    available = committed(ws)
-    wanted = episodes or available
-    missing = [n for n in wanted if n not in available]
+    """Render the given (or all committed) episodes with the configured backends.
+
+    A stale episode (committed, then contradicted by a canon change) is refused unless
+    `force`; each episode renders against canon as of that episode.
+    """
+    view = bible_view(ws, episodes)
+    wanted = episodes or view.committed
+    missing = [n for n in wanted if n not in view.committed]
     if missing:
         raise UserError(f"episode {missing[0]} has no approved shot list yet: run `dramaroom produce {ws.root}` first")
     if not wanted:
         raise UserError(f"no episode is committed yet: run `dramaroom produce {ws.root}` first")
+    stale = [n for n in wanted if n in view.stale]
+    if stale and not force:
+        n = stale[0]
+        raise UserError(
+            f"episode {n} is stale ({view.stale[n]}): fix it and run `dramaroom review {ws.root} --episode {n}`, "
+            f"or render it as it is with --force"
+        )
     try:
         backends = backends_for(settings_from(ws.config.render, ws.root))
     except RenderError as exc:
         raise UserError(str(exc)) from exc
-    canon = ws.canon()
     cache = RenderCache(ws.root / "renders" / "cache")
     try:
         cache.root.mkdir(parents=True, exist_ok=True)
@@ -126,7 +160,7 @@ def render_workspace(
         job = RenderJob(
             script=script,
             shots=shots,
-            canon=canon,
+            canon=view.canons[number],
             folder=folder,
             cache=cache,
             labels=labels_for(ws, number, script),
@@ -142,7 +176,7 @@ def render_workspace(
         except OSError as exc:
             where = exc.filename or ws.root
             raise UserError(f"cannot write to {where}: {exc.strerror}; make the workspace writable", code=1) from exc
-        out.append(EpisodeRender(number, result))
+        out.append(EpisodeRender(number, result, view.stale.get(number)))
     return out
 
 
@@ -171,7 +205,7 @@ def export_episode(ws: Workspace, episode: int, *, zip_it: bool) -> Path:
     return bundle(target, target.with_suffix(".zip") if zip_it else None)
 
 
-def render_with_progress(ws: Workspace, episodes: list[int] | None) -> list[EpisodeRender]:
+def render_with_progress(ws: Workspace, episodes: list[int] | None, *, force: bool = False) -> list[EpisodeRender]:
     """Render with Rich progress bars: one for episodes, one for the current stage's steps."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -197,6 +231,6 @@ def render_with_progress(ws: Workspace, episodes: list[int] | None) -> list[Epis
         def progress(name: str, done: int, count: int) -> None:
             bars.update(stage, description=name, completed=done, total=max(count, 1))
 
-        results = render_workspace(ws, episodes, progress=progress, on_episode=on_episode)
+        results = render_workspace(ws, episodes, progress=progress, on_episode=on_episode, force=force)
         bars.update(season, completed=total)
     return results

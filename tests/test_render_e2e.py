@@ -16,6 +16,7 @@ import imageio_ffmpeg
 import opentimelineio as otio
 import pytest
 
+from memory.bible import StoryBible
 from renderers.labels import read_mp4_aigc, read_png_aigc
 from renderers.subtitles import parse_srt
 
@@ -197,3 +198,25 @@ def test_unwritable_output_folder(rendered: Path, tmp_path: Path) -> None:
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_stale_episode_is_refused_unless_forced(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(rendered, series)
+    video = series / "episodes" / "ep002" / "episode.mp4"
+    before = video.read_bytes()
+    bible = StoryBible(series / "bible")
+    try:
+        bible.mark_stale(2, "canon change #1: Maya renamed Mia")
+    finally:
+        bible.close()
+    refused = dramaroom("render", str(series), "--episode", "2", check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        f"error: episode 2 is stale (canon change #1: Maya renamed Mia): fix it and run "
+        f"`dramaroom review {series} --episode 2`, or render it as it is with --force"
+    ]
+    assert video.read_bytes() == before
+    assert dramaroom("render", str(series), "--episode", "1").returncode == 0  # a fresh episode still renders
+    forced = dramaroom("render", str(series), "--episode", "2", "--force")
+    assert "rendered with --force although stale (canon change #1: Maya renamed Mia)" in forced.stdout
