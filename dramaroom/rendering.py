@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dramaroom.config import RenderSection
 from dramaroom.errors import UserError
-from dramaroom.workspace import Workspace, inside, write_atomic, write_atomic_bytes
+from dramaroom.workspace import Workspace, inside, write_atomic_bytes
 from memory.bible import StoryBible
 from memory.schema import Canon, Script, ShotList
 from renderers.bundle import bundle
@@ -155,6 +155,7 @@ def render_workspace(
     for number in wanted:
         on_episode(number)
         folder = inside(ws.root, ws.episode_dir(number) / "media").parent
+        _refuse_hand_edits(ws, number)
         script = ws.load_artifact(folder / "script.json", Script)
         shots = ws.load_artifact(folder / "shotlist.json", ShotList)
         job = RenderJob(
@@ -170,7 +171,7 @@ def render_workspace(
         )
         try:
             result = render_episode(job, backends, progress)
-            _exports(folder, result, job, backends)
+            _exports(ws, folder, result, job, backends)
         except RenderError as exc:
             raise UserError(f"episode {number}: {exc}", code=1) from exc
         except OSError as exc:
@@ -180,9 +181,27 @@ def render_workspace(
     return out
 
 
-def _exports(folder: Path, result: RenderResult, job: RenderJob, backends: Backends) -> None:
+def _refuse_hand_edits(ws: Workspace, episode: int) -> None:
+    """Stop before render would overwrite a Final Draft edit, or export a Fountain edit the video lacks."""
+    edited = [name for name in ws.hand_edits(episode) if name != "script.json"]
+    if not edited:
+        return
+    folder = ws.episode_dir(episode)
+    if "script.fdx" in edited:
+        raise UserError(
+            f"{folder / 'script.fdx'} was edited by hand and render would overwrite it: move it aside "
+            "(and bring the changes into script.json, then `dramaroom review`), then render again; "
+            "nothing was rendered"
+        )
+    raise UserError(
+        f"{folder / 'script.fountain'} was edited by hand but the video is made from script.json: bring the changes "
+        f"into script.json and run `dramaroom review {ws.root} --episode {episode}` first; nothing was rendered"
+    )
+
+
+def _exports(ws: Workspace, folder: Path, result: RenderResult, job: RenderJob, backends: Backends) -> None:
     fountain = (folder / "script.fountain").read_text(encoding="utf-8")
-    write_atomic(folder / "script.fdx", to_fdx(fountain))
+    ws.write_fdx(job.script.episode, to_fdx(fountain))
     to_pdf(fountain, folder / "script.pdf")
     export_otio(
         result.timeline, episode=job.script.episode, title=job.script.title, fps=job.fps, out=folder / "timeline.otio"

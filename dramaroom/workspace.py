@@ -37,6 +37,7 @@ class WrittenScript(BaseModel):
 
     script_sha256: str = ""
     fountain_sha256: str = ""
+    fdx_sha256: str = ""
 
 
 def _digest(text: str) -> str:
@@ -156,8 +157,7 @@ class Workspace:
             fountain = to_fountain(value, self.canon(), credit=credit, headings=headings)
             self._write_json(folder / "script.json", name, value)
             write_atomic(folder / "script.fountain", fountain)
-            written = WrittenScript(script_sha256=script_digest(value), fountain_sha256=_digest(fountain))
-            write_atomic(self._written_path(episode), written.model_dump_json() + "\n", root=self.root)
+            self._record_written(episode, script_sha256=script_digest(value), fountain_sha256=_digest(fountain))
             return
         self._write_json(folder / f"{name}.json", name, value)
         if isinstance(value, ShotList) and name == "shotlist":
@@ -172,6 +172,21 @@ class Workspace:
     def _written_path(self, episode: int) -> Path:
         return self.state_dir / "written" / f"{episode_dir_name(episode)}.json"
 
+    def _written(self, episode: int) -> WrittenScript:
+        try:
+            return WrittenScript.model_validate_json(self._written_path(episode).read_text(encoding="utf-8"))
+        except (OSError, ValidationError):
+            return WrittenScript()
+
+    def _record_written(self, episode: int, **digests: str) -> None:
+        written = self._written(episode).model_copy(update=digests)
+        write_atomic(self._written_path(episode), written.model_dump_json() + "\n", root=self.root)
+
+    def write_fdx(self, episode: int, text: str) -> None:
+        """Write an episode's script.fdx and record what was written, so a Final Draft edit is noticed."""
+        write_atomic(self.episode_dir(episode) / "script.fdx", text, root=self.root)
+        self._record_written(episode, fdx_sha256=_digest(text))
+
     def hand_edits(self, episode: int) -> list[str]:
         """Return which of an episode's script files were changed since dramaroom last wrote them.
 
@@ -181,17 +196,15 @@ class Workspace:
         """
         folder = self.episode_dir(episode)
         script = self.load_artifact(folder / "script.json", Script)
-        try:
-            written = WrittenScript.model_validate_json(self._written_path(episode).read_text(encoding="utf-8"))
-        except (OSError, ValidationError):
-            written = WrittenScript()
+        written = self._written(episode)
         edited: list[str] = []
         if script_digest(script) != written.script_sha256:
             edited.append("script.json")
-        fountain = folder / "script.fountain"
-        on_disk = _digest(fountain.read_text(encoding="utf-8")) if fountain.exists() else ""
-        if written.fountain_sha256 and on_disk and on_disk != written.fountain_sha256:
-            edited.append("script.fountain")
+        for name, recorded in (("script.fountain", written.fountain_sha256), ("script.fdx", written.fdx_sha256)):
+            path = folder / name
+            on_disk = _digest(path.read_text(encoding="utf-8")) if path.exists() else ""
+            if recorded and on_disk and on_disk != recorded:
+                edited.append(name)
         return edited
 
     @staticmethod

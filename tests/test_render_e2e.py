@@ -220,3 +220,25 @@ def test_a_stale_episode_is_refused_unless_forced(rendered: Path, tmp_path: Path
     assert dramaroom("render", str(series), "--episode", "1").returncode == 0  # a fresh episode still renders
     forced = dramaroom("render", str(series), "--episode", "2", "--force")
     assert "rendered with --force although stale (canon change #1: Maya renamed Mia)" in forced.stdout
+
+
+def test_render_never_overwrites_a_final_draft_edit(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(rendered, series)
+    folder = series / "episodes" / "ep001"
+    fdx = folder / "script.fdx"
+    edited = fdx.read_text(encoding="utf-8").replace(
+        "</Content>", '<Paragraph Type="Action"><Text>Rain.</Text></Paragraph></Content>', 1
+    )
+    fdx.write_text(edited, encoding="utf-8")
+    refused = dramaroom("render", str(series), "--episode", "1", check=False)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "script.fdx was edited by hand and render would overwrite it" in refused.stderr
+    assert fdx.read_text(encoding="utf-8") == edited
+    fdx.rename(folder / "script.mine.fdx")  # moved aside, as the message says: render writes a fresh one
+    assert dramaroom("render", str(series), "--episode", "1").returncode == 0
+    assert "Rain." not in fdx.read_text(encoding="utf-8") and (folder / "script.mine.fdx").read_text() == edited
+    fountain = folder / "script.fountain"
+    fountain.write_text(fountain.read_text(encoding="utf-8") + "\nA late note.\n", encoding="utf-8")
+    stale_export = dramaroom("render", str(series), "--episode", "1", check=False)
+    assert stale_export.returncode == 2 and "script.fountain was edited by hand" in stale_export.stderr
