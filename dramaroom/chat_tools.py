@@ -237,6 +237,7 @@ class ShowrunnerTools:
     async def decide_episode(self, episode: int, approve: bool, note: str = "") -> ToolResult:
         if not approve and not note.strip():
             return ToolResult(ok=False, summary=say(self.lang, "chat.reject_needs_note"))
+        rereview.refuse_edits_at_the_gate(self.ws, episode)
         decision: dict[str, object] = {"approved": approve, "note": note.strip(), "by": "human"}
         verb = "approve" if approve else "reject"
         result = await self._season(

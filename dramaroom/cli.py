@@ -303,6 +303,7 @@ def approve(
     if reject and not note.strip():
         raise UserError('a rejection needs a note saying what to change: add --note "..."')
     ws = Workspace.open(series)
+    rereview.refuse_edits_at_the_gate(ws, episode)
     decision: dict[str, object] = {"approved": not reject, "note": note.strip(), "by": "human"}
     verb = "reject" if reject else "approve"
     _produce(ws, "manual", f"approve --episode {episode} ({verb})", decision=decision, expect_episode=episode)

@@ -14,7 +14,7 @@ from agents.messages import say, term
 from agents.room import RoomContext
 from dramaroom.errors import UserError
 from dramaroom.production import build_room, describe_models
-from dramaroom.reports import SeriesArg, out
+from dramaroom.reports import SeriesArg, awaiting_approval, out
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
@@ -94,6 +94,25 @@ def _refuse_unread_edits(folder: Path, edited: list[str]) -> None:
         raise UserError(
             f"{fountain} was edited by hand, but review reads script.json and would overwrite that edit: "
             "make the same change in script.json, then run review again; nothing was changed"
+        )
+
+
+def refuse_edits_at_the_gate(ws: Workspace, episode: int) -> None:
+    """Stop a decision on a gate episode whose script files were edited by hand.
+
+    The gate commits (or redrafts) the room's own draft, so deciding now would drop the
+    writer's edit; nothing is decided, and the line says what to do instead.
+    """
+    folder = ws.episode_dir(episode)
+    if episode not in awaiting_approval(ws):
+        return
+    edited = ws.hand_edits(episode)
+    if edited:
+        files = " and ".join(str(folder / name) for name in edited)
+        raise UserError(
+            f"{files} {'was' if len(edited) == 1 else 'were'} edited by hand while episode {episode} waits at the "
+            f"gate, and deciding now would replace the edit with the room's draft: put the change in a note "
+            f'(`--reject --note "..."`) and restore the file, then decide again; nothing was decided'
         )
 
 

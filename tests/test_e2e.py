@@ -133,6 +133,16 @@ def test_manual_approval_through_the_cli(tmp_path: Path) -> None:
     assert "episode 1" in again.stdout and "waiting for approval" in again.stdout
     wrong = dramaroom("approve", str(path), "--episode", "2", check=False)
     assert wrong.returncode != 0 and "episode 2 is not waiting for approval; episode 1 is" in wrong.stderr
+    fountain = path / "episodes" / "ep001" / "script.fountain"
+    original = fountain.read_text(encoding="utf-8")
+    fountain.write_text(original.replace("\n\n", "\n\nIdris pockets the keys.\n\n", 1), encoding="utf-8")
+    edited_at_gate = dramaroom("approve", str(path), "--episode", "1", check=False)
+    assert (
+        edited_at_gate.returncode == 2 and "edited by hand while episode 1 waits at the gate" in edited_at_gate.stderr
+    )
+    assert "Idris pockets the keys." in fountain.read_text(encoding="utf-8")
+    assert "waiting for approval" in dramaroom("produce", str(path)).stdout  # nothing was decided
+    fountain.write_text(original, encoding="utf-8")
     dramaroom("approve", str(path), "--episode", "1", "--reject", "--note", "Give Idris a reason to stay.")
     review = json.loads((path / "episodes" / "ep001" / "review.json").read_text())
     assert review["decisions"][0] == {"approved": False, "note": "Give Idris a reason to stay.", "by": "human"}
