@@ -194,6 +194,14 @@ class ShowrunnerTools:
 
     def _apply(self, bible: StoryBible, found: Assessment) -> None:
         bible.revise_canon(found.canon)
+        committed = set(bible.committed_episodes())
+        for item in found.affected:
+            if item.episode in committed:
+                first = item.findings[0].message if item.findings else ""
+                mark = f"{found.description}: {len(item.findings)} contradiction(s)" + (
+                    f", e.g. {first}" if first else ""
+                )
+                bible.mark_stale(item.episode, mark)
         self.ws.save_series("canon", found.canon)
         self._log(found.description, found.edit.reason, [a.episode for a in found.affected])
 

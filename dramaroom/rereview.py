@@ -71,6 +71,7 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
         recommitted = False
         if cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes():
             recommitted = bible.commit_episode(script)
+            bible.clear_stale(episode)  # reviewed against canon as it is now, and approved
         later = [n for n in bible.committed_episodes() if n > episode]
     finally:
         bible.close()

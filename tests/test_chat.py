@@ -175,6 +175,9 @@ def test_a_retcon_that_contradicts_a_produced_episode_waits_for_confirmation(ws:
     assert _canon_file(ws).characters[0].status.value == "dead"
     for bible in _bible(ws):
         assert bible.base_canon().characters[0].status.value == "dead"
+        # Only the committed episode is marked stale; the one at the gate is not canon yet.
+        stale = bible.stale_episodes()
+        assert list(stale) == [1] and "contradiction(s), e.g." in stale[1] and "is dead in canon" in stale[1]
     log = json.loads((ws.root / "canon_changes.json").read_text())
     assert log["changes"][-1]["affected_episodes"] == [1, 2]
 
