@@ -223,6 +223,10 @@ def test_status_json_takes_committed_and_stale_from_the_bible(season_en: Path, t
     assert after[4]["stale"] == "rename Maya -> Mia contradicts 3 lines" and after[4]["committed"]
     assert after[6]["committed"] is False and after[6]["state"] == "in progress"  # review.json says committed
     assert [n for n, e in after.items() if e["stale"]] == [4]
+    # Reviewed against canon as it is now and approved: the mark goes.
+    assert dramaroom("review", str(series), "--episode", "4").returncode == 0
+    final = {e["episode"]: e for e in json.loads(dramaroom("status", str(series), "--json").stdout)["episodes"]}
+    assert final[4]["stale"] is None and final[4]["committed"]
 
 
 def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path: Path) -> None:
