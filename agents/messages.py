@@ -3,8 +3,9 @@
 The catalogues are package data (``messages_en.json``, ``messages_zh.json``,
 plus one fragment per area such as ``messages_en_canon.json``; a key lives in
 exactly one file of its language, and a duplicate fails the load): flat maps
-from a dotted key to a ``str.format`` template. Every key exists in both languages with the same fields (a test holds that), so a caller never
-falls back to English silently. Identifiers stay as they are in every
+from a dotted key to a ``str.format`` template. Every key exists in both
+languages with the same fields (a test holds that), so a caller never falls
+back to English silently. Identifiers stay as they are in every
 language: tool names, check names, ids, JSON arguments.
 
 ``translate`` covers text that was composed in English by code that does not
