@@ -83,8 +83,11 @@ class BibleView:
 
 
 def bible_view(ws: Workspace, episodes: list[int] | None) -> BibleView:
-    """Ask the bible (the one record of what is committed) which episodes exist, which are stale,
-    and canon as of each wanted episode (wardrobe, looks and holders after earlier changes)."""
+    """Ask the bible, the one record of what is committed, what a render needs.
+
+    That is: the committed episodes, the stale ones, and canon as of each wanted
+    episode (wardrobe, looks and holders after earlier episodes' changes).
+    """
     bible = StoryBible(ws.bible_dir, ws.config.embeddings)
     try:
         if not bible.has_series():
@@ -98,7 +101,11 @@ def bible_view(ws: Workspace, episodes: list[int] | None) -> BibleView:
 
 def committed(ws: Workspace) -> list[int]:
     """Return the committed episodes, as the story bible records them."""
-    return bible_view(ws, []).committed
+    bible = StoryBible(ws.bible_dir, ws.config.embeddings)
+    try:
+        return bible.committed_episodes() if bible.has_series() else []
+    finally:
+        bible.close()
 
 
 def labels_for(ws: Workspace, episode: int, script: Script) -> LabelSpec:

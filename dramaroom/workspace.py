@@ -190,19 +190,18 @@ class Workspace:
     def hand_edits(self, episode: int) -> list[str]:
         """Return which of an episode's script files were changed since dramaroom last wrote them.
 
-        Each file is compared with the digest recorded when it was written. Without a record
-        (a script written by an older version) only script.json counts as edited: it is the
-        file a writer could always edit, and there is nothing to compare Fountain with.
+        Each file is compared with the digest recorded when it was written; a file without a
+        record (written by an older version) has nothing to compare with and counts as unedited.
         """
         folder = self.episode_dir(episode)
         script = self.load_artifact(folder / "script.json", Script)
         written = self._written(episode)
         edited: list[str] = []
-        if script_digest(script) != written.script_sha256:
+        if written.script_sha256 and script_digest(script) != written.script_sha256:
             edited.append("script.json")
         for name, recorded in (("script.fountain", written.fountain_sha256), ("script.fdx", written.fdx_sha256)):
             path = folder / name
-            on_disk = _digest(path.read_text(encoding="utf-8")) if path.exists() else ""
+            on_disk = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
             if recorded and on_disk and on_disk != recorded:
                 edited.append(name)
         return edited

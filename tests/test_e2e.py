@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from dramaroom.workspace import Workspace
 from memory.bible import StoryBible
 
 pytestmark = pytest.mark.slow
@@ -203,6 +204,12 @@ def test_review_never_overwrites_a_fountain_edit(season_en: Path, tmp_path: Path
     taken = dramaroom("review", str(series), "--episode", "3", check=False)
     assert "edited by hand" not in taken.stderr, taken.stderr
     assert "(director's cut)" in fountain.read_text(encoding="utf-8")
+    ws = Workspace.open(series)
+    assert ws.hand_edits(3) == []
+    fountain.write_text(fountain.read_text(encoding="utf-8") + "\nA late line.\n", encoding="utf-8")
+    assert ws.hand_edits(3) == ["script.fountain"]
+    (series / "state" / "written" / "ep003.json").unlink()  # as an older version left it: nothing to compare with
+    assert ws.hand_edits(3) == []
 
 
 def test_status_json_takes_committed_and_stale_from_the_bible(season_en: Path, tmp_path: Path) -> None:
