@@ -164,9 +164,9 @@ async def confirm(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
         raw = pending.get("args")
         args: dict[str, object] = dict(raw) if isinstance(raw, dict) else {}
         applied = read_result(str(await tool.ainvoke(args))) if tool is not None else before
-        summary = say(lang, "chat.confirmed", before=before.summary, applied=applied.summary)
+        summary = say(lang, "chat.confirmed", applied=applied.summary)
     else:
-        summary = say(lang, "chat.declined", before=before.summary)
+        summary = say(lang, "chat.declined")
     updated = before.model_copy(update={"summary": summary, "confirm": None}).as_text()
     message = ToolMessage(
         content=updated,

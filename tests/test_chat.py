@@ -164,14 +164,18 @@ def test_a_retcon_that_contradicts_a_produced_episode_waits_for_confirmation(ws:
     assert (ws.root / "canon.json").read_bytes() == before, "nothing changes before the user confirms"
 
     declined = reply_text(room.answer("no"))
-    assert "declined" in declined and room.pending() is None
+    assert "Declined: nothing was changed." in declined and "The user" not in declined and room.pending() is None
     assert (ws.root / "canon.json").read_bytes() == before
     for bible in _bible(ws):
         assert bible.base_canon().characters[0].status.value == "alive"
 
     room.say(f"retcon: {lead.name} was dead from the start")
     applied = reply_text(room.answer("yes"))
-    assert "The user confirmed" in applied and "Episodes that now contradict it: 1, 2" in applied
+    assert (
+        "The user" not in applied
+        and applied.count("Confirmed.") == 1
+        and "Episodes that now contradict it: 1, 2" in applied
+    )
     assert _canon_file(ws).characters[0].status.value == "dead"
     for bible in _bible(ws):
         assert bible.base_canon().characters[0].status.value == "dead"

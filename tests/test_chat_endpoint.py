@@ -63,7 +63,7 @@ def test_a_retcon_through_the_server_waits_for_confirmation(
     assert room.pending() is not None
     calls_before = len(endpoint.requests)
     answer = reply_text(room.answer("yes"))
-    assert "The user confirmed" in answer
+    assert "Confirmed." in answer and "The user" not in answer
     assert len(endpoint.requests) == calls_before + 1, "after confirming, the model is asked once to report"
     assert room.tools.ws.canon().characters[0].status.value == "dead"
 

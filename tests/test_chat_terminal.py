@@ -63,7 +63,7 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
         child.expect("is dead in canon but is present")
         child.expect_exact("apply? [y/N] ")
         child.sendline("y")
-        child.expect("The user confirmed")
+        child.expect("Confirmed.")
         child.expect_exact("you> ")
 
         child.sendline("/status")
