@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from memory.bible_text import Doc, change_doc, entity_docs, event_doc, scene_doc, summary_doc
+from memory.bible_text import Doc, entity_docs, episode_docs
 from memory.canon_fold import carryover_from, fold_episodes, timeline_events
 from memory.embeddings import EmbeddingConfig, configure_offline, embedding_function, model_fingerprint
 from memory.recall import Recollection, hybrid_recall, order_key, to_recollection
@@ -222,7 +222,7 @@ class StoryBible:
         memory.delete(where={"episode": n})
         records.delete(where={"episode": n})
         self._put_record(f"ep{n:03d}:script", document, kind="script", episode=n)
-        self._add_docs(self._episode_docs(script))
+        self._add_docs(episode_docs(script, self.base_canon() if self.has_series() else None))
         self._write_marker(n, digest)
         self._canons.clear()
         return True
@@ -269,16 +269,6 @@ class StoryBible:
         """Write the commit marker that makes an episode visible; always the last write."""
         meta = {"kind": "commit", "episode": episode, "hash": digest}
         self._records().upsert(ids=[self._marker_id(episode)], documents=[digest], metadatas=[meta], embeddings=[[0.0]])
-
-    def _episode_docs(self, script: Script) -> list[Doc]:
-        """Return every recallable document of an episode."""
-        canon = self.base_canon() if self.has_series() else None
-        docs = [summary_doc(script)]
-        docs += [scene_doc(script, i, scene, canon) for i, scene in enumerate(script.scenes)]
-        pairs = zip(script.scenes, timeline_events(script, canon), strict=True)
-        docs += [event_doc(script, i, scene, event) for i, (scene, event) in enumerate(pairs)]
-        docs += [change_doc(script.episode, i, c, canon) for i, c in enumerate(script.state_changes)]
-        return docs
 
     def _add_docs(self, docs: list[Doc]) -> None:
         """Upsert documents into memory with one e:<id> flag per entity."""

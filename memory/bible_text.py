@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from memory.canon_fold import NO_HOLDER
+from memory.canon_fold import NO_HOLDER, timeline_events
 from memory.schema import Canon, Scene, Script, StateChange, TimelineEvent
 
 __all__ = [
@@ -266,3 +266,13 @@ def keyword_overlap(terms: list[str], text: str) -> float:
         return 0.0
     lowered = text.lower()
     return sum(term in lowered for term in terms) / len(terms)
+
+
+def episode_docs(script: Script, canon: Canon | None) -> list[Doc]:
+    """Return every recallable document of an episode: summary, scenes, timeline events, state changes."""
+    docs = [summary_doc(script)]
+    docs += [scene_doc(script, i, scene, canon) for i, scene in enumerate(script.scenes)]
+    pairs = zip(script.scenes, timeline_events(script, canon), strict=True)
+    docs += [event_doc(script, i, scene, event) for i, (scene, event) in enumerate(pairs)]
+    docs += [change_doc(script.episode, i, c, canon) for i, c in enumerate(script.state_changes)]
+    return docs

@@ -1,0 +1,44 @@
+"""Withdrawing a committed episode and marking one stale, against real chromadb and MiniLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memory.bible import StoryBible
+from tests.test_bible import _scripts_en, _series
+
+
+def test_withdrawn_episode_is_no_longer_recalled_and_its_stale_mark_goes(tmp_path: Path) -> None:
+    bible = StoryBible(tmp_path / "bible")
+    bible.initialise(_series())
+    scripts = _scripts_en()
+    for n in sorted(scripts):
+        bible.commit_episode(scripts[n])
+    before = [r.ref for r in bible.recall("hospital ward", k=20)]
+    assert any(ref.startswith("ep001/") for ref in before)
+    bible.mark_stale(1, '{"change": "rename"}')
+    assert bible.stale_episodes() == {1: '{"change": "rename"}'}
+    assert bible.withdraw_episode(1) is True
+    assert 1 not in bible.committed_episodes() and bible.script(1) is None
+    after = [r.ref for r in bible.recall("hospital ward", k=20)]
+    assert after and not any(ref.startswith("ep001/") for ref in after)
+    assert bible.stale_episodes() == {}
+    assert bible.withdraw_episode(1) is False
+    bible.commit_episode(scripts[1])
+    assert 1 in bible.committed_episodes()
+    assert any(r.ref.startswith("ep001/") for r in bible.recall("hospital ward", k=20))
+
+
+def test_recommit_clears_a_stale_mark(tmp_path: Path) -> None:
+    bible = StoryBible(tmp_path / "bible")
+    bible.initialise(_series())
+    ep1 = _scripts_en()[1]
+    bible.commit_episode(ep1)
+    bible.mark_stale(1, "renamed")
+    bible.mark_stale(7, "never committed")
+    assert bible.stale_episodes() == {1: "renamed"}
+    bible.clear_stale(1)
+    assert bible.stale_episodes() == {}
+    bible.mark_stale(1, "renamed")
+    bible.commit_episode(ep1.model_copy(update={"summary": "Rewritten."}))
+    assert bible.stale_episodes() == {}
