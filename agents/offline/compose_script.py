@@ -104,7 +104,13 @@ class _Drafter:
         else:
             beat = self.brief.key_beats[2]
             slots[turn] = _Slot("beat", beat, None, self._mentioned(beat))
-            slots[turn + 1] = _Slot("reaction")
+            actor, target = self._beat_people(beat)
+            if actor != target and turn + 2 < count - 1:
+                # The turn is played, not only described: the one it names first speaks to the one it happens to.
+                slots[turn + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
+                slots[turn + 2] = _Slot("reaction", speaker=target, needs={target})
+            else:
+                slots[turn + 1] = _Slot("reaction")
         if self.events.exits:
             char_id, _ = self.events.exits[0]
             slots[-2] = _Slot("exit", needs={char_id}, speaker=char_id)
