@@ -140,7 +140,7 @@ async def review_continuity(state: EpisodeState, runtime: Runtime[RoomContext]) 
     review = await continuity.review_script(
         ctx, state["script"], ctx.bible.canon_at(number), ctx.bible.carryover_at(number)
     )
-    review = _respecting(review, state)
+    review = _respecting(review, state, ctx.language)
     unmet = still_raised(state.get("unmet", []), review)
     update: Update = {"continuity": review, "notes": _actionable(review) + unmet, "unmet": unmet}
     _save_review(ctx, state, update)
@@ -344,9 +344,9 @@ def _unmet_lines(state: EpisodeState) -> list[str]:
     return still_unmet([*state.get("unmet", []), *state.get("shot_unmet", [])])
 
 
-def _respecting(review: Review, state: EpisodeState) -> Review:
+def _respecting(review: Review, state: EpisodeState, language: str) -> Review:
     """Downgrade findings that would undo what the producer asked for (see respecting_producer)."""
-    findings = respecting_producer(list(review.findings), state.get("human_requests", []))
+    findings = respecting_producer(list(review.findings), state.get("human_requests", []), language)
     if findings == review.findings:
         return review
     return review.model_copy(update={"findings": findings, "verdict": verdict_of(findings)})

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from agents.edit_text import requirement
 from agents.edit_verify import verify, verify_shots
+from agents.messages import say
 from agents.room import RoomContext
 from graphs.state import TrackedRequest
 from memory.edits import EditRequest, Rename, RequestOutcome, RequestStatus, is_shot_request
@@ -90,7 +91,7 @@ def unmet_finding(request: EditRequest, origin: Origin, note: str, detail: str, 
         check=UNMET_CHECK,
         category="producer" if origin == "human" else "edit_request",
         severity="revise",
-        message=f"Still unmet: {requirement(request, canon)} ({detail}).",
+        message=say(canon.language, "finding.still_unmet", what=requirement(request, canon), detail=detail),
         quote=note[:200],
         location=where,
         requests=[request],
@@ -193,7 +194,9 @@ def human_shot_note(
     ]
 
 
-def respecting_producer(findings: list[Finding], tracked: Sequence[TrackedRequest]) -> list[Finding]:
+def respecting_producer(
+    findings: list[Finding], tracked: Sequence[TrackedRequest], language: str = "en"
+) -> list[Finding]:
     """Keep reviewers from undoing the producer: a name the producer asked for is not name drift.
 
     Such a finding stays in the review as information, saying why, instead of asking for a revision.
@@ -205,7 +208,7 @@ def respecting_producer(findings: list[Finding], tracked: Sequence[TrackedReques
             f = f.model_copy(
                 update={
                     "severity": "info",
-                    "message": f.message + " Kept: the producer asked for this name.",
+                    "message": f.message + say(language, "finding.kept_producer_name"),
                     "requests": [],
                 }
             )

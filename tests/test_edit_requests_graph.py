@@ -185,3 +185,31 @@ async def test_auto_mode_outcome_names_a_request_the_writer_never_met(bible: Sto
     assert outcome.unmet_requests and any(line.id in u for u in outcome.unmet_requests), outcome.unmet_requests
     assert "still unmet" in outcome.reason
     assert any("still unmet" in str(e) for e in events if e.kind == "commit")
+
+
+def test_an_unmet_request_and_a_kept_name_are_worded_in_the_series_language() -> None:
+    from graphs.state import TrackedRequest
+    from memory.schema import Finding
+    from tests.fixtures_canon import canon_zh
+
+    canon = canon_zh()
+    who = canon.characters[0]
+    request = E.CutCharacter(character_id=who.id)
+    unmet = episode_requests.unmet_finding(request, "human", "删掉这个人", "还有2句台词", canon, 1)
+    assert unmet.message.startswith("仍未满足：") and "还有2句台词" in unmet.message
+
+    drift = Finding(
+        id="d1",
+        reviewer="continuity",
+        check="name_drift",
+        category="continuity",
+        severity="revise",
+        message="名字不一致。",
+        quote="阿晚",
+        location="s01-l01",
+    )
+    tracked = [TrackedRequest(request=E.Rename(old=who.name, new="阿晚"), note="改名", finding_id="h1")]
+    kept = episode_requests.respecting_producer([drift], tracked, "zh")
+    assert kept[0].severity == "info" and kept[0].message == "名字不一致。已保留：这个名字是制片人要求的。"
+    english = episode_requests.respecting_producer([drift], tracked, "en")
+    assert english[0].message.endswith(" Kept: the producer asked for this name.")
