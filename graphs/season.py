@@ -7,6 +7,7 @@ from langgraph.runtime import Runtime
 
 from agents import ethics, showrunner
 from agents.findings import verdict_of
+from agents.messages import say
 from agents.premise_coverage import PremiseCoverage, premise_coverage, series_texts
 from agents.premise_reader import read_premise
 from agents.room import RoomContext, RoomEvent
@@ -58,7 +59,7 @@ async def review_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Upda
     if series is not None and verdict != "block":
         coverage = premise_coverage(read_premise(state["premise"], ctx.language), series_texts(series))
         can_replan = state.get("plan_revision", 0) < ctx.limits.plan_revisions
-        finding = _coverage_finding(coverage, can_replan, state.get("plan_revision", 0))
+        finding = _coverage_finding(coverage, can_replan, state.get("plan_revision", 0), ctx.language)
         if finding is not None:
             review = review.model_copy(update={"findings": [*review.findings, finding]})
             verdict = "revise" if can_replan and verdict == "approve" else verdict
@@ -67,20 +68,16 @@ async def review_plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Upda
     return {"plan_review": review, "plan_verdict": verdict}
 
 
-def _coverage_finding(coverage: PremiseCoverage, can_replan: bool, revision: int) -> Finding | None:
+def _coverage_finding(coverage: PremiseCoverage, can_replan: bool, revision: int, language: str) -> Finding | None:
     """Say which premise facts the plan dropped: a re-plan request while revisions remain, else a plain record."""
     if not coverage.missing:
         return None
-    lost = "; ".join(coverage.missing_labels)
+    lost = say(language, "sep.clause").join(coverage.missing_labels)
+    ratio = f"{coverage.ratio:.0%}"
     if can_replan:
-        message = (
-            f"premise coverage {coverage.ratio:.0%}: the plan drops {lost}; re-planning to put them in canon and briefs"
-        )
+        message = say(language, "event.premise_coverage_replan", ratio=ratio, lost=lost)
     else:
-        message = (
-            f"premise coverage {coverage.ratio:.0%} after {revision} re-plan(s), the limit: still missing {lost}; "
-            "the season goes ahead without them (raise [room] plan_revisions or edit canon in the chat)"
-        )
+        message = say(language, "event.premise_coverage_limit", ratio=ratio, revision=revision, lost=lost)
     return Finding(
         id="premise-coverage",
         reviewer="continuity",

@@ -144,3 +144,17 @@ async def test_no_replan_allowed_means_one_plan_and_a_plain_record(bible: StoryB
     review = sink.series["plan_review"]
     assert isinstance(review, Review)
     assert any(f.check == "premise_coverage" and "after 0 re-plan(s)" in f.message for f in review.findings)
+
+
+def test_the_premise_coverage_finding_is_worded_in_the_series_language() -> None:
+    from agents.premise_coverage import PremiseCoverage
+    from graphs.season import _coverage_finding
+
+    coverage = PremiseCoverage(covered=["a"], missing=["b", "c"], ratio=1 / 3, missing_labels=["灯塔", "收音机"])
+    replan = _coverage_finding(coverage, True, 0, "zh")
+    assert replan is not None and replan.severity == "revise"
+    assert replan.message.startswith("梗概覆盖率33%：策划漏掉了灯塔；收音机") and replan.quote == "灯塔；收音机"
+    limit = _coverage_finding(coverage, False, 2, "en")
+    assert limit is not None and limit.severity == "info"
+    assert limit.message.startswith("premise coverage 33% after 2 re-plan(s), the limit: still missing 灯塔; 收音机")
+    assert _coverage_finding(PremiseCoverage(covered=["a"]), True, 0, "zh") is None
