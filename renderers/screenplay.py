@@ -92,16 +92,32 @@ def scene_heading(script: Script, index: int, canon: Canon, headings: SceneHeadi
     return f"{'INT.' if interior else 'EXT.'} {name} - {when}{flashback}"
 
 
+# The title page's keys are Fountain syntax and stay English; what they say follows the series' language.
+_TITLE_PAGE_EN = {
+    "episode": "Episode {n}",
+    "notes": "AI-generated script (dramaroom)",
+    "offline": " by the offline procedural writer",
+    "end": "CUT TO BLACK.",
+}
+_TITLE_PAGE_ZH = {
+    "episode": "第{n}集",
+    "notes": "AI生成剧本（dramaroom）",
+    "offline": "，由离线程序化写手生成",
+    "end": "黑场。",
+}
+
+
 def to_fountain(script: Script, canon: Canon, *, credit: str, headings: SceneHeadings = "auto") -> str:
     """Render a script as Fountain with a title page naming the model that wrote it.
 
     A 短剧 heading does not start with INT./EXT., so it carries Fountain's forced-heading "." for parsers.
     """
+    words = _TITLE_PAGE_ZH if canon.language == "zh" else _TITLE_PAGE_EN
     out = [
         f"Title: {script.title}",
-        f"Credit: Episode {script.episode}",
+        f"Credit: {words['episode'].format(n=script.episode)}",
         f"Author: {credit}",
-        "Notes: AI-generated script (dramaroom)" + (" by the offline procedural writer" if "offline" in credit else ""),
+        "Notes: " + words["notes"] + (words["offline"] if "offline" in credit else ""),
         "",
     ]
     forced = "." if heading_style(headings, canon.language) == "duanju" else ""
@@ -109,7 +125,7 @@ def to_fountain(script: Script, canon: Canon, *, credit: str, headings: SceneHea
         out += [f"{forced}{scene_heading(script, index, canon, headings)} #{scene.id}#", ""]
         for line in scene.lines:
             out += _line(line, canon.language == "zh")
-    out += ["> CUT TO BLACK.", ""]
+    out += [f"> {words['end']}", ""]
     return "\n".join(out)
 
 

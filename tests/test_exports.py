@@ -229,6 +229,10 @@ def test_duanju_headings_in_fountain_fdx_and_pdf(tmp_path: Path) -> None:
         f".{h} #{s.id}#" for h, s in zip(expected, script.scenes, strict=True)
     ]
     assert "INT." not in fountain and "EXT." not in fountain
+    # The title page's keys are Fountain's; what they say is in the series' language.
+    assert f"Credit: 第{script.episode}集" in fountain.splitlines()
+    assert "Notes: AI生成剧本（dramaroom），由离线程序化写手生成" in fountain.splitlines()
+    assert fountain.rstrip().endswith("> 黑场。") and "Episode" not in fountain
     root = ET.fromstring(to_fdx(fountain).encode("utf-8"))
     headings = [
         "".join(t.text or "" for t in p.iter("Text"))
