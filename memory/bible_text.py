@@ -74,42 +74,95 @@ def _zh(canon: Canon | None) -> bool:
     return canon is not None and canon.language == "zh"
 
 
+# How base canon reads as recallable text, in the series' language (a Chinese series recalls Chinese documents).
+_CANON_WORDS = {
+    "en": {
+        "sep": ", ",
+        "list": "; ",
+        "relation": "{kind} of {other}",
+        "character": "Character {name} ({aliases}): {who}. Looks: {looks}. Wears: {wardrobe}.",
+        "traits": " Traits: {traits}.",
+        "relationships": " Relationships: {rels}.",
+        "location": "Location {name} ({aliases}), {heading}: {description}",
+        "int": "INT.",
+        "ext": "EXT.",
+        "prop": "Prop {name} ({aliases}): {description}. State: {state}.",
+        "held": " Held by {holder}.",
+        "secret": "Secret: {description}{about} Known by: {known}.",
+        "about": " About {name}.",
+        "nobody": "nobody",
+        "keywords": " Keywords: {keywords}.",
+        "world": "World: {era}; technology {technology}.",
+        "forbidden": " Forbidden words: {terms}.",
+        "rule": "World rule: {rule}",
+    },
+    "zh": {
+        "sep": "、",
+        "list": "；",
+        "relation": "{other}的{kind}",
+        "character": "角色{name}（{aliases}）：{who}。外貌：{looks}。服装：{wardrobe}。",
+        "traits": "性格：{traits}。",
+        "relationships": "关系：{rels}。",
+        "location": "地点{name}（{aliases}），{heading}：{description}",
+        "int": "内景",
+        "ext": "外景",
+        "prop": "道具{name}（{aliases}）：{description}。状态：{state}。",
+        "held": "持有人：{holder}。",
+        "secret": "秘密：{description}{about}知情者：{known}。",
+        "about": "关于{name}。",
+        "nobody": "无人",
+        "keywords": "关键词：{keywords}。",
+        "world": "世界：{era}；技术：{technology}。",
+        "forbidden": "禁用词：{terms}。",
+        "rule": "世界规则：{rule}",
+    },
+}
+
+
 def entity_docs(canon: Canon) -> list[Doc]:
     """Return one document per character, location, prop, secret and world rule of base canon."""
+    w = _CANON_WORDS["zh" if _zh(canon) else "en"]
+    sep = w["sep"]
     docs: list[Doc] = []
     for c in canon.characters:
-        rels = "; ".join(f"{r.kind} of {_name(canon, r.other_id)}" for r in c.relationships)
-        looks = ", ".join(
+        rels = w["list"].join(
+            w["relation"].format(kind=r.kind, other=_name(canon, r.other_id)) for r in c.relationships
+        )
+        looks = sep.join(
             x for x in (c.appearance.hair, c.appearance.eyes, c.appearance.build, c.appearance.features) if x
         )
-        wardrobe = "; ".join(f"{w.id}: {w.description}" for w in c.wardrobe)
-        who = ", ".join(x for x in (c.role, c.occupation, str(c.age), c.gender) if x)
+        wardrobe = w["list"].join(f"{x.id}: {x.description}" for x in c.wardrobe)
+        who = sep.join(x for x in (c.role, c.occupation, str(c.age), c.gender) if x)
+        aliases = sep.join(c.aliases) or c.id
         text = (
-            f"Character {c.name} ({', '.join(c.aliases) or c.id}): {who}. Looks: {looks}. Wears: {wardrobe}."
-            + (f" Traits: {', '.join(c.traits)}." if c.traits else "")
-            + (f" Relationships: {rels}." if rels else "")
+            w["character"].format(name=c.name, aliases=aliases, who=who, looks=looks, wardrobe=wardrobe)
+            + (w["traits"].format(traits=sep.join(c.traits)) if c.traits else "")
+            + (w["relationships"].format(rels=rels) if rels else "")
         )
         docs.append(_canon_doc("character", c.id, text, {c.id} | {r.other_id for r in c.relationships}))
     for loc in canon.locations:
-        heading = "INT." if loc.interior else "EXT."
-        text = f"Location {loc.name} ({', '.join(loc.aliases) or loc.id}), {heading}: {loc.description}"
+        heading = w["int"] if loc.interior else w["ext"]
+        aliases = sep.join(loc.aliases) or loc.id
+        text = w["location"].format(name=loc.name, aliases=aliases, heading=heading, description=loc.description)
         docs.append(_canon_doc("location", loc.id, text, {loc.id}))
     for p in canon.props:
-        holder = f" Held by {_name(canon, p.holder_id)}." if p.holder_id else ""
-        text = f"Prop {p.name} ({', '.join(p.aliases) or p.id}): {p.description}. State: {p.state}.{holder}"
+        holder = w["held"].format(holder=_name(canon, p.holder_id)) if p.holder_id else ""
+        aliases = sep.join(p.aliases) or p.id
+        text = w["prop"].format(name=p.name, aliases=aliases, description=p.description, state=p.state) + holder
         docs.append(_canon_doc("prop", p.id, text, {p.id} | ({p.holder_id} if p.holder_id else set())))
     for s in canon.secrets:
-        about = f" About {_name(canon, s.about_id)}." if s.about_id else ""
-        known = ", ".join(_name(canon, k) for k in s.known_by) or "nobody"
-        keywords = f" Keywords: {', '.join(s.keywords)}." if s.keywords else ""
-        text = f"Secret: {s.description}{about} Known by: {known}.{keywords}"
+        about = w["about"].format(name=_name(canon, s.about_id)) if s.about_id else ""
+        known = sep.join(_name(canon, k) for k in s.known_by) or w["nobody"]
+        keywords = w["keywords"].format(keywords=sep.join(s.keywords)) if s.keywords else ""
+        text = w["secret"].format(description=s.description, about=about, known=known) + keywords
         entities = {s.id, *s.known_by} | ({s.about_id} if s.about_id else set())
         docs.append(_canon_doc("secret", s.id, text, entities))
     world = canon.world
-    forbidden = f" Forbidden words: {', '.join(world.forbidden_terms)}." if world.forbidden_terms else ""
-    docs.append(_canon_doc("rule", "world", f"World: {world.era}; technology {world.technology}.{forbidden}", set()))
+    forbidden = w["forbidden"].format(terms=sep.join(world.forbidden_terms)) if world.forbidden_terms else ""
+    text = w["world"].format(era=world.era, technology=world.technology) + forbidden
+    docs.append(_canon_doc("rule", "world", text, set()))
     for i, rule in enumerate(world.rules, start=1):
-        docs.append(_canon_doc("rule", f"rule{i:02d}", f"World rule: {rule}", set()))
+        docs.append(_canon_doc("rule", f"rule{i:02d}", w["rule"].format(rule=rule), set()))
     return docs
 
 

@@ -42,3 +42,18 @@ def test_recommit_clears_a_stale_mark(tmp_path: Path) -> None:
     bible.mark_stale(1, "renamed")
     bible.commit_episode(ep1.model_copy(update={"summary": "Rewritten."}))
     assert bible.stale_episodes() == {}
+
+
+def test_the_canon_documents_of_a_chinese_series_read_in_chinese() -> None:
+    from memory.bible_text import entity_docs
+    from tests.fixtures_canon import canon_zh
+
+    canon = canon_zh()
+    docs = {d.id: d.text for d in entity_docs(canon)}
+    first = canon.characters[0]
+    text = docs[f"canon:character:{first.id}"]
+    assert text.startswith(f"角色{first.name}（") and "外貌：" in text and "Character" not in text
+    assert docs["canon:rule:world"].startswith("世界：")
+    english = " ".join(docs.values())
+    for word in ("Character ", "Location ", "Prop ", "Secret:", "World:", "Looks:", "Traits:"):
+        assert word not in english
