@@ -30,6 +30,9 @@ _NUMERIC_FIELDS = frozenset(
     {"n", "count", "episode", "revision", "episodes", "paywall", "notes", "shots", "findings", "verified", "checked"}
     | {"more", "steps"}
 )
+# Fields that name one thing inside a clause: a person, a scene or line id. They never span a "; " or ": ",
+# so a clause template such as "{who} is not in {scene_ref}" cannot swallow the clauses before it.
+_CLAUSE_FIELDS = {"who": r"[^;:]+?", "scene_ref": r"s\d+", "line_ref": r"s\d+-l\d+"}
 
 
 @cache
@@ -85,6 +88,8 @@ def _value_pattern(name: str) -> str:
     """Return what a field may match: digits, one of its enumerated terms, or any text."""
     if name in _NUMERIC_FIELDS:
         return r"\d+"
+    if name in _CLAUSE_FIELDS:
+        return _CLAUSE_FIELDS[name]
     head = f"term.{name}."
     values = sorted((k[len(head) :] for k in catalogue("en") if k.startswith(head)), key=len, reverse=True)
     return "|".join(re.escape(v) for v in values) if values else ".+?"

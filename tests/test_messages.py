@@ -147,3 +147,24 @@ def test_the_end_of_a_run_is_reported_in_the_series_language(
         assert "reject:  dramaroom approve" in printed and "done: 1 episode(s) written this run" in printed
     with pytest.raises(UserError, match="已停止：" if language == "zh" else "stopped: "):
         cli._report(ws, RunResult(status="blocked", reason="the premise or plan was blocked."), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "note read: 1 request (cut_character); Tomas is not in s02; nothing to cut there",
+            "意见已读：1条请求（cut_character）；Tomas不在s02场中；那里没有可删的",
+        ),
+        (
+            "note read: 1 request (add_character); Elias is dead in canon at this episode",
+            "意见已读：1条请求（add_character）；按本集的正典，Elias已死亡",
+        ),
+        (
+            "note read: 0 requests; cutting the whole line s01-l04 is not an edit the room makes; rewrite it",
+            "意见已读：0条请求；整句删掉s01-l04不是编剧室会做的修改；请改写这句",
+        ),
+    ],
+)
+def test_what_the_note_reader_could_not_do_is_said_in_chinese(english: str, chinese: str) -> None:
+    assert translate("zh", english, "event.") == chinese
