@@ -14,7 +14,7 @@ import re
 from pydantic import BaseModel, Field, ValidationError
 
 from agents import note_parser_en, note_parser_zh
-from agents.note_parser_build import Reading
+from agents.note_parser_build import Reading, warn
 from agents.note_parser_scope import NoteScope
 from memory.edits import EditRequest
 from memory.schema import Canon, EpisodeBrief, Language, Scene, Script, ShotList
@@ -74,7 +74,7 @@ def parse_note(
     """Read a producer's note into typed requests; keep what it cannot read, verbatim."""
     result = ParsedNote()
     if not note.strip():
-        result.warnings.append("the note is empty: there is nothing to act on")
+        result.warnings.append(warn("empty_note"))
         return result
     scope = NoteScope(script=script, canon=canon, brief=brief, shots=shots)
     series = canon.language
@@ -128,10 +128,7 @@ def parse_note(
     other = [lang for lang in result.read_as if lang != series]
     if other or (note_language(note) != series and result.requests):
         lang = other[0] if other else note_language(note)
-        result.warnings.append(
-            f"the note is in {LANGUAGE_WORDS[lang]} and the series in {LANGUAGE_WORDS[series]}: "
-            f"read it with the {LANGUAGE_WORDS[lang]} patterns"
-        )
+        result.warnings.append(warn(f"note_{lang}_patterns"))
     return result
 
 

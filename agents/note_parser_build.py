@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import cast, get_args
 
+from agents.messages import say
 from agents.note_parser_scope import Lang, LineRef, NoteScope, lookup
 from memory.edits import (
     AddCharacter,
@@ -36,6 +37,11 @@ _GARMENT = re.compile(
 )
 # More requests than this from one clause means the clause was read too broadly.
 MAX_PER_CLAUSE = 12
+
+
+def warn(key: str, /, **fields: object) -> str:
+    """Word what the parser could not do, in English from the catalogue; progress lines re-render it per series."""
+    return say("en", f"event.warn_{key}", **fields)
 
 
 @dataclass
@@ -128,7 +134,7 @@ def cut_characters(clause: Clause) -> Reading:
         scenes = [s for s in options if cid in s.character_ids]
         if not scenes:
             name = clause.scope.name_of(cid)
-            reading.warnings.append(f"{name} is not in {scene_id}; nothing to cut there")
+            reading.warnings.append(warn("not_in_scene", who=name, scene_ref=scene_id) + "; " + warn("nothing_to_cut"))
         reading.requests += [CutCharacter(character_id=cid, scene_id=s.id) for s in scenes]
     return reading
 
@@ -139,7 +145,7 @@ def add_characters(clause: Clause) -> Reading:
     for cid in clause.chars:
         found = clause.scope.character(cid)
         if found is not None and found.status.value != "alive":
-            reading.warnings.append(f"{found.name} is {found.status.value} in canon at this episode")
+            reading.warnings.append(warn("status", who=found.name, status=found.status.value))
         reading.requests.append(AddCharacter(character_id=cid, scene_id=clause.scene_id))
     return reading
 
@@ -175,7 +181,7 @@ def change_lines(
     for ref in clause.lines:
         line = ref.line
         if line.kind != "dialogue" and (speaker is not None or emotion is not None):
-            reading.warnings.append(f"{line.id} is an action line; it has no speaker or delivery to change")
+            reading.warnings.append(warn("action_line", line_ref=line.id) + "; " + warn("no_delivery"))
             continue
         if ref.phrase and text is not None:
             reading.requests.append(ReplaceText(line_id=line.id, old=ref.phrase, new=text))
@@ -190,11 +196,12 @@ def character_emotion(clause: Clause, emotion: Emotion) -> Reading:
     for cid in clause.chars:
         lines = clause.scope.lines_of(cid, clause.scene_id)
         if not lines:
-            where = clause.scene_id or "this episode"
-            reading.warnings.append(f"{clause.scope.name_of(cid)} has no lines in {where}")
+            who = clause.scope.name_of(cid)
+            no_lines = warn("no_lines", who=who, scene_ref=clause.scene_id) if clause.scene_id else None
+            reading.warnings.append(no_lines or warn("no_lines_episode", who=who))
         reading.requests += [ChangeLine(line_id=ln.id, emotion=emotion) for ln in lines if ln.emotion != emotion]
         if lines and all(ln.emotion == emotion for ln in lines):
-            reading.warnings.append(f"{clause.scope.name_of(cid)} already plays every line {emotion}")
+            reading.warnings.append(warn("every_line", who=clause.scope.name_of(cid), emotion=emotion))
     reading.requests = reading.requests[:MAX_PER_CLAUSE]
     return reading
 
@@ -206,7 +213,7 @@ def cut_phrases(clause: Clause) -> Reading:
         if ref.phrase:
             reading.requests.append(ReplaceText(line_id=ref.line.id, old=ref.phrase, new=""))
         else:
-            reading.warnings.append(f"cutting the whole line {ref.line.id} is not an edit the room makes; rewrite it")
+            reading.warnings.append(warn("whole_line", line_ref=ref.line.id) + "; " + warn("rewrite_it"))
     return reading
 
 
@@ -235,7 +242,7 @@ def drop_reveals(clause: Clause) -> Reading:
     for ref in clause.lines:
         secrets = list(ref.line.reveals) or _secrets_named(clause)
         if not secrets:
-            reading.warnings.append(f"{ref.line.id} reveals no secret in this script")
+            reading.warnings.append(warn("no_secret", line_ref=ref.line.id))
         reading.requests += [DropReveal(line_id=ref.line.id, secret_id=sid) for sid in secrets]
     return reading
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agents.note_parser import LANGUAGE_WORDS, note_language, parse_note
+from agents.note_parser_build import warn
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from memory.edits import EditRequest
@@ -114,10 +115,7 @@ async def interpret_note(
     kept, dropped = check_requests(answer.requests, script=script, canon=canon, brief=brief, shots=shots)
     warnings = [why for _, why in dropped]
     if note_language(note) != canon.language:
-        warnings.append(
-            f"the note is in {LANGUAGE_WORDS[note_language(note)]} and the series in "
-            f"{LANGUAGE_WORDS[canon.language]}: the model read it as written"
-        )
+        warnings.append(warn(f"note_{note_language(note)}_model"))
     return NoteReading(
         note=note,
         requests=kept,
@@ -148,7 +146,7 @@ def check_requests(
     for request in requests:
         problem = _problem(request, script, canon, brief, shots)
         if problem:
-            dropped.append((request, f"dropped a {request.kind} request: {problem}"))
+            dropped.append((request, warn("dropped", request_kind=request.kind, problem=problem)))
         elif request not in kept:
             kept.append(request)
     return kept, dropped
