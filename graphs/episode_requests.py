@@ -194,9 +194,7 @@ def human_shot_note(
     ]
 
 
-def respecting_producer(
-    findings: list[Finding], tracked: Sequence[TrackedRequest], language: str = "en"
-) -> list[Finding]:
+def respecting_producer(findings: list[Finding], tracked: Sequence[TrackedRequest], language: str) -> list[Finding]:
     """Keep reviewers from undoing the producer: a name the producer asked for is not name drift.
 
     Such a finding stays in the review as information, saying why, instead of asking for a revision.
