@@ -104,13 +104,12 @@ class _Drafter:
         else:
             beat = self.brief.key_beats[2]
             slots[turn] = _Slot("beat", beat, None, self._mentioned(beat))
+            # The turn is played, not only described: the one it names first speaks to the one it happens to.
             actor, target = self._beat_people(beat)
-            if actor != target and turn + 2 < count - 1:
-                # The turn is played, not only described: the one it names first speaks to the one it happens to.
-                slots[turn + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
+            played = actor != target and turn + 2 < count - 1
+            slots[turn + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target}) if played else _Slot("reaction")
+            if played:
                 slots[turn + 2] = _Slot("reaction", speaker=target, needs={target})
-            else:
-                slots[turn + 1] = _Slot("reaction")
         if self.events.exits:
             char_id, _ = self.events.exits[0]
             slots[-2] = _Slot("exit", needs={char_id}, speaker=char_id)
@@ -138,11 +137,6 @@ class _Drafter:
                         # The people the beat names play it out: the first of them speaks to the second.
                         slots[index + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target})
         return slots
-
-    def _stage_flashback(self, slots: list[_Slot], bounds: list[int], casts: list[list[str]]) -> None:
-        """Play a middle scene in the past with the brief's lost characters in it, each speaking once."""
-        self.flashback = stage_flashback(slots, bounds, casts, self.ghosts)
-        self._flashback_cast = casts[self.flashback] if self.flashback is not None else None
 
     def _beat_people(self, beat: str) -> tuple[str, str]:
         """Return who acts in a beat and who it is done to: the first two present people it names, in order."""
@@ -332,7 +326,7 @@ class _Drafter:
 
     def _reactor(self, cast: list[str], last_speaker: str | None) -> str | None:
         """Pick who reacts to the turn: the last person the beat names (the one it happens to), else another."""
-        turn = next((s for s in self._turn_text() if s), "")
+        turn = self.brief.key_beats[2]
         named = sorted(
             (
                 (turn.find(self.writer.short(c)), c)
@@ -347,9 +341,6 @@ class _Drafter:
         others = [c for c in cast if c != actor]
         return self.rng.choice(others) if others else None
 
-    def _turn_text(self) -> list[str]:
-        return [self.brief.key_beats[2]]
-
     # ---------------------------------------------------------------- build
 
     def draft(self) -> Script:
@@ -357,7 +348,9 @@ class _Drafter:
         slots = self._slots(count)
         bounds = self._bounds(slots)
         casts = self._cast_scenes(slots, bounds)
-        self._stage_flashback(slots, bounds, casts)
+        # A middle scene may play in the past with the brief's lost characters in it, each speaking once.
+        self.flashback = stage_flashback(slots, bounds, casts, self.ghosts)
+        self._flashback_cast = casts[self.flashback] if self.flashback is not None else None
         locations = self.brief.location_ids
         self.places = [locations[n % len(locations)] for n in range(len(bounds))]
         if self.cut.location is not None:
