@@ -91,7 +91,7 @@ def format_notes(notes: list[Finding], canon: Canon | None = None, *, shots: boo
             + (f' Quote: "{n.quote}".' if n.quote else "")
             + (f" Canon: {n.canon_fact}." if n.canon_fact else "")
         )
-        out += ["  " + requirement_line(r, canon) for r in n.requests if is_shot_request(r) == shots]
+        out += ["  " + requirement_line(r, "en", canon) for r in n.requests if is_shot_request(r) == shots]
     return "\n".join(out)
 
 

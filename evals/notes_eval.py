@@ -170,7 +170,7 @@ def score(
             continue
         result.verified_kinds.append(outcome.request.kind)
         if outcome.request.kind not in SHOT_KINDS:  # shot requests are verified against the shot list
-            met, why = verify(outcome.request, before, final, episode.canon, episode.brief)
+            met, why = verify(outcome.request, before, final, episode.canon, episode.brief, episode.canon.language)
             if not met:
                 result.unchecked_claims.append(f"{outcome.request.kind}: {why}")
     result.status = _status(result, outcomes)

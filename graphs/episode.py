@@ -213,7 +213,7 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     """Pause for a producer's decision, or approve at once in autonomous mode."""
     ctx = runtime.context
     number = state["episode"]
-    unmet = _unmet_lines(state)
+    unmet = _unmet_lines(state, ctx)
     if state["approval"] == "auto":
         decision = Decision(approved=True, by="auto")
     else:
@@ -292,7 +292,7 @@ async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx = runtime.context
     number = state["episode"]
     ctx.bible.commit_episode(state["script"])
-    unmet = _unmet_lines(state)
+    unmet = _unmet_lines(state, ctx)
     outcome = EpisodeOutcome(
         episode=number,
         status="committed",
@@ -317,7 +317,7 @@ async def block(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         status="blocked",
         reason=reason,
         open_findings=len(_open_findings(state)),
-        unmet_requests=_unmet_lines(state),
+        unmet_requests=_unmet_lines(state, ctx),
     )
     update: Update = {"outcome": outcome}
     _save_review(ctx, state, update)
@@ -340,8 +340,10 @@ def _open_findings(state: EpisodeState) -> list[str]:
     return [f"{f.check}@{f.location}: {f.message}" for f in found]
 
 
-def _unmet_lines(state: EpisodeState) -> list[str]:
-    return still_unmet([*state.get("unmet", []), *state.get("shot_unmet", [])])
+def _unmet_lines(state: EpisodeState, ctx: RoomContext) -> list[str]:
+    return still_unmet(
+        [*state.get("unmet", []), *state.get("shot_unmet", [])], ctx.language, ctx.bible.canon_at(state["episode"])
+    )
 
 
 def _respecting(review: Review, state: EpisodeState, language: str) -> Review:

@@ -91,7 +91,9 @@ def unmet_finding(request: EditRequest, origin: Origin, note: str, detail: str, 
         check=UNMET_CHECK,
         category="producer" if origin == "human" else "edit_request",
         severity="revise",
-        message=say(canon.language, "finding.still_unmet", what=requirement(request, canon), detail=detail),
+        message=say(
+            canon.language, "finding.still_unmet", what=requirement(request, canon.language, canon), detail=detail
+        ),
         quote=note[:200],
         location=where,
         requests=[request],
@@ -132,7 +134,7 @@ def script_outcomes(
     unmet: list[Finding] = []
     for request, origin, note, on_base in _items(notes, tracked, shots=False):
         before = base if on_base and base is not None else previous
-        met, detail = verify(request, before, script, canon, brief)
+        met, detail = verify(request, before, script, canon, brief, canon.language)
         _record(outcomes, unmet, request, origin, note, (met, detail), canon)
     return outcomes, unmet
 
@@ -166,7 +168,7 @@ def shot_outcomes(
     outcomes: list[RequestOutcome] = []
     unmet: list[Finding] = []
     for request, origin, note, _ in _items(notes, tracked, shots=True):
-        met, detail = verify_shots(request, previous, shots, script, canon)
+        met, detail = verify_shots(request, previous, shots, script, canon, canon.language)
         _record(outcomes, unmet, request, origin, note, (met, detail), canon)
     return outcomes, unmet
 
@@ -178,7 +180,8 @@ def human_shot_note(
     pending = [
         t
         for t in tracked
-        if is_shot_request(t.request) and not verify_shots(t.request, previous, previous, script, canon)[0]
+        if is_shot_request(t.request)
+        and not verify_shots(t.request, previous, previous, script, canon, canon.language)[0]
     ]
     if not pending:
         return []
@@ -268,6 +271,6 @@ def outcome_summary(outcomes: Sequence[RequestOutcome], notes: Sequence[Finding]
     return "; ".join(parts) or "no requests to check"
 
 
-def still_unmet(unmet: Sequence[Finding], canon: Canon | None = None) -> list[str]:
+def still_unmet(unmet: Sequence[Finding], language: str, canon: Canon | None = None) -> list[str]:
     """The unmet requests as readable lines, e.g. '[cut_character] Tomas (tomas) must not appear ...'."""
-    return [f"[{r.kind}] {requirement(r, canon)}" for f in unmet for r in f.requests]
+    return [f"[{r.kind}] {requirement(r, language, canon)}" for f in unmet for r in f.requests]

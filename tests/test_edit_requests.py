@@ -9,7 +9,7 @@ import pytest
 
 from agents.continuity_checks import check_script
 from agents.edit_match import first_playing_beat
-from agents.edit_text import requirement_line
+from agents.edit_text import requirement, requirement_line
 from agents.edit_verify import verify, verify_shots
 from agents.offline import OfflineWriter
 from agents.offline.compose_revise import apply_requests
@@ -149,7 +149,7 @@ def test_each_request_kind_is_applied_offline_and_verified(language: str, label:
     assert found, f"no episode of the {language} season has what '{label}' needs"
     episode, request = found[0]
     before, after, bible, brief = _revise(language, episode, request)
-    met, why = verify(request, before, after, bible.canon, brief)
+    met, why = verify(request, before, after, bible.canon, brief, bible.canon.language)
     assert met, f"{requirement_line(request, bible.canon)}: {why}"
     assert after != before
     for scene in after.scenes:
@@ -171,7 +171,7 @@ def test_a_cut_character_has_no_line_and_no_presence_left(language: str) -> None
     before, after, bible, brief = _revise(language, 1, request)
     assert [ln.id for ln in after.lines() if ln.speaker_id == victim] == []
     assert all(victim not in s.character_ids and victim not in s.wardrobe for s in after.scenes)
-    assert verify(request, before, after, bible.canon, brief) == (True, "")
+    assert verify(request, before, after, bible.canon, brief, bible.canon.language) == (True, "")
     # Nothing else was cut away: the episode still has the other people talking.
     assert sum(1 for ln in after.lines() if ln.kind == "dialogue") >= 4
 
@@ -179,7 +179,7 @@ def test_a_cut_character_has_no_line_and_no_presence_left(language: str) -> None
 def test_the_verifier_fails_a_draft_that_ignored_the_request() -> None:
     bible, brief, script = produced("en", 1)
     for label, request in cases(script, bible.canon, brief).items():
-        met, why = verify(request, script, script, bible.canon, brief)
+        met, why = verify(request, script, script, bible.canon, brief, bible.canon.language)
         assert not met and why, label
 
 
@@ -201,7 +201,7 @@ def test_the_verifier_fails_a_draft_that_ignored_the_request() -> None:
 )
 def test_a_request_the_script_cannot_take_is_left_undone_and_reported_unmet(request_: E.EditRequest) -> None:
     before, after, bible, brief = _revise("en", 1, request_)
-    met, why = verify(request_, before, after, bible.canon, brief)
+    met, why = verify(request_, before, after, bible.canon, brief, bible.canon.language)
     assert not met and why
     assert [ln.text for ln in after.lines()] == [ln.text for ln in before.lines()]
 
@@ -212,7 +212,7 @@ def test_requests_apply_in_one_revision_without_tripping_each_other() -> None:
     chosen = [all_cases[k] for k in ("set_cue", "rewrite_line", "move_scene_clock", "add_character", "cliffhanger")]
     data = DraftInput(canon=bible.canon, brief=brief, carryover=Carryover(), target_seconds=90, seed=5)
     after = apply_requests(script, chosen, data, random.Random(3))
-    assert all(verify(r, script, after, bible.canon, brief)[0] for r in chosen)
+    assert all(verify(r, script, after, bible.canon, brief, bible.canon.language)[0] for r in chosen)
 
 
 def test_shot_requests_are_applied_by_the_director_and_verified() -> None:
@@ -242,20 +242,50 @@ def test_shot_requests_are_applied_by_the_director_and_verified() -> None:
             writer, "shot_list", {**payload, "revision": 1, "notes": [note], "previous_shots": shots}, ShotList
         )
         assert isinstance(revised, ShotList)
-        assert verify_shots(request, shots, revised, script, bible.canon)[0], request.kind
+        assert verify_shots(request, shots, revised, script, bible.canon, "en")[0], request.kind
     assert not verify_shots(
-        E.SetShotField(shot_id="nope", field="duration", value="1"), shots, shots, script, bible.canon
+        E.SetShotField(shot_id="nope", field="duration", value="1"), shots, shots, script, bible.canon, "en"
     )[0]
 
 
 def test_requirement_lines_name_people_and_places() -> None:
     bible = produced("en", 1)[0]
     who = bible.canon.characters[1]
-    line = requirement_line(E.CutCharacter(character_id=who.id), bible.canon)
+    line = requirement_line(E.CutCharacter(character_id=who.id), "en", bible.canon)
     assert line == f"- [cut_character] {who.name} ({who.id}) must not appear in the episode: no lines, not present"
     place = bible.canon.locations[0]
-    moved = requirement_line(E.MoveScene(scene_id="s02", location_id=place.id, time_of_day="night"), bible.canon)
+    moved = requirement_line(E.MoveScene(scene_id="s02", location_id=place.id, time_of_day="night"), "en", bible.canon)
     assert place.name in moved and "night" in moved and "s02" in moved
+
+
+def test_requirements_are_stated_in_the_language_asked_for() -> None:
+    canon = produced("zh", 1)[0].canon
+    who, place = canon.characters[1], canon.locations[0]
+    cut = requirement(E.CutCharacter(character_id=who.id, scene_id="s02"), "zh", canon)
+    assert cut == f"{who.name}（{who.id}）不得出现在s02场中：没有台词，也不在场"
+    moved = requirement(
+        E.MoveScene(scene_id="s02", location_id=place.id, time_of_day="night", story_day=2), "zh", canon
+    )
+    assert moved == f"s02场必须设在{place.name}（{place.id}）、夜里、故事第2天"
+    played = requirement(E.ChangeLine(line_id="s01-l02", speaker_id=who.id, emotion="angry"), "zh", canon)
+    assert played == f"台词s01-l02必须由{who.name}（{who.id}）来说，并且带着“愤怒”的情绪"
+    english = requirement(E.ChangeLine(line_id="s01-l02", speaker_id=who.id, emotion="angry"), "en", canon)
+    assert english == f"line s01-l02 must be spoken by {who.name} ({who.id}) and be played angry"
+    assert requirement(E.ReorderBeats(order=[2, 0, 1]), "zh") == "简报中的节拍必须按2、0、1的顺序演出"
+
+
+def test_why_a_request_is_unmet_is_said_in_the_series_language() -> None:
+    bible, brief, script = produced("zh", 1)
+    speaker = next(ln for ln in script.lines() if ln.kind == "dialogue")
+    scene = next(s for s in script.scenes if speaker in s.lines)
+    spoken = [ln.id for ln in scene.lines if ln.speaker_id == speaker.speaker_id]
+    met, why = verify(E.CutCharacter(character_id=speaker.speaker_id or ""), script, script, bible.canon, brief, "zh")
+    assert not met
+    assert why == f"{speaker.speaker_id}在{scene.id}场中仍有{len(spoken)}句台词（{spoken[0]}）"
+    met, why = verify(E.MoveScene(scene_id="s09"), script, script, bible.canon, brief, "zh")
+    assert (met, why) == (False, "没有s09场")
+    english = verify(E.MoveScene(scene_id="s09"), script, script, bible.canon, brief, "en")
+    assert english == (False, "there is no scene s09")
 
 
 @pytest.mark.parametrize(
@@ -268,10 +298,10 @@ def test_a_beat_about_a_truth_coming_out_is_played_by_the_reveal_line(language: 
     bible = produced(language, 1)[0]
     brief = brief.model_copy(update={"key_beats": [*brief.key_beats[:2], beat, brief.key_beats[3]]})
     request = E.DropBeat(index=2)
-    assert not verify(request, script, script, bible.canon, brief)[0]
+    assert not verify(request, script, script, bible.canon, brief, bible.canon.language)[0]
     data = DraftInput(canon=bible.canon, brief=brief, carryover=Carryover(), target_seconds=90, seed=5)
     after = apply_requests(script, [request], data, random.Random(2))
-    assert verify(request, script, after, bible.canon, brief) == (True, "")
+    assert verify(request, script, after, bible.canon, brief, bible.canon.language) == (True, "")
     assert not any(ln.reveals for ln in after.lines())
 
 
