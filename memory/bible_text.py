@@ -226,9 +226,12 @@ def scene_doc(script: Script, index: int, scene: Scene, canon: Canon | None) -> 
     return Doc(id=f"ep{script.episode:03d}:scene:{scene.id}", text=text, meta=meta, entities=entities)
 
 
-def summary_doc(script: Script) -> Doc:
-    """Return the document holding an episode's summary."""
-    text = f"Episode {script.episode} — {script.title}: {script.summary}"
+def summary_doc(script: Script, canon: Canon | None) -> Doc:
+    """Return the document holding an episode's summary, in the series' language."""
+    if _zh(canon):
+        text = f"第{script.episode}集《{script.title}》：{script.summary}"
+    else:
+        text = f"Episode {script.episode} — {script.title}: {script.summary}"
     entities = {cid for scene in script.scenes for cid in scene.character_ids}
     entities |= {scene.location_id for scene in script.scenes}
     meta: dict[str, str | int | float | bool] = {
@@ -240,8 +243,8 @@ def summary_doc(script: Script) -> Doc:
     return Doc(id=f"ep{script.episode:03d}:summary", text=text, meta=meta, entities=entities)
 
 
-def event_doc(script: Script, index: int, scene: Scene, event: TimelineEvent) -> Doc:
-    """Return the document for the timeline event a scene makes."""
+def event_doc(script: Script, index: int, scene: Scene, event: TimelineEvent, canon: Canon | None) -> Doc:
+    """Return the document for the timeline event a scene makes, in the series' language."""
     meta: dict[str, str | int | float | bool] = {
         "kind": "event",
         "episode": script.episode,
@@ -250,7 +253,10 @@ def event_doc(script: Script, index: int, scene: Scene, event: TimelineEvent) ->
         "story_day": event.story_day,
         "location_id": scene.location_id,
     }
-    text = f"Day {event.story_day}, episode {script.episode}: {event.description}"
+    if _zh(canon):
+        text = f"第{event.story_day}天，第{script.episode}集：{event.description}"
+    else:
+        text = f"Day {event.story_day}, episode {script.episode}: {event.description}"
     entities = {*event.character_ids, scene.location_id}
     return Doc(id=f"ep{script.episode:03d}:event:{scene.id}", text=text, meta=meta, entities=entities)
 
@@ -323,9 +329,9 @@ def keyword_overlap(terms: list[str], text: str) -> float:
 
 def episode_docs(script: Script, canon: Canon | None) -> list[Doc]:
     """Return every recallable document of an episode: summary, scenes, timeline events, state changes."""
-    docs = [summary_doc(script)]
+    docs = [summary_doc(script, canon)]
     docs += [scene_doc(script, i, scene, canon) for i, scene in enumerate(script.scenes)]
     pairs = zip(script.scenes, timeline_events(script, canon), strict=True)
-    docs += [event_doc(script, i, scene, event) for i, (scene, event) in enumerate(pairs)]
+    docs += [event_doc(script, i, scene, event, canon) for i, (scene, event) in enumerate(pairs)]
     docs += [change_doc(script.episode, i, c, canon) for i, c in enumerate(script.state_changes)]
     return docs

@@ -57,3 +57,28 @@ def test_the_canon_documents_of_a_chinese_series_read_in_chinese() -> None:
     english = " ".join(docs.values())
     for word in ("Character ", "Location ", "Prop ", "Secret:", "World:", "Looks:", "Traits:"):
         assert word not in english
+
+
+def test_the_episode_summary_and_timeline_documents_follow_the_series_language() -> None:
+    from agents.offline import OfflineWriter
+    from memory.bible_text import episode_docs
+    from memory.schema import Carryover
+    from tests.fixtures_offline import plan_season, write_script
+
+    for language, premise in (
+        ("zh", "重生回到订婚宴前一天，她决定当众揭穿继母和未婚夫的阴谋。"),
+        ("en", "A ferry pilot hides a stolen map."),
+    ):
+        bible = plan_season(premise, language, episodes=2, seed=3)
+        brief = bible.plan.episodes[0]
+        script = write_script(OfflineWriter(seed=3, slip_rate=0.0), bible, brief, bible.canon, Carryover(), seed=3)
+        docs = episode_docs(script, bible.canon)
+        summary = next(d.text for d in docs if d.meta["kind"] == "summary")
+        events = [d.text for d in docs if d.meta["kind"] == "event"]
+        assert events
+        if language == "zh":
+            assert summary == f"第1集《{script.title}》：{script.summary}"
+            assert all(t.startswith("第") and "，第1集：" in t and "Day" not in t for t in events)
+        else:
+            assert summary == f"Episode 1 — {script.title}: {script.summary}"
+            assert all(t.startswith("Day ") and ", episode 1: " in t for t in events)
