@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer._click import exceptions as click_errors
 
-from agents.messages import say
+from agents.messages import say, term
 from agents.premise_reader import language_mismatch, read_premise
 from agents.room import RoomEvent
 from dramaroom import chat_cli, eval_cli, reports, rereview, traces_cli
@@ -174,7 +174,7 @@ class _Display:
             console=err,
             transient=False,
         )
-        self.task = self.progress.add_task("season", total=total, completed=done)
+        self.task = self.progress.add_task(term(language, "stage", "season"), total=total, completed=done)
 
     def __call__(self, event: RoomEvent) -> None:
         style = {"blocked": "red", "commit": "green", "gate": "yellow", "revision": "magenta"}.get(event.kind, "dim")
@@ -268,15 +268,22 @@ def render(
         ws.config = ws.config.model_copy(update={"render": ws.config.render.model_copy(update=overrides)})
     with ws.writing():
         results = render_with_progress(ws, [episode] if episode else None, force=force)
+    lang = ws.config.series.language
     for item in results:
         r = item.result
-        out.print(
-            f"ep{item.episode:03d}: {r.video} - {r.runtime_s:.1f} s (target {r.target_s} s, "
-            f"{r.runtime_s / r.target_s:.0%}), {len(r.timeline)} shots, "
-            f"cache {r.cache_hits} reused / {r.cache_misses} made"
-            + (f"; rendered with --force although stale ({item.stale})" if item.stale else ""),
-            markup=False,
+        line = say(
+            lang,
+            "cli.rendered",
+            ep=f"{item.episode:03d}",
+            video=r.video,
+            runtime=f"{r.runtime_s:.1f}",
+            target=r.target_s,
+            share=f"{r.runtime_s / r.target_s:.0%}",
+            shots=len(r.timeline),
+            hits=r.cache_hits,
+            made=r.cache_misses,
         )
+        out.print(line + (say(lang, "cli.rendered_stale", stale=item.stale) if item.stale else ""), markup=False)
 
 
 @app.command()
@@ -289,7 +296,7 @@ def export(
     ws = Workspace.open(series)
     with ws.writing():
         path = export_episode(ws, episode, zip_it=zip_it)
-    out.print(f"exported episode {episode}: {path}")
+    out.print(say(ws.config.series.language, "cli.exported", n=episode, path=path), markup=False)
 
 
 @app.command()

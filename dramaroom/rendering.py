@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.messages import term
 from dramaroom.config import RenderSection
 from dramaroom.errors import UserError
 from dramaroom.workspace import Workspace, inside, write_atomic_bytes
@@ -244,7 +245,8 @@ def render_with_progress(ws: Workspace, episodes: list[int] | None, *, force: bo
     )
     total = len(episodes or committed(ws))
     with bars:
-        season = bars.add_task("episodes", total=total)
+        lang = ws.config.series.language
+        season = bars.add_task(term(lang, "stage", "episodes"), total=total)
         stage = bars.add_task("", total=1, visible=False)
         started = [False]
 
@@ -255,7 +257,7 @@ def render_with_progress(ws: Workspace, episodes: list[int] | None, *, force: bo
             bars.update(stage, description=f"ep{number:03d}", visible=True)
 
         def progress(name: str, done: int, count: int) -> None:
-            bars.update(stage, description=name, completed=done, total=max(count, 1))
+            bars.update(stage, description=term(lang, "stage", name), completed=done, total=max(count, 1))
 
         results = render_workspace(ws, episodes, progress=progress, on_episode=on_episode, force=force)
         bars.update(season, completed=total)

@@ -113,8 +113,9 @@ def test_chinese_season_end_to_end(tmp_path: Path) -> None:
     path = tmp_path / "zh"
     new_series(path, PREMISE_ZH, "zh")
     started = time.perf_counter()
-    dramaroom("produce", str(path))
+    produced = dramaroom("produce", str(path))
     assert time.perf_counter() - started < 180
+    assert "整季" in produced.stderr and "season" not in produced.stderr
     for n in range(1, 7):
         folder = path / "episodes" / f"ep{n:03d}"
         assert all((folder / name).exists() for name in EPISODE_FILES)
@@ -123,6 +124,11 @@ def test_chinese_season_end_to_end(tmp_path: Path) -> None:
         script = json.loads((folder / "script.json").read_text())
         text = "".join(line["text"] for scene in script["scenes"] for line in scene["lines"])
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 0.6 * len(text.replace(" ", ""))
+    rendered = dramaroom("render", str(path), "--episode", "1")
+    assert "个镜头，缓存复用" in rendered.stdout and "shots" not in rendered.stdout, rendered.stdout
+    assert "分集" in rendered.stdout and "合成" in rendered.stdout
+    exported = dramaroom("export", str(path), "--episode", "1")
+    assert "已导出第1集" in exported.stdout
 
 
 def test_manual_approval_through_the_cli(tmp_path: Path) -> None:
