@@ -283,7 +283,10 @@ def render(
             hits=r.cache_hits,
             made=r.cache_misses,
         )
-        out.print(line + (say(lang, "cli.rendered_stale", flag="--force", stale=item.stale) if item.stale else ""), markup=False)
+        out.print(
+            line + (say(lang, "cli.rendered_stale", flag="--force", stale=item.stale) if item.stale else ""),
+            markup=False,
+        )
 
 
 @app.command()
