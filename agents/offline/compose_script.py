@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agents.offline.compose_flashback import OPENERS, LineSlot, ghosts, line_count, stage_flashback
@@ -110,6 +111,11 @@ class _Drafter:
             slots[turn + 1] = _Slot("beat_reply", speaker=actor, needs={actor, target}) if played else _Slot("reaction")
             if played:
                 slots[turn + 2] = _Slot("reaction", speaker=target, needs={target})
+        # A hook or cliffhanger the plan describes (no one speaks it) is played too: its people have it out.
+        for moment, at in ((slots[0], 1 if self.cut.empty else 3), (slots[-1], count - 2)):
+            actor, target = self._beat_people(moment.text)
+            if moment.speaker is None and moment.needs and actor != target and slots[at].kind == "filler":
+                slots[at] = _Slot("beat_reply", speaker=actor, needs={actor, target})
         if self.events.exits:
             char_id, _ = self.events.exits[0]
             slots[-2] = _Slot("exit", needs={char_id}, speaker=char_id)
@@ -140,13 +146,15 @@ class _Drafter:
 
     def _beat_people(self, beat: str) -> tuple[str, str]:
         """Return who acts in a beat and who it is done to: the first two present people it names, in order."""
-        named = sorted(
-            (beat.find(self.writer.short(c)), c) for c in self._mentioned(beat) if self.writer.short(c) in beat
-        )
-        people = [c for _, c in named]
+        people = self._named_in(beat, self._mentioned(beat))
         actor = people[0] if people else self.hero
         target = next((c for c in people[1:]), next((c for c in self.present if c != actor), actor))
         return actor, target
+
+    def _named_in(self, text: str, cast: Iterable[str]) -> list[str]:
+        """Return the people of ``cast`` a text names by their short names, in the order it names them."""
+        shorts = {c: self.writer.short(c) for c in cast}
+        return [c for _, c in sorted((text.find(n), c) for c, n in shorts.items() if n and n in text)]
 
     def _bounds(self, slots: list[_Slot]) -> list[int]:
         count = len(slots)
@@ -326,18 +334,10 @@ class _Drafter:
 
     def _reactor(self, cast: list[str], last_speaker: str | None) -> str | None:
         """Pick who reacts to the turn: the last person the beat names (the one it happens to), else another."""
-        turn = self.brief.key_beats[2]
-        named = sorted(
-            (
-                (turn.find(self.writer.short(c)), c)
-                for c in cast
-                if self.writer.short(c) and self.writer.short(c) in turn
-            ),
-            reverse=True,
-        )
+        named = self._named_in(self.brief.key_beats[2], cast)
         if len(named) >= 2:
-            return named[0][1]
-        actor = named[0][1] if named else last_speaker
+            return named[-1]
+        actor = named[0] if named else last_speaker
         others = [c for c in cast if c != actor]
         return self.rng.choice(others) if others else None
 
