@@ -75,12 +75,15 @@ class ClicheScan(BaseModel):
     lines_with_hit: float = Field(description="Share of lines holding at least one hit.")
     by_category: dict[str, int] = Field(default_factory=dict)
     top_terms: list[tuple[str, int]] = Field(default_factory=list, description="Most frequent terms, with counts.")
+    exempt: list[str] = Field(
+        default_factory=list, description="Lexicon terms the premise itself uses: the writer's own, not counted."
+    )
 
 
 STOCK_CATEGORY = "stock_lines"
 
 
-def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | None = None) -> ClicheScan:
+def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | None = None, *, given: str) -> ClicheScan:
     """Count clichés and templated beats in lines of text.
 
     Args:
@@ -88,9 +91,13 @@ def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | No
         language: Their language.
         stock: The season's stock lines, normalised sentence -> the wording to report
             (`evals.metrics_repeats`); each sentence of a line that is one counts as a templated-beat hit.
+        given: The user's own words (the premise): a lexicon term they use (a lighthouse keeper's lighthouse)
+            is the story's, not the writer's reflex, and is not counted.
     """
     lex = lexicon(language)
     pattern, entries = _matcher(lex)
+    folded_given = given.casefold().replace("\u2019", "'")
+    exempt = {entries[(m.lastindex or 1) - 1][2] for m in pattern.finditer(folded_given)}
     by_category: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     by_term: Counter[str] = Counter()
@@ -113,6 +120,8 @@ def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | No
         folded = text.casefold().replace("\u2019", "'")
         for match in pattern.finditer(folded):
             name, kind, term = entries[(match.lastindex or 1) - 1]
+            if term in exempt:
+                continue
             found = True
             by_category[name] += 1
             by_kind[kind] += 1
@@ -130,4 +139,5 @@ def scan(texts: Sequence[str], language: Language, stock: Mapping[str, str] | No
         lines_with_hit=round(hit_lines / len(texts), 4) if texts else 0.0,
         by_category=dict(by_category),
         top_terms=by_term.most_common(8),
+        exempt=sorted(exempt),
     )

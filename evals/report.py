@@ -199,8 +199,13 @@ def homogenisation(
     embed_model: str,
     embed_skip: str = "",
     stock: Mapping[str, str] | None = None,
+    *,
+    premise: str,
 ) -> tuple[Homogenisation, list[EpisodeText]]:
-    """Measure repetition across episodes given each episode's lines (and the season's stock lines)."""
+    """Measure repetition across episodes given each episode's lines (and the season's stock lines).
+
+    Lexicon terms the premise uses are the story's own and are not counted as clichés.
+    """
     numbers = [n for n, _ in numbered]
     lines = [[text.tokens(t, language) for t in texts] for _, texts in numbered]
     bleu = text.self_bleu(lines)
@@ -217,7 +222,7 @@ def homogenisation(
             self_bleu=round(score, 4),
             compression_ratio=round(text.compression_ratio(texts), 3),
             similarity_to_rest=sim.per_episode[i] if sim.per_episode else None,
-            cliches=scan(texts, language, stock),
+            cliches=scan(texts, language, stock, given=premise),
         )
         for i, ((_, texts), seqs, score) in enumerate(zip(numbered, lines, bleu, strict=True))
     ]
@@ -230,7 +235,7 @@ def homogenisation(
         self_bleu=round(sum(bleu) / len(bleu), 4) if bleu else 0.0,
         compression_ratio=round(text.compression_ratio(all_texts), 3),
         similarity=sim,
-        cliches=scan(all_texts, language, stock),
+        cliches=scan(all_texts, language, stock, given=premise),
     )
     return season, per_episode
 
@@ -270,6 +275,7 @@ def build_report(
         embed_model,
         embed_skip,
         stock,
+        premise=inputs.premise.premise if inputs.premise else "",
     )
     progress("cast coverage and cliffhanger payoff")
     statuses = {c.id: str(c.status) for c in inputs.canon.characters}

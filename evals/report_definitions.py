@@ -33,7 +33,8 @@ DEFINITIONS: dict[str, str] = {
     "embedding_similarity": (
         "Cosine similarity of episode embeddings: the mean of normalised MiniLM embeddings of ~120-token chunks."
     ),
-    "cliche_rate": "Lexicon hits per 1,000 words (Chinese: characters); templates are stock beats and lines.",
+    "cliche_rate": "Lexicon hits per 1,000 words (Chinese: characters); templates are stock beats and lines. "
+    "Terms the premise itself uses are the story's own and not counted (listed as exempt).",
     "cost_per_finished_minute": (
         "Estimated USD of every production model call in the trace store over committed screen time (shot lists), "
         "with the prices of evals/pricing.py overridden by [prices] in dramaroom.toml; offline calls cost 0. Calls "

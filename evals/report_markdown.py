@@ -162,6 +162,8 @@ def _homogenisation(report: EvalReport) -> list[str]:
     if sim.most_similar:
         out.append(f"Most alike: episodes {sim.most_similar[0]} and {sim.most_similar[1]}.")
     out.extend(["", f"Lexicon {ho.cliches.lexicon_version} hits by category: {_counts(ho.cliches.by_category)}.", ""])
+    if ho.cliches.exempt:
+        out.extend([f"Not counted, since the premise itself uses them: {', '.join(ho.cliches.exempt)}.", ""])
     if ho.cliches.top_terms:
         out.extend(_table("term | hits", ho.cliches.top_terms))
     return out

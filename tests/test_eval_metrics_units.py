@@ -42,7 +42,7 @@ def test_repeats_count_verbatim_and_near_verbatim_lines_across_episodes() -> Non
     assert season.stock_lines == 2, "said in three episodes once names are masked: a stock line"
     assert [e.said_before for e in episodes] == [0, 1, 0] and [e.near_elsewhere for e in episodes] == [1, 1, 1]
     assert set(stock) == {"you never listen to me leo", "you never listen to me maya"}
-    lexicon = scan([line.text for line in three.lines()], "en", stock)
+    lexicon = scan([line.text for line in three.lines()], "en", stock, given="")
     assert lexicon.by_category.get("stock_lines") == 1 and lexicon.template_hits >= 1
     assert lexicon.lines_with_hit == pytest.approx(0.5)
     clean, _, none = repeats([(1, one), (2, _script(2, ["Something else entirely, then."]))], "en")

@@ -230,12 +230,21 @@ def test_self_bleu_distinct_and_compression_on_known_text() -> None:
 
 
 def test_cliche_lexicons_count_terms_once_on_word_boundaries() -> None:
-    en = scan(["Elara climbs to the lighthouses.", "An alphabet soup.", "You'll regret this!"], "en")
+    en = scan(["Elara climbs to the lighthouses.", "An alphabet soup.", "You'll regret this!"], "en", given="")
     assert en.cliche_hits == 2 and en.template_hits == 1 and en.lines_with_hit == pytest.approx(2 / 3, abs=1e-4)
     assert en.by_category == {"stock_names": 1, "stock_settings": 1, "templated_beats": 1}
-    zh = scan(["真千金回来了，总裁签了离婚协议。", "今天天气很好。"], "zh")
+    zh = scan(["真千金回来了，总裁签了离婚协议。", "今天天气很好。"], "zh", given="")
     assert dict(zh.top_terms) == {"真千金": 1, "总裁": 1, "离婚协议": 1}, "千金 inside 真千金 is not counted again"
     assert zh.cliche_rate == pytest.approx(3 * 1000 / zh.units)
+
+
+def test_what_the_premise_itself_says_is_not_counted_as_a_cliche() -> None:
+    lines = ["Elias climbs the lighthouse stairs.", "The lighthouse lamp is dark.", "Elara waits below."]
+    own = scan(lines, "en", given="A lighthouse keeper named Elias Crane hears his drowned brother on the radio.")
+    assert own.by_category == {"stock_names": 1} and own.exempt == ["lighthouse"]
+    assert scan(lines, "en", given="").by_category == {"stock_names": 1, "stock_settings": 2}
+    zh = scan(["总裁把离婚协议放在桌上。"], "zh", given="总裁沈川的离婚协议被人调了包。")
+    assert zh.cliche_hits == 0 and zh.exempt == ["总裁", "离婚协议"]
 
 
 def test_prices_come_from_config_and_override_the_defaults(tmp_path: Path) -> None:
