@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from importlib import resources
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agents.offline import OfflineWriter, estimate_tokens
 from agents.prompting import context_block
+from evals.cliches import scan
 from memory.edits import AddShotForLine, DropProp, EditRequest, SetCue, SetPropHolder, SetShotField, SetWardrobe
 from memory.schema import Canon, Carryover, Finding, LlmFindings, Script, SeriesBible, ShotList
 from tests.fixtures_offline import ask, plan_season, season, write_script
@@ -226,3 +229,19 @@ def test_estimate_tokens() -> None:
     assert estimate_tokens("abcd" * 10) == 10
     assert estimate_tokens("林婉清") == 3
     assert estimate_tokens("林婉清 said hi") == 3 + 2
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_offline_grammar_reaches_for_nothing_the_cliche_lexicon_flags(language: str) -> None:
+    grammar = json.loads(resources.files("agents.offline").joinpath(f"grammar_{language}.json").read_text("utf-8"))
+
+    def strings(value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+        return [s for item in items for s in strings(item)]
+
+    texts = strings({k: v for k, v in grammar.items() if k != "language"})
+    assert len(texts) > 300
+    found = scan(texts, language, given="")
+    assert found.top_terms == [], found.top_terms
