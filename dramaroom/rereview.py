@@ -20,6 +20,7 @@ from dramaroom.workspace import Workspace
 from graphs.episode import EpisodeReview
 from graphs.state import RevisionRecord
 from memory.schema import Language, Review, Script
+from renderers.fountain_read import FountainEditError, read_back
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,18 @@ class ReReview:
 
 
 async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
-    """Re-run continuity and ethics on an episode's script.json; recommit it when both approve.
+    """Re-run continuity and ethics on an episode's script, as the writer edited it; recommit it when both approve.
+
+    The script is script.json, or the writer's edit of script.fountain read back into it (both edited: they must
+    agree).
 
     The caller holds the workspace lock.
     """
     folder = ws.episode_dir(episode)
     script = ws.load_artifact(folder / "script.json", Script)
-    _refuse_unread_edits(folder, ws.hand_edits(episode))
+    edited = ws.hand_edits(episode)
+    if "script.fountain" in edited:
+        script = _from_fountain(ws, folder, script, both="script.json" in edited)
     if script.episode != episode:
         raise UserError(
             f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field"
@@ -61,7 +67,7 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
             artifact="script",
             revision=len([h for h in previous.history if h.artifact == "script"]),
             reviewer="human",
-            model="hand edit",
+            model="hand edit (" + " + ".join(n for n in edited if n != "script.fdx") + ")" if edited else "hand edit",
         )
         updated = previous.model_copy(
             update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]}
@@ -78,24 +84,25 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), ws.config.series.language)
 
 
-def _refuse_unread_edits(folder: Path, edited: list[str]) -> None:
-    """Stop before a hand edit in script.fountain would be overwritten by script.json.
+def _from_fountain(ws: Workspace, folder: Path, script: Script, *, both: bool) -> Script:
+    """Read a writer's edit of script.fountain back into the script, or stop with one line; nothing is written.
 
-    Review reads script.json; until it reads Fountain back, an edit made there must not be
-    lost, so the command stops and says where to make it. Nothing has been written yet.
+    When script.json was edited too, the two must agree: the Fountain file may hold nothing the JSON edit lacks.
     """
     fountain = folder / "script.fountain"
-    if edited == ["script.json", "script.fountain"]:
+    try:
+        edited = read_back(fountain.read_text(encoding="utf-8"), script, ws.canon(), ws.config.render.scene_headings)
+    except FountainEditError as exc:
+        raise UserError(f"{fountain}: {exc}; nothing was changed") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{fountain} cannot be read ({exc}): restore it or remove it; nothing was changed") from exc
+    if both and edited != script:
         raise UserError(
             f"{folder / 'script.json'} and {fountain} were both edited by hand, differently: "
-            "keep your edit in script.json only (copy the Fountain changes over), then run review again; "
-            "nothing was changed"
+            "keep your edit in one of them (restore the other from the episode's drafts, or make the same change "
+            "in both), then run review again; nothing was changed"
         )
-    if edited == ["script.fountain"]:
-        raise UserError(
-            f"{fountain} was edited by hand, but review reads script.json and would overwrite that edit: "
-            "make the same change in script.json, then run review again; nothing was changed"
-        )
+    return edited
 
 
 def refuse_edits_at_the_gate(ws: Workspace, episode: int) -> None:

@@ -210,7 +210,14 @@ def paragraph(why: Why, decisions: bool = True) -> str:
         parts = []
         for step in steps:
             fields = ", ".join(dict.fromkeys(c.field for c in step.changes))
-            who = "a hand edit" if step.action == "hand edit" else f"the {why.author_role} ({step.model})"
+            if step.action == "hand edit":
+                # The model field of a hand edit names the files it was made in: "hand edit (script.fountain)".
+                where = step.model.removeprefix("hand edit").strip(" ()")
+                parts.append(
+                    f"in revision r{step.revision} it was edited by hand{' in ' + where if where else ''} ({fields})"
+                )
+                continue
+            who = f"the {why.author_role} ({step.model})"
             parts.append(f"in revision r{step.revision} {who} {step.action} {fields} because {_because(step)}")
         text += "; then " + "; ".join(parts) + "."
     for step in why.context:

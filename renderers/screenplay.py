@@ -55,14 +55,15 @@ def _action(text: str) -> str:
 
 
 def _line(line: Line, chinese: bool) -> list[str]:
+    # Each line carries its id as a Fountain note (not printed by screenplay tools), so an edit reads back.
     if line.kind == "action":
-        return [_action(line.text), ""]
+        return [f"{_action(line.text)} [[{line.id}]]", ""]
     out = [_cue(line.cue or line.speaker_id or "")]
     emotion = EMOTION_WORDS_ZH.get(line.emotion, "") if chinese else line.emotion
     direction = line.parenthetical or (emotion if line.emotion != "neutral" else "")
     if direction:
         out.append(f"({direction.strip('()')})")
-    out += [line.text, ""]
+    out += [f"{line.text} [[{line.id}]]", ""]
     return out
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -182,26 +183,86 @@ def test_review_after_a_hand_edit(season_en: Path, tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
-def test_review_never_overwrites_a_fountain_edit(season_en: Path, tmp_path: Path) -> None:
+def _lines(folder: Path) -> dict[str, dict[str, object]]:
+    data = json.loads((folder / "script.json").read_text(encoding="utf-8"))
+    return {line["id"]: line for scene in data["scenes"] for line in scene["lines"]}
+
+
+def _after_first_heading(text: str, paragraph: str) -> str:
+    """Insert a paragraph into Fountain text right after its first scene heading."""
+    paragraphs = text.split("\n\n")
+    at = next(i for i, p in enumerate(paragraphs) if p.lstrip(".").startswith(("INT.", "EXT.")))
+    return "\n\n".join([*paragraphs[: at + 1], paragraph, *paragraphs[at + 1 :]])
+
+
+def test_a_fountain_edit_is_read_back_reviewed_and_kept(season_en: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    folder = series / "episodes" / "ep003"
+    fountain = folder / "script.fountain"
+    before = _lines(folder)
+    spoken = [i for i, ln in before.items() if ln["kind"] == "dialogue"]
+    changed, dropped = spoken[1], spoken[-2]
+    text = fountain.read_text(encoding="utf-8")
+    assert f"[[{changed}]]" in text, "every line carries its id as a Fountain note"
+    new_words = "Then we go tonight, and we go together."
+    text = text.replace(f"{before[changed]['text']} [[{changed}]]", f"{new_words} [[{changed}]]")
+    text = "\n\n".join(p for p in text.split("\n\n") if f"[[{dropped}]]" not in p)  # the writer cuts a line
+    fountain.write_text(_after_first_heading(text, "The kettle screams on the stove."), encoding="utf-8")
+
+    taken = dramaroom("review", str(series), "--episode", "3")
+    assert "edited by hand" not in taken.stderr and "continuity" in taken.stdout
+    after = _lines(folder)
+    assert after[changed]["text"] == new_words and after[changed]["speaker_id"] == before[changed]["speaker_id"]
+    assert dropped not in after
+    added = [ln for i, ln in after.items() if i not in before]
+    assert [(ln["kind"], ln["text"]) for ln in added] == [("action", "The kettle screams on the stove.")]
+    assert str(added[0]["id"]).startswith("s01-l")
+    rewritten = fountain.read_text(encoding="utf-8")
+    assert "The kettle screams on the stove." in rewritten and new_words in rewritten
+    assert Workspace.open(series).hand_edits(3) == []
+    why = dramaroom("traces", str(series), "why", "--episode", "3", "--line", changed)
+    assert "edited by hand in script.fountain" in why.stdout, why.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace(" #s01#", " BACK LOT #s01#", 1), "is not one dramaroom can read back"),
+        (lambda t: _after_first_heading(t, "GHOSTLY MCGEE\nBoo."), "the cue 'GHOSTLY MCGEE'"),
+    ],
+    ids=["unknown-heading", "unknown-cue"],
+)
+def test_a_fountain_edit_that_cannot_be_read_back_changes_nothing(
+    season_en: Path, tmp_path: Path, edit: Callable[[str], str], needle: str
+) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    folder = series / "episodes" / "ep002"
+    fountain, script_json = folder / "script.fountain", folder / "script.json"
+    edited = edit(fountain.read_text(encoding="utf-8"))
+    fountain.write_text(edited, encoding="utf-8")
+    json_before = script_json.read_bytes()
+    result = dramaroom("review", str(series), "--episode", "2", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert needle in result.stderr and "nothing was changed" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert fountain.read_text(encoding="utf-8") == edited and script_json.read_bytes() == json_before
+
+
+def test_json_and_fountain_edited_differently_stop_with_one_line(season_en: Path, tmp_path: Path) -> None:
     series = tmp_path / "copy"
     shutil.copytree(season_en, series)
     folder = series / "episodes" / "ep003"
     fountain, script_json = folder / "script.fountain", folder / "script.json"
-    edited = fountain.read_text(encoding="utf-8").replace("\n\n", "\n\nThe kettle screams on the stove.\n\n", 1)
+    edited = _after_first_heading(fountain.read_text(encoding="utf-8"), "The kettle screams on the stove.")
     fountain.write_text(edited, encoding="utf-8")
-    json_before = script_json.read_bytes()
-    only_fountain = dramaroom("review", str(series), "--episode", "3", check=False)
-    assert only_fountain.returncode == 2 and "Traceback" not in only_fountain.stderr
-    assert "script.fountain was edited by hand" in only_fountain.stderr
-    assert len(only_fountain.stderr.strip().splitlines()) == 1
-    assert fountain.read_text(encoding="utf-8") == edited and script_json.read_bytes() == json_before
-
-    data = json.loads(json_before)
+    data = json.loads(script_json.read_bytes())
     data["title"] = data["title"] + " (director's cut)"
     script_json.write_text(json.dumps(data), encoding="utf-8")
     json_edited = script_json.read_bytes()
     both = dramaroom("review", str(series), "--episode", "3", check=False)
-    assert both.returncode == 2 and "were both edited by hand" in both.stderr
+    assert both.returncode == 2 and "were both edited by hand, differently" in both.stderr
     assert "script.json" in both.stderr and "script.fountain" in both.stderr
     assert fountain.read_text(encoding="utf-8") == edited and script_json.read_bytes() == json_edited
 
