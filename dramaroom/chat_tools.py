@@ -25,6 +25,7 @@ from agents.plan_edits import PlanEditError, revise_plan
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
+from dramaroom.canon_changes import apply_change, log_plan_change
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -36,20 +37,6 @@ from memory.schema import Canon, Language, Script, SeasonPlan
 
 Say = Callable[[str], None]
 Handler = Callable[..., Awaitable[ToolResult]]
-
-
-class CanonChangeEntry(BaseModel):
-    """One applied canon change, as kept in canon_changes.json."""
-
-    description: str
-    reason: str = ""
-    affected_episodes: list[int] = Field(default_factory=list)
-
-
-class CanonChangeLog(BaseModel):
-    """Every canon change made after planning, oldest first."""
-
-    changes: list[CanonChangeEntry] = Field(default_factory=list)
 
 
 class ShowrunnerTools:
@@ -193,23 +180,7 @@ class ShowrunnerTools:
         ]
 
     def _apply(self, bible: StoryBible, found: Assessment) -> None:
-        bible.revise_canon(found.canon)
-        committed = set(bible.committed_episodes())
-        for item in found.affected:
-            if item.episode in committed:
-                first = item.findings[0].message if item.findings else ""
-                mark = f"{found.description}: {len(item.findings)} contradiction(s)" + (
-                    f", e.g. {first}" if first else ""
-                )
-                bible.mark_stale(item.episode, mark)
-        self.ws.save_series("canon", found.canon)
-        self._log(found.description, found.edit.reason, [a.episode for a in found.affected])
-
-    def _log(self, description: str, reason: str, affected: list[int]) -> None:
-        path = self.ws.root / "canon_changes.json"
-        log = self.ws.load_artifact(path, CanonChangeLog) if path.exists() else CanonChangeLog()
-        log.changes.append(CanonChangeEntry(description=description, reason=reason, affected_episodes=affected))
-        self.ws.save_series("canon_changes", log)
+        apply_change(self.ws, bible, found, "chat")
 
     # ------------------------------------------------------------------ plan
 
@@ -224,7 +195,7 @@ class ShowrunnerTools:
                 if change.canon is not None:
                     bible.revise_canon(change.canon)
                     self.ws.save_series("canon", change.canon)
-                    self._log("; ".join(change.changes[:1]), "plan revision in chat", [])
+                    log_plan_change(self.ws, "; ".join(change.changes[:1]), "plan revision in chat")
         lines = [say(self.lang, "chat.plan_revised"), *(say(self.lang, "chat.bullet", text=c) for c in change.changes)]
         return ToolResult(summary="\n".join(lines))
 

@@ -21,7 +21,7 @@ from typer._click import exceptions as click_errors
 from agents.messages import say, term
 from agents.premise_reader import language_mismatch, read_premise
 from agents.room import RoomEvent
-from dramaroom import chat_cli, eval_cli, reports, rereview, traces_cli
+from dramaroom import canon_cli, chat_cli, eval_cli, reports, rereview, traces_cli
 from dramaroom.config import (
     GENRE_NAMES,
     MAX_EPISODES,
@@ -324,6 +324,7 @@ app.command(name="eval")(eval_cli.evaluate)
 app.command()(rereview.review)
 app.command()(chat_cli.chat)
 app.add_typer(traces_cli.app, name="traces")
+app.add_typer(canon_cli.app, name="canon")
 
 
 def main() -> None:

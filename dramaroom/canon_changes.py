@@ -1,0 +1,158 @@
+"""Canon changes made after planning, from the chat or `dramaroom canon`: applied, logged, undone.
+
+A change is assessed first (agents/canon_edits.assess: every committed episode and the one at the gate is
+checked against the changed canon). Applying it revises base canon in the bible, marks each contradicted
+committed episode stale, writes canon.json and logs the change in canon_changes.json with what it
+contradicted. Before that, the files it replaces are kept under state/canon_changes/, so `undo` restores
+canon.json, the bible's canon and the stale marks exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agents.canon_edits import Assessment
+from dramaroom.errors import UserError
+from dramaroom.workspace import Workspace, write_atomic_bytes
+from memory.bible import StoryBible
+from memory.schema import Canon
+
+Source = Literal["chat", "cli"]
+
+
+class Contradiction(BaseModel):
+    """What a change contradicts in one produced episode."""
+
+    episode: int
+    findings: list[str] = Field(description="Every continuity finding the change causes there, one line each.")
+    committed: bool = Field(description="False for the episode waiting at the approval gate (not canon yet).")
+
+
+class CanonChangeEntry(BaseModel):
+    """One applied canon change, as kept in canon_changes.json."""
+
+    number: int = Field(default=0, description="#1, #2, … in the order the changes were made (0: an older log).")
+    at: datetime | None = Field(default=None, description="When it was applied (UTC); null in older logs.")
+    source: Source | None = Field(default=None, description="chat or cli; null in older logs.")
+    action: str = Field(default="", description="The kind of change: revise_character, add_rule, …")
+    description: str
+    reason: str = ""
+    affected_episodes: list[int] = Field(default_factory=list)
+    contradicted: list[Contradiction] = Field(default_factory=list)
+    done: str = Field(default="", description="What was done about the contradictions.")
+    undone_at: datetime | None = Field(default=None, description="When `undo` reverted it; null while it stands.")
+
+
+class CanonChangeLog(BaseModel):
+    """Every canon change made after planning, oldest first."""
+
+    changes: list[CanonChangeEntry] = Field(default_factory=list)
+
+
+class _Snapshot(BaseModel):
+    """What a change replaced, for `undo`: canon.json's bytes and the stale marks of the episodes it marked."""
+
+    canon_json: str
+    stale_before: dict[int, str]
+
+
+def load_log(ws: Workspace) -> CanonChangeLog:
+    """Return the series' canon change log (empty when no change was made)."""
+    path = ws.root / "canon_changes.json"
+    return ws.load_artifact(path, CanonChangeLog) if path.exists() else CanonChangeLog()
+
+
+def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: Source) -> CanonChangeEntry:
+    """Apply an assessed change: bible canon, stale marks, canon.json, the log. The caller holds the lock."""
+    log = load_log(ws)
+    number = max((c.number for c in log.changes), default=0) + 1
+    canon_path = ws.root / "canon.json"
+    committed = set(bible.committed_episodes())
+    marked = [a.episode for a in found.affected if a.episode in committed]
+    previous = bible.stale_episodes()
+    snapshot = _Snapshot(
+        canon_json=canon_path.read_text(encoding="utf-8") if canon_path.exists() else "",
+        stale_before={n: previous[n] for n in marked if n in previous},
+    )
+    folder = ws.state_dir / "canon_changes"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic_bytes(folder / f"{number:03d}.json", snapshot.model_dump_json().encode("utf-8"), root=ws.root)
+    bible.revise_canon(found.canon)
+    for item in found.affected:
+        if item.episode in committed:
+            first = item.findings[0].message if item.findings else ""
+            mark = f"canon change #{number}: {found.description}: {len(item.findings)} contradiction(s)" + (
+                f", e.g. {first}" if first else ""
+            )
+            bible.mark_stale(item.episode, mark)
+    ws.save_series("canon", found.canon)
+    entry = CanonChangeEntry(
+        number=number,
+        at=datetime.now(UTC),
+        source=source,
+        action=found.edit.action,
+        description=found.description,
+        reason=found.edit.reason,
+        affected_episodes=[a.episode for a in found.affected],
+        contradicted=[
+            Contradiction(
+                episode=a.episode,
+                findings=[f"{f.location}: {f.message}" for f in a.findings],
+                committed=a.episode in committed,
+            )
+            for a in found.affected
+        ],
+        done=f"marked stale: {', '.join(map(str, marked))}" if marked else "nothing contradicted",
+    )
+    log.changes.append(entry)
+    ws.save_series("canon_changes", log)
+    return entry
+
+
+def log_plan_change(ws: Workspace, description: str, reason: str) -> None:
+    """Log a canon change a plan revision made (it contradicts nothing produced: plans change only the future)."""
+    log = load_log(ws)
+    number = max((c.number for c in log.changes), default=0) + 1
+    entry = CanonChangeEntry(number=number, at=datetime.now(UTC), source="chat", description=description, reason=reason)
+    log.changes.append(entry)
+    ws.save_series("canon_changes", log)
+
+
+def undo_last(ws: Workspace, bible: StoryBible) -> CanonChangeEntry:
+    """Revert the latest change still standing: canon.json byte for byte, the bible's canon, the stale marks.
+
+    Raises:
+        UserError: Nothing to undo, or the change predates undo (no snapshot was kept).
+    """
+    log = load_log(ws)
+    standing = [c for c in log.changes if c.undone_at is None]
+    if not standing:
+        raise UserError(f"{ws.root} has no canon change to undo: canon_changes.json lists none still standing")
+    entry = standing[-1]
+    path = ws.state_dir / "canon_changes" / f"{entry.number:03d}.json"
+    if entry.number == 0 or not path.exists():
+        raise UserError(
+            f"canon change '{entry.description}' was made before dramaroom kept what a change replaced, so it "
+            "cannot be undone exactly: make the opposite change with `dramaroom canon`"
+        )
+    snapshot = _Snapshot.model_validate_json(path.read_text(encoding="utf-8"))
+    canon_path = ws.root / "canon.json"
+    if snapshot.canon_json:
+        fields = {k: v for k, v in json.loads(snapshot.canon_json).items() if k != "meta"}  # canon.json has meta
+        bible.revise_canon(Canon.model_validate(fields))
+        write_atomic_bytes(canon_path, snapshot.canon_json.encode("utf-8"), root=ws.root)
+    for item in entry.contradicted:
+        if not item.committed:
+            continue
+        if item.episode in snapshot.stale_before:
+            bible.mark_stale(item.episode, snapshot.stale_before[item.episode])
+        else:
+            bible.clear_stale(item.episode)
+    entry.undone_at = datetime.now(UTC)
+    ws.save_series("canon_changes", log)
+    path.unlink()
+    return entry

@@ -1,0 +1,225 @@
+"""`dramaroom canon`: change canon after planning without the chat — rename, retcon, revise, add, undo.
+
+Each change is previewed first: every contradiction it causes in a produced episode (committed or at the
+gate), all of them. It is applied on confirmation (`--yes` for scripts; off a terminal it is required),
+through the same path as the chat's (dramaroom/canon_changes.py), and logged in canon_changes.json.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agents.canon_edits import EditError, assess
+from agents.canon_queries import EntityKind, QueryError, resolve
+from agents.messages import say
+from agents.showrunner_chat import ChangeCanon, EditAction
+from dramaroom import reports
+from dramaroom.canon_changes import apply_change, load_log, undo_last
+from dramaroom.errors import UserError
+from dramaroom.workspace import Workspace
+from memory.bible import StoryBible
+from memory.schema import Script
+
+app = typer.Typer(
+    help="Change canon after planning (rename, retcon, revise, add, undo); every produced episode is re-checked.",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+SeriesArg = Annotated[Path, typer.Argument(help="The series workspace folder.", show_default=False)]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")]
+ReasonOpt = Annotated[str, typer.Option(help="Why, in a few words; kept in canon_changes.json.")]
+FieldsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="field=value pairs, e.g. status=dead, hair='grey bob', holder=none (fields as `dramaroom chat` knows).",
+        show_default=False,
+    ),
+]
+_KINDS: tuple[EntityKind, ...] = ("character", "location", "prop")
+
+
+@app.callback()
+def canon(ctx: typer.Context, series: SeriesArg) -> None:
+    """Change a series' canon: `dramaroom canon SERIES rename|retcon|revise|add|undo|log …`."""
+    ctx.obj = series
+
+
+def _workspace(ctx: typer.Context) -> Workspace:
+    if not isinstance(ctx.obj, Path):
+        raise UserError("name the series first: `dramaroom canon SERIES rename|retcon|revise|add|undo|log`")
+    return Workspace.open(ctx.obj)
+
+
+@contextmanager
+def _bible(ws: Workspace) -> Iterator[StoryBible]:
+    bible = StoryBible(ws.bible_dir, ws.config.embeddings)
+    try:
+        if not bible.has_series():
+            raise UserError(f"{ws.root} has no season plan yet: run `dramaroom produce {ws.root}` first")
+        yield bible
+    finally:
+        bible.close()
+
+
+def _pairs(fields: list[str]) -> dict[str, str]:
+    """Read field=value arguments, failing with one line on one without '='."""
+    pairs: dict[str, str] = {}
+    for item in fields:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"'{item}' is not field=value: write e.g. status=dead or name='Mia Chen'")
+        pairs[key.strip().lower()] = value.strip()
+    if not pairs:
+        raise UserError("say what to change as field=value, e.g. status=dead")
+    return pairs
+
+
+def _confirm(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UserError(f"{question} — not asked off a terminal: run again with --yes to apply it; nothing was changed")
+    return typer.confirm(question, default=False)
+
+
+def _waiting(ws: Workspace) -> list[Script]:
+    return [ws.load_artifact(ws.episode_dir(n) / "script.json", Script) for n in reports.awaiting_approval(ws)]
+
+
+def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
+    """Preview a change (every contradiction), confirm it, apply and log it."""
+    lang = ws.config.series.language
+    with _bible(ws) as bible:
+        try:
+            found = assess(bible, edit, _waiting(ws))
+        except EditError as exc:
+            raise UserError(f"{exc}; nothing was changed") from exc
+        out.print(say(lang, "chat.proposed", description=found.description), markup=False)
+        checked = sorted({*bible.committed_episodes(), *reports.awaiting_approval(ws)})
+        if found.affected:
+            out.print(say(lang, "chat.contradicts", count=len(found.affected)), markup=False)
+            for item in found.affected:
+                for finding in item.findings:
+                    line = say(
+                        lang,
+                        "chat.contradiction",
+                        episode=item.episode,
+                        location=finding.location,
+                        message=finding.message,
+                    )
+                    out.print(line, markup=False)
+        else:
+            out.print(f"checked {len(checked)} produced episode(s): nothing contradicts it", markup=False)
+        if not _confirm("Apply this change?", yes):
+            out.print("not applied; nothing was changed")
+            return
+        with ws.writing():
+            entry = apply_change(ws, bible, found, "cli")
+    stale = [c.episode for c in entry.contradicted if c.committed]
+    out.print(f"applied as canon change #{entry.number}: {entry.description}", markup=False)
+    if stale:
+        out.print(
+            f"stale now: episode(s) {', '.join(map(str, stale))}; re-check one with `dramaroom review {ws.root} "
+            f"--episode N` after fixing it, or revert with `dramaroom canon {ws.root} undo`",
+            markup=False,
+        )
+
+
+def _resolved(ws: Workspace, name: str) -> tuple[str, str]:
+    """Return (kind, id) of the character, place or prop a name means, or fail with one line."""
+    with _bible(ws) as bible:
+        try:
+            kind, found = resolve(bible.base_canon(), name, _KINDS)
+        except QueryError as exc:
+            raise UserError(str(exc)) from exc
+    return kind, found.id
+
+
+@app.command()
+def rename(ctx: typer.Context, old: str, new: str, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+    """Rename a character, place or prop: `dramaroom canon S rename "Maya Chen" "Mia Chen"`."""
+    ws = _workspace(ctx)
+    if not new.strip():
+        raise UserError('the new name is empty: give the name to use, e.g. rename "Maya Chen" "Mia Chen"')
+    kind, target = _resolved(ws, old)
+    edit = ChangeCanon(action=_revise(kind), target=target, changes={"name": new.strip()}, reason=reason or "rename")
+    _change(ws, edit, yes)
+
+
+@app.command()
+def retcon(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+    """Change an established fact: `dramaroom canon S retcon "Hana" status=dead` (or holder=…, state=lost)."""
+    ws = _workspace(ctx)
+    kind, found = _resolved(ws, target)
+    _change(ws, ChangeCanon(action=_revise(kind), target=found, changes=_pairs(fields), reason=reason or "retcon"), yes)
+
+
+@app.command()
+def revise(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+    """Revise a character, place or prop: `dramaroom canon S revise "Maya Chen" hair="silver bob" age=34`."""
+    ws = _workspace(ctx)
+    kind, found = _resolved(ws, target)
+    _change(ws, ChangeCanon(action=_revise(kind), target=found, changes=_pairs(fields), reason=reason or "revise"), yes)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="character, location, prop or rule.", show_default=False)],
+    fields: FieldsArg,
+    yes: YesOpt = False,
+    reason: ReasonOpt = "",
+) -> None:
+    """Add to canon: `add character name="Ada Stone" age=30 occupation=nurse`, `add rule "Nobody lies on the pier"`."""
+    ws = _workspace(ctx)
+    if kind == "rule":
+        edit = ChangeCanon(action="add_rule", rule=" ".join(fields).strip(), reason=reason or "add")
+    elif kind in _KINDS:
+        action: EditAction = (
+            "add_character" if kind == "character" else "add_location" if kind == "location" else "add_prop"
+        )
+        edit = ChangeCanon(action=action, changes=_pairs(fields), reason=reason or "add")
+    else:
+        raise UserError(f"cannot add a '{kind}': add a character, location, prop or rule")
+    _change(ws, edit, yes)
+
+
+@app.command()
+def undo(ctx: typer.Context, yes: YesOpt = False) -> None:
+    """Revert the latest canon change still standing: canon.json byte for byte, and the stale marks it made."""
+    ws = _workspace(ctx)
+    standing = [c for c in load_log(ws).changes if c.undone_at is None]
+    if not standing:
+        raise UserError(f"{ws.root} has no canon change to undo")
+    last = standing[-1]
+    out.print(f"undo canon change #{last.number}: {last.description}", markup=False)
+    if not _confirm("Undo it?", yes):
+        out.print("not undone; nothing was changed")
+        return
+    with _bible(ws) as bible, ws.writing():
+        entry = undo_last(ws, bible)
+    out.print(f"undone: canon change #{entry.number} ({entry.description}); canon is as it was before it", markup=False)
+
+
+@app.command("log")
+def show_log(ctx: typer.Context) -> None:
+    """List the canon changes made after planning, with what each contradicted."""
+    ws = _workspace(ctx)
+    changes = load_log(ws).changes
+    if not changes:
+        out.print(f"{ws.root}: no canon changes yet")
+    for c in changes:
+        when = c.at.strftime("%Y-%m-%d %H:%M") if c.at else "-"
+        state = " (undone)" if c.undone_at else ""
+        out.print(f"#{c.number} {when} {c.source or '-'}: {c.description}{state} — {c.done or '-'}", markup=False)
+
+
+def _revise(kind: str) -> EditAction:
+    return "revise_character" if kind == "character" else "revise_location" if kind == "location" else "revise_prop"
