@@ -132,10 +132,13 @@ def fit_durations(shots: list[Shot], script: Script, language: Language, target:
     return [s.model_copy(update={"duration_s": round(d, 2)}) for s, d in zip(shots, durations, strict=True)]
 
 
-def finalise(draft: ShotList, script: Script, canon: Canon, language: Language, target: int) -> ShotList:
+def finalise(
+    draft: ShotList, script: Script, canon: Canon, language: Language, target: int, *, revised: bool
+) -> ShotList:
     """Fill wardrobe from the scene, fit the runtime, cut for pace, then build prompts from canon.
 
-    The model chooses the shots; everything that must not drift is done here, the same way every time.
+    The model chooses the shots; everything that must not drift is done here, the same way every time. A
+    revised list keeps its shots' ids (a producer's note names shots by id); a first list is numbered in order.
     """
     scenes = {scene.id: scene for scene in script.scenes}
     shots: list[Shot] = []
@@ -149,7 +152,7 @@ def finalise(draft: ShotList, script: Script, canon: Canon, language: Language, 
             for sc in shot.characters
         ]
         shots.append(shot.model_copy(update={"characters": characters}))
-    paced = split_long_shots(fit_durations(shots, script, language, float(target)), script, canon)
+    paced = split_long_shots(fit_durations(shots, script, language, float(target)), script, canon, keep_ids=revised)
     final = [shot.model_copy(update={"visual_prompt": visual_prompt(shot, canon)}) for shot in paced]
     return ShotList(episode=script.episode, target_seconds=target, shots=final)
 
@@ -178,4 +181,4 @@ async def make_shot_list(
     draft = await ctx.model("director").structured(
         ShotList, system=system, user=user, config=call_config("director", script.episode, "shot_list")
     )
-    return finalise(draft, script, canon, ctx.language, ctx.target_seconds)
+    return finalise(draft, script, canon, ctx.language, ctx.target_seconds, revised=previous is not None)

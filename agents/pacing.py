@@ -63,8 +63,14 @@ def _cutaways(shot: Shot, scene: Scene | None, line: Line | None, canon: Canon) 
                 )
 
 
-def split_long_shots(shots: list[Shot], script: Script, canon: Canon, max_cut: float = MAX_CUT_S) -> list[Shot]:
-    """Split every shot longer than `max_cut` into alternating cuts of equal length, keeping the total."""
+def split_long_shots(
+    shots: list[Shot], script: Script, canon: Canon, max_cut: float = MAX_CUT_S, *, keep_ids: bool = False
+) -> list[Shot]:
+    """Split every shot longer than `max_cut` into alternating cuts of equal length, keeping the total.
+
+    A first list is numbered in order. A revised list (``keep_ids``) keeps the ids its shots already have, so
+    a note that names a shot still means that shot; only the new pieces get new ids, after the scene's last.
+    """
     scenes = {scene.id: scene for scene in script.scenes}
     lines = {line.id: line for line in script.lines()}
     out: list[Shot] = []
@@ -81,7 +87,25 @@ def split_long_shots(shots: list[Shot], script: Script, canon: Canon, max_cut: f
             cuts[-1], cuts[-2] = cuts[-2], cuts[-1]
         durations = [each] * (pieces - 1) + [round(shot.duration_s - each * (pieces - 1), 2)]
         out += [cut.model_copy(update={"duration_s": d}) for cut, d in zip(cuts, durations, strict=True)]
-    return _renumber(out)
+    return _fresh_ids(out) if keep_ids else _renumber(out)
+
+
+def _fresh_ids(shots: list[Shot]) -> list[Shot]:
+    """Keep each id's first use; give every later use (a split piece) the next number free in its scene."""
+    top: dict[str, int] = {}
+    for shot in shots:
+        number = shot.id.rsplit("-sh", 1)[-1]
+        if number.isdigit():
+            top[shot.scene_id] = max(top.get(shot.scene_id, 0), int(number))
+    seen: set[str] = set()
+    out: list[Shot] = []
+    for shot in shots:
+        if shot.id in seen:
+            top[shot.scene_id] = top.get(shot.scene_id, 0) + 1
+            shot = shot.model_copy(update={"id": f"{shot.scene_id}-sh{top[shot.scene_id]:02d}"})
+        seen.add(shot.id)
+        out.append(shot)
+    return out
 
 
 def _renumber(shots: list[Shot]) -> list[Shot]:

@@ -12,7 +12,7 @@ from agents.llm import RoleModel
 from agents.offline import OfflineWriter
 from agents.scripted import ScriptedModel
 from memory.bible import StoryBible
-from memory.schema import EpisodeBrief, LlmFinding, LlmFindings, Script, SeriesBible
+from memory.schema import EpisodeBrief, LlmFinding, LlmFindings, Script, SeriesBible, ShotList
 from tests.conftest import make_context
 from tests.fixtures_canon import canon_en
 
@@ -177,6 +177,30 @@ async def test_ethics_model_cannot_clear_a_rule_finding(bible: StoryBible) -> No
     review = await ethics.review_script(ctx, bad, bible.canon_at(1))
     assert review.verdict == "block"
     assert [f.category for f in review.findings] == ["real_person"]
+
+
+async def test_a_revised_shot_list_keeps_the_ids_its_shots_have(bible: StoryBible) -> None:
+    series = await planned(bible)
+    script = await first_script(bible, series)
+    canon = bible.canon_at(1)
+    shots = (
+        await director.make_shot_list(
+            make_context(bible), script=script, canon=canon, revision=0, notes=[], previous=None
+        )
+    ).shots
+    # A shot made long by an edit is split: on a revision the shots keep their ids and the piece gets a new one.
+    long = [shots[0].model_copy(update={"duration_s": 6.0}), *shots[1:]]
+    revised = director.finalise(
+        ShotList(episode=1, target_seconds=90, shots=long), script, canon, "en", 90, revised=True
+    )
+    ids = [s.id for s in revised.shots]
+    assert {s.id for s in shots} <= set(ids) and len(set(ids)) == len(ids) and len(ids) > len(shots)
+    renumbered = director.finalise(
+        ShotList(episode=1, target_seconds=90, shots=long), script, canon, "en", 90, revised=False
+    )
+    scene = renumbered.shots[0].scene_id
+    ordered = [s.id for s in renumbered.shots if s.scene_id == scene]
+    assert ordered == [f"{scene}-sh{i:02d}" for i in range(1, len(ordered) + 1)]
 
 
 async def test_director_fits_runtime_and_describes_people_from_canon(bible: StoryBible) -> None:

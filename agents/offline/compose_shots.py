@@ -258,7 +258,10 @@ def _apply_shot(r: ShotRequest, shots: list[Shot], writer: _ShotWriter, script: 
                 person.wardrobe_id = r.wardrobe_id
             return bool(worn)
         case "cut_shot_character" if index is not None:
-            shots[index].characters = [c for c in shots[index].characters if c.character_id != r.character_id]
+            shot = shots[index]
+            shot.characters = [c for c in shot.characters if c.character_id != r.character_id]
+            if not shot.characters and any(s.line_id == shot.line_id for s in shots if s is not shot):
+                del shots[index]  # a reaction of nobody is no shot; the line keeps its other coverage
             return True
     return False
 
