@@ -337,3 +337,35 @@ def test_kill_and_resume_matches_an_uninterrupted_run(season_en: Path, tmp_path:
     finally:
         resumed.close()
         reference.close()
+
+
+def test_a_canon_rename_from_the_cli_is_previewed_marks_stale_and_undoes_byte_for_byte(
+    season_en: Path, tmp_path: Path
+) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(season_en, series)
+    canon = json.loads((series / "canon.json").read_text(encoding="utf-8"))
+    old = canon["characters"][0]["name"]
+    before = {p: p.read_bytes() for p in [series / "canon.json", *sorted(series.rglob("script.*"))]}
+    asked = dramaroom("canon", str(series), "rename", old, "Wren Halloway", check=False)
+    assert asked.returncode == 2 and "run again with --yes" in asked.stderr and "nothing was changed" in asked.stderr
+    assert (series / "canon.json").read_bytes() == before[series / "canon.json"]
+    applied = dramaroom("canon", str(series), "rename", old, "Wren Halloway", "--yes")
+    listed = [ln for ln in applied.stdout.splitlines() if ln.startswith("- episode ")]
+    assert listed and "applied as canon change #1" in applied.stdout
+    episodes = sorted({int(ln.split()[2].rstrip(",")) for ln in listed})
+    report = json.loads(dramaroom("status", str(series), "--json").stdout)
+    assert [e["episode"] for e in report["episodes"] if e["stale"]] == episodes
+    refused = dramaroom("render", str(series), "--episode", str(episodes[0]), check=False)
+    assert refused.returncode == 2 and "is stale (canon change #1" in refused.stderr
+    log = json.loads((series / "canon_changes.json").read_text(encoding="utf-8"))
+    entry = log["changes"][-1]
+    assert entry["source"] == "cli" and entry["affected_episodes"] == episodes and entry["at"]
+    assert sum(len(c["findings"]) for c in entry["contradicted"]) == len(listed), "every contradiction is listed"
+    dramaroom("canon", str(series), "undo", "--yes")
+    assert {p: p.read_bytes() for p in before} == before
+    report = json.loads(dramaroom("status", str(series), "--json").stdout)
+    assert not any(e["stale"] for e in report["episodes"])
+    assert "(undone)" in dramaroom("canon", str(series), "log").stdout
+    again = dramaroom("canon", str(series), "undo", "--yes", check=False)
+    assert again.returncode == 2 and "no canon change to undo" in again.stderr
