@@ -139,7 +139,7 @@ class ShowrunnerTools:
         numbers = [a.episode for a in found.affected]
         lines.append(say(self.lang, "chat.contradicts", count=len(numbers)))
         for item in found.affected:
-            for finding in item.findings[:3]:
+            for finding in item.findings:  # every contradiction, not a sample
                 lines.append(
                     say(
                         self.lang,
