@@ -68,7 +68,9 @@ def _canon_changes(ws: Workspace) -> tuple[list[CanonChange], float | None]:
     path = ws.root / "canon_changes.json"
     if not path.exists():
         return [], None
-    return ws.load_artifact(path, ChangeLog).changes, path.stat().st_mtime
+    # An undone change left canon as it was: it makes no review stale.
+    standing = [c for c in ws.load_artifact(path, ChangeLog).changes if c.undone_at is None]
+    return standing, path.stat().st_mtime
 
 
 def gather(ws: Workspace) -> SeasonInputs:

@@ -32,6 +32,7 @@ class CanonChange(BaseModel):
     reason: str = ""
     affected_episodes: list[int] = Field(default_factory=list)
     at: datetime | None = Field(default=None, description="When the change was made; null when the log has none.")
+    undone_at: datetime | None = Field(default=None, description="When `dramaroom canon undo` reverted it.")
 
 
 class ChangeLog(BaseModel):

@@ -367,5 +367,7 @@ def test_a_canon_rename_from_the_cli_is_previewed_marks_stale_and_undoes_byte_fo
     report = json.loads(dramaroom("status", str(series), "--json").stdout)
     assert not any(e["stale"] for e in report["episodes"])
     assert "(undone)" in dramaroom("canon", str(series), "log").stdout
+    evaluated = json.loads(dramaroom("eval", str(series), "--no-judge", "--json").stdout)
+    assert evaluated["season"]["stale"]["changes"] == 0, "an undone change makes no review stale"
     again = dramaroom("canon", str(series), "undo", "--yes", check=False)
     assert again.returncode == 2 and "no canon change to undo" in again.stderr
