@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import get_args
 
 from memory.schema import Canon, Emotion, Line, Scene, Script
-from renderers.screenplay import EMOTION_WORDS_ZH, SceneHeadings, scene_heading
+from renderers.screenplay import SceneHeadings, direction, emotion_word, scene_heading
 
 _NOTE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _LINE_ID = re.compile(r"s\d+-l\d+")
@@ -113,11 +114,9 @@ def parse_fountain(text: str) -> list[_ReadScene]:
     return scenes
 
 
-def _emotion_of(word: str, language: str) -> Emotion | None:
-    """Return the emotion a parenthetical names when it is just the emotion word we write for it."""
-    words: dict[str, str] = EMOTION_WORDS_ZH if language == "zh" else {e: e for e in EMOTION_WORDS_ZH}
-    found = next((e for e, w in words.items() if w.casefold() == word.casefold()), None)
-    return found  # type: ignore[return-value]
+def _emotion_of(word: str, chinese: bool) -> Emotion | None:
+    """Return the emotion a parenthetical names when it is just the word the screenplay writes for one."""
+    return next((e for e in get_args(Emotion) if emotion_word(e, chinese).casefold() == word.casefold()), None)
 
 
 def _speaker(cue: str, canon: Canon, where: str) -> tuple[str, str]:
@@ -206,12 +205,9 @@ def _scene_lines(scene: Scene, rs: _ReadScene, known: dict[str, Line], canon: Ca
         if speaker and speaker not in present:
             present.append(speaker)
         update: dict[str, object] = {"kind": "dialogue", "text": para.text, "speaker_id": speaker, "cue": cue}
-        written = old.parenthetical or (old.emotion if old.emotion != "neutral" else "")
-        said = para.parenthetical or ""
-        if said.strip("()") != written.strip("()") and not (
-            canon.language == "zh" and said == EMOTION_WORDS_ZH.get(old.emotion)
-        ):
-            emotion = _emotion_of(said, canon.language) if said else "neutral"
+        said, chinese = (para.parenthetical or "").strip("()"), canon.language == "zh"
+        if said != direction(old, chinese):
+            emotion = _emotion_of(said, chinese) if said else "neutral"
             update |= {"emotion": emotion, "parenthetical": ""} if emotion else {"parenthetical": said}
         out.append(old.model_copy(update=update))
     return scene.model_copy(update={"lines": out, "character_ids": present})

@@ -54,15 +54,24 @@ def _action(text: str) -> str:
     return "!" + text if text.isupper() else text
 
 
+def emotion_word(emotion: str, chinese: bool) -> str:
+    """Return the word a parenthetical uses for an emotion: the emotion itself, or its Chinese word."""
+    return EMOTION_WORDS_ZH.get(emotion, "") if chinese else emotion
+
+
+def direction(line: Line, chinese: bool) -> str:
+    """Return a dialogue line's parenthetical as the screenplay prints it (no brackets; "" for none)."""
+    said = line.parenthetical or (emotion_word(line.emotion, chinese) if line.emotion != "neutral" else "")
+    return said.strip("()")
+
+
 def _line(line: Line, chinese: bool) -> list[str]:
     # Each line carries its id as a Fountain note (not printed by screenplay tools), so an edit reads back.
     if line.kind == "action":
         return [f"{_action(line.text)} [[{line.id}]]", ""]
     out = [_cue(line.cue or line.speaker_id or "")]
-    emotion = EMOTION_WORDS_ZH.get(line.emotion, "") if chinese else line.emotion
-    direction = line.parenthetical or (emotion if line.emotion != "neutral" else "")
-    if direction:
-        out.append(f"({direction.strip('()')})")
+    if said := direction(line, chinese):
+        out.append(f"({said})")
     out += [f"{line.text} [[{line.id}]]", ""]
     return out
 
