@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 
 from agents.canon_edits import Assessment
 from dramaroom.errors import UserError
+from dramaroom.reports import awaiting_approval
 from dramaroom.workspace import Workspace, write_atomic_bytes
 from memory.bible import StoryBible
-from memory.schema import Canon
+from memory.schema import Canon, Script
 
 Source = Literal["chat", "cli"]
 
@@ -66,10 +67,24 @@ def load_log(ws: Workspace) -> CanonChangeLog:
     return ws.load_artifact(path, CanonChangeLog) if path.exists() else CanonChangeLog()
 
 
+def standing(log: CanonChangeLog) -> list[CanonChangeEntry]:
+    """Return the changes not undone, oldest first."""
+    return [c for c in log.changes if c.undone_at is None]
+
+
+def waiting_scripts(ws: Workspace) -> list[Script]:
+    """Return the scripts waiting at the approval gate (produced, not committed): a change checks them too."""
+    return [ws.load_artifact(ws.episode_dir(n) / "script.json", Script) for n in awaiting_approval(ws)]
+
+
+def _next_number(log: CanonChangeLog) -> int:
+    return max((c.number for c in log.changes), default=0) + 1
+
+
 def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: Source) -> CanonChangeEntry:
     """Apply an assessed change: bible canon, stale marks, canon.json, the log. The caller holds the lock."""
     log = load_log(ws)
-    number = max((c.number for c in log.changes), default=0) + 1
+    number = _next_number(log)
     canon_path = ws.root / "canon.json"
     committed = set(bible.committed_episodes())
     marked = [a.episode for a in found.affected if a.episode in committed]
@@ -116,8 +131,9 @@ def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: So
 def log_plan_change(ws: Workspace, description: str, reason: str) -> None:
     """Log a canon change a plan revision made (it contradicts nothing produced: plans change only the future)."""
     log = load_log(ws)
-    number = max((c.number for c in log.changes), default=0) + 1
-    entry = CanonChangeEntry(number=number, at=datetime.now(UTC), source="chat", description=description, reason=reason)
+    entry = CanonChangeEntry(
+        number=_next_number(log), at=datetime.now(UTC), source="chat", description=description, reason=reason
+    )
     log.changes.append(entry)
     ws.save_series("canon_changes", log)
 
@@ -129,10 +145,10 @@ def undo_last(ws: Workspace, bible: StoryBible) -> CanonChangeEntry:
         UserError: Nothing to undo, or the change predates undo (no snapshot was kept).
     """
     log = load_log(ws)
-    standing = [c for c in log.changes if c.undone_at is None]
-    if not standing:
+    left = standing(log)
+    if not left:
         raise UserError(f"{ws.root} has no canon change to undo: canon_changes.json lists none still standing")
-    entry = standing[-1]
+    entry = left[-1]
     path = ws.state_dir / "canon_changes" / f"{entry.number:03d}.json"
     if entry.number == 0 or not path.exists():
         raise UserError(

@@ -21,11 +21,10 @@ from agents.canon_queries import EntityKind, QueryError, resolve
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
 from dramaroom import reports
-from dramaroom.canon_changes import apply_change, load_log, undo_last
+from dramaroom.canon_changes import apply_change, load_log, standing, undo_last, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.workspace import Workspace
 from memory.bible import StoryBible
-from memory.schema import Script
 
 app = typer.Typer(
     help="Change canon after planning (rename, retcon, revise, add, undo); every produced episode is re-checked.",
@@ -43,6 +42,8 @@ FieldsArg = Annotated[
     ),
 ]
 _KINDS: tuple[EntityKind, ...] = ("character", "location", "prop")
+_REVISE: dict[str, EditAction] = {"character": "revise_character", "location": "revise_location", "prop": "revise_prop"}
+_ADD: dict[str, EditAction] = {"character": "add_character", "location": "add_location", "prop": "add_prop"}
 
 
 @app.callback()
@@ -89,16 +90,12 @@ def _confirm(question: str, yes: bool) -> bool:
     return typer.confirm(question, default=False)
 
 
-def _waiting(ws: Workspace) -> list[Script]:
-    return [ws.load_artifact(ws.episode_dir(n) / "script.json", Script) for n in reports.awaiting_approval(ws)]
-
-
 def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
     """Preview a change (every contradiction), confirm it, apply and log it."""
     lang = ws.config.series.language
     with _bible(ws) as bible:
         try:
-            found = assess(bible, edit, _waiting(ws))
+            found = assess(bible, edit, waiting_scripts(ws))
         except EditError as exc:
             raise UserError(f"{exc}; nothing was changed") from exc
         out.print(say(lang, "chat.proposed", description=found.description), markup=False)
@@ -132,41 +129,35 @@ def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
         )
 
 
-def _resolved(ws: Workspace, name: str) -> tuple[str, str]:
-    """Return (kind, id) of the character, place or prop a name means, or fail with one line."""
-    with _bible(ws) as bible:
-        try:
-            kind, found = resolve(bible.base_canon(), name, _KINDS)
-        except QueryError as exc:
-            raise UserError(str(exc)) from exc
-    return kind, found.id
-
-
 @app.command()
 def rename(ctx: typer.Context, old: str, new: str, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
     """Rename a character, place or prop: `dramaroom canon S rename "Maya Chen" "Mia Chen"`."""
     ws = _workspace(ctx)
     if not new.strip():
         raise UserError('the new name is empty: give the name to use, e.g. rename "Maya Chen" "Mia Chen"')
-    kind, target = _resolved(ws, old)
-    edit = ChangeCanon(action=_revise(kind), target=target, changes={"name": new.strip()}, reason=reason or "rename")
-    _change(ws, edit, yes)
+    _revise_entity(ws, old, {"name": new.strip()}, yes, reason or "rename")
 
 
 @app.command()
 def retcon(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
     """Change an established fact: `dramaroom canon S retcon "Hana" status=dead` (or holder=…, state=lost)."""
-    ws = _workspace(ctx)
-    kind, found = _resolved(ws, target)
-    _change(ws, ChangeCanon(action=_revise(kind), target=found, changes=_pairs(fields), reason=reason or "retcon"), yes)
+    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "retcon")
 
 
 @app.command()
 def revise(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
     """Revise a character, place or prop: `dramaroom canon S revise "Maya Chen" hair="silver bob" age=34`."""
-    ws = _workspace(ctx)
-    kind, found = _resolved(ws, target)
-    _change(ws, ChangeCanon(action=_revise(kind), target=found, changes=_pairs(fields), reason=reason or "revise"), yes)
+    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "revise")
+
+
+def _revise_entity(ws: Workspace, target: str, changes: dict[str, str], yes: bool, reason: str) -> None:
+    """Resolve a name to the character, place or prop it means, then preview, confirm and apply the revision."""
+    with _bible(ws) as bible:
+        try:
+            kind, found = resolve(bible.base_canon(), target, _KINDS)
+        except QueryError as exc:
+            raise UserError(str(exc)) from exc
+    _change(ws, ChangeCanon(action=_REVISE[kind], target=found.id, changes=changes, reason=reason), yes)
 
 
 @app.command()
@@ -182,10 +173,7 @@ def add(
     if kind == "rule":
         edit = ChangeCanon(action="add_rule", rule=" ".join(fields).strip(), reason=reason or "add")
     elif kind in _KINDS:
-        action: EditAction = (
-            "add_character" if kind == "character" else "add_location" if kind == "location" else "add_prop"
-        )
-        edit = ChangeCanon(action=action, changes=_pairs(fields), reason=reason or "add")
+        edit = ChangeCanon(action=_ADD[kind], changes=_pairs(fields), reason=reason or "add")
     else:
         raise UserError(f"cannot add a '{kind}': add a character, location, prop or rule")
     _change(ws, edit, yes)
@@ -195,10 +183,10 @@ def add(
 def undo(ctx: typer.Context, yes: YesOpt = False) -> None:
     """Revert the latest canon change still standing: canon.json byte for byte, and the stale marks it made."""
     ws = _workspace(ctx)
-    standing = [c for c in load_log(ws).changes if c.undone_at is None]
-    if not standing:
+    left = standing(load_log(ws))
+    if not left:
         raise UserError(f"{ws.root} has no canon change to undo")
-    last = standing[-1]
+    last = left[-1]
     out.print(f"undo canon change #{last.number}: {last.description}", markup=False)
     if not _confirm("Undo it?", yes):
         out.print("not undone; nothing was changed")
@@ -219,7 +207,3 @@ def show_log(ctx: typer.Context) -> None:
         when = c.at.strftime("%Y-%m-%d %H:%M") if c.at else "-"
         state = " (undone)" if c.undone_at else ""
         out.print(f"#{c.number} {when} {c.source or '-'}: {c.description}{state} — {c.done or '-'}", markup=False)
-
-
-def _revise(kind: str) -> EditAction:
-    return "revise_character" if kind == "character" else "revise_location" if kind == "location" else "revise_prop"

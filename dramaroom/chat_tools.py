@@ -25,7 +25,7 @@ from agents.plan_edits import PlanEditError, revise_plan
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
-from dramaroom.canon_changes import apply_change, log_plan_change
+from dramaroom.canon_changes import apply_change, log_plan_change, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -33,7 +33,7 @@ from dramaroom.settings import Settings
 from dramaroom.trace_history import cost_label, open_traces, summarize
 from dramaroom.workspace import Workspace, write_atomic
 from memory.bible import StoryBible
-from memory.schema import Canon, Language, Script, SeasonPlan
+from memory.schema import Canon, Language, SeasonPlan
 
 Say = Callable[[str], None]
 Handler = Callable[..., Awaitable[ToolResult]]
@@ -119,7 +119,7 @@ class ShowrunnerTools:
         edit = ChangeCanon.model_validate(args)
         with self.bible() as bible:
             episodes = bible.committed_episodes()
-            found = assess(bible, edit, self._waiting())
+            found = assess(bible, edit, waiting_scripts(self.ws))
             if not found.affected:
                 with self.ws.writing():
                     self._apply(bible, found)
@@ -163,7 +163,7 @@ class ShowrunnerTools:
             return ToolResult(ok=False, summary=say(self.lang, "chat.no_proposal", proposal=proposal))
         edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
         with self.bible() as bible, self.ws.writing():
-            found = assess(bible, edit, self._waiting())  # again: canon may have moved since it was proposed
+            found = assess(bible, edit, waiting_scripts(self.ws))  # again: canon may have moved since it was proposed
             self._apply(bible, found)
         path.unlink(missing_ok=True)
         numbers = say(self.lang, "sep.list").join(str(a.episode) for a in found.affected) or say(self.lang, "chat.none")
@@ -171,13 +171,6 @@ class ShowrunnerTools:
             summary=say(self.lang, "chat.canon_applied", description=found.description, numbers=numbers),
             sources=[say(self.lang, "query.base")],
         )
-
-    def _waiting(self) -> list[Script]:
-        """Return the scripts waiting at the approval gate: produced, not committed yet."""
-        return [
-            self.ws.load_artifact(self.ws.episode_dir(n) / "script.json", Script)
-            for n in reports.awaiting_approval(self.ws)
-        ]
 
     def _apply(self, bible: StoryBible, found: Assessment) -> None:
         apply_change(self.ws, bible, found, "chat")

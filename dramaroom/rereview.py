@@ -46,6 +46,7 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     folder = ws.episode_dir(episode)
     script = ws.load_artifact(folder / "script.json", Script)
     edited = ws.hand_edits(episode)
+    read = [n for n in edited if n != "script.fdx"]  # the files this review takes the edit from
     if "script.fountain" in edited:
         script = _from_fountain(ws, folder, script, both="script.json" in edited)
     if script.episode != episode:
@@ -67,7 +68,7 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
             artifact="script",
             revision=len([h for h in previous.history if h.artifact == "script"]),
             reviewer="human",
-            model="hand edit (" + " + ".join(n for n in edited if n != "script.fdx") + ")" if edited else "hand edit",
+            model=f"hand edit ({' + '.join(read)})" if read else "hand edit",
         )
         updated = previous.model_copy(
             update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]}

@@ -23,7 +23,8 @@ from graphs.episode_requests import (
     script_outcomes,
     shot_outcomes,
     still_raised,
-    still_unmet,
+    unmet_lines,
+    unmet_of,
     unparsed_outcomes,
 )
 from graphs.routing import after_continuity, after_ethics, after_gate, after_shot_review
@@ -213,7 +214,7 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     """Pause for a producer's decision, or approve at once in autonomous mode."""
     ctx = runtime.context
     number = state["episode"]
-    unmet = _unmet_lines(state, ctx)
+    unmet = unmet_lines(state, ctx)
     if state["approval"] == "auto":
         decision = Decision(approved=True, by="auto")
     else:
@@ -292,7 +293,7 @@ async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx = runtime.context
     number = state["episode"]
     ctx.bible.commit_episode(state["script"])
-    unmet = _unmet_lines(state, ctx)
+    unmet = unmet_lines(state, ctx)
     outcome = EpisodeOutcome(
         episode=number,
         status="committed",
@@ -317,7 +318,7 @@ async def block(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         status="blocked",
         reason=reason,
         open_findings=len(_open_findings(state)),
-        unmet_requests=_unmet_lines(state, ctx),
+        unmet_requests=unmet_lines(state, ctx),
     )
     update: Update = {"outcome": outcome}
     _save_review(ctx, state, update)
@@ -335,15 +336,8 @@ def _ids(review: Review) -> tuple[str, ...]:
 
 def _open_findings(state: EpisodeState) -> list[str]:
     reviews = [state.get("continuity"), state.get("ethics"), state.get("shot_review")]
-    unmet = [*state.get("unmet", []), *state.get("shot_unmet", [])]
-    found = [f for r in reviews if r for f in _actionable(r)] + unmet
+    found = [f for r in reviews if r for f in _actionable(r)] + unmet_of(state)
     return [f"{f.check}@{f.location}: {f.message}" for f in found]
-
-
-def _unmet_lines(state: EpisodeState, ctx: RoomContext) -> list[str]:
-    return still_unmet(
-        [*state.get("unmet", []), *state.get("shot_unmet", [])], ctx.language, ctx.bible.canon_at(state["episode"])
-    )
 
 
 def _respecting(review: Review, state: EpisodeState, language: str) -> Review:

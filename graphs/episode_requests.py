@@ -19,7 +19,7 @@ from agents.edit_text import requirement
 from agents.edit_verify import verify, verify_shots
 from agents.messages import say
 from agents.room import RoomContext
-from graphs.state import TrackedRequest
+from graphs.state import EpisodeState, TrackedRequest
 from memory.edits import EditRequest, Rename, RequestOutcome, RequestStatus, is_shot_request
 from memory.schema import Canon, EpisodeBrief, Finding, Review, Script, ShotList
 
@@ -271,6 +271,12 @@ def outcome_summary(outcomes: Sequence[RequestOutcome], notes: Sequence[Finding]
     return "; ".join(parts) or "no requests to check"
 
 
-def still_unmet(unmet: Sequence[Finding], language: str, canon: Canon | None = None) -> list[str]:
-    """The unmet requests as readable lines, e.g. '[cut_character] Tomas (tomas) must not appear ...'."""
-    return [f"[{r.kind}] {requirement(r, language, canon)}" for f in unmet for r in f.requests]
+def unmet_of(state: EpisodeState) -> list[Finding]:
+    """The episode's requests still unmet, script and shot ones, as findings."""
+    return [*state.get("unmet", []), *state.get("shot_unmet", [])]
+
+
+def unmet_lines(state: EpisodeState, ctx: RoomContext) -> list[str]:
+    """The unmet requests as readable lines in the series' language, e.g. '[cut_character] Tomas (tomas) …'."""
+    canon = ctx.bible.canon_at(state["episode"])
+    return [f"[{r.kind}] {requirement(r, ctx.language, canon)}" for f in unmet_of(state) for r in f.requests]
