@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 from importlib import resources
 
@@ -252,3 +253,12 @@ def test_the_offline_writer_reaches_for_no_stock_line_name_or_phrase(language: s
     texts = [t for name in names for t in strings(json.loads(folder.joinpath(name).read_text("utf-8")))]
     found = scan(texts, language, given="")
     assert set(found.by_category) <= {"genre_tropes"}, found.top_terms
+
+
+def test_a_negative_contraction_before_its_subject_is_never_opened_up() -> None:
+    from agents.offline.compose_wording import vary
+
+    line = "Don't you dare say it. I don't care. Can't you see? Won't they stop?"
+    varied = {vary(random.Random(seed), "en", line) for seed in range(40)}
+    assert not any(bad in v for v in varied for bad in ("Do not you", "Cannot you", "Will not they"))
+    assert any("do not care" in v for v in varied), "a contraction elsewhere still varies"

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from agents.offline.compose_lines import LineWriter
 
 
+# A negative contraction before its subject (a question or a dare) has no uncontracted form.
+_INVERTED = re.compile(r"\s+(?:you|I|we|he|she|they|it)\b", re.IGNORECASE)
+
+
 def vary(rng: random.Random, language: str, text: str) -> str:
     """Return the text with each interchangeable word replaced by a random one of its group."""
     pattern, groups = _swaps(language)
@@ -24,6 +28,8 @@ def vary(rng: random.Random, language: str, text: str) -> str:
 
     def swap(found: re.Match[str]) -> str:
         word = found.group(0)
+        if "n't" in word.casefold() and _INVERTED.match(text, found.end()):
+            return word  # "Don't you dare" cannot open up into "Do not you dare"
         choice = rng.choice(groups[word.casefold()])
         return choice[:1].upper() + choice[1:] if word[:1].isupper() and language != "zh" else choice
 
