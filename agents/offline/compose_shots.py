@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from agents.offline.compose_cast import short_name
 from agents.offline.timing import dialogue_shot_seconds
-from memory.edits import AddShotForLine, CutShotCharacter, SetShotField, SetShotWardrobe, ShotRequest
+from memory.edits import AddShotForLine, CutShotCharacter, SetShotField, SetShotWardrobe, ShotRequest, is_shot_request
 from memory.schema import Canon, Finding, Line, Scene, Script, Shot, ShotCharacter, ShotList
 
 # Camera grammar: how an emotion is covered (angle, movement, sound).
@@ -260,8 +260,11 @@ def _apply_shot(r: ShotRequest, shots: list[Shot], writer: _ShotWriter, script: 
         case "cut_shot_character" if index is not None:
             shot = shots[index]
             shot.characters = [c for c in shot.characters if c.character_id != r.character_id]
-            if not shot.characters and any(s.line_id == shot.line_id for s in shots if s is not shot):
-                del shots[index]  # a reaction of nobody is no shot; the line keeps its other coverage
+            found = next(((sc, ln) for sc in script.scenes for ln in sc.lines if ln.id == shot.line_id), None)
+            if not shot.characters and found is not None and found[1].speaker_id not in (None, r.character_id):
+                # A reaction of nobody is no shot: it becomes the line's own coverage, under the same id.
+                framed = writer.line_shot(found[0], found[1], shot.id, False)
+                shots[index] = framed.model_copy(update={"duration_s": shot.duration_s})
             return True
     return False
 
@@ -271,9 +274,11 @@ def revise_shots(
 ) -> ShotList | None:
     """Apply the notes' shot requests to the previous list; None when a note has none (the caller regenerates).
 
-    A note that carries only script requests (a producer's note about the script) is the screenwriter's and
-    leaves the shots alone; a request that cannot be applied is left undone for the verifier to report.
+    Notes with no shot request at all (a producer's note about the script) leave nothing to apply: the list
+    is made afresh for the revised script. A request that cannot be applied is left undone for the verifier.
     """
+    if not any(is_shot_request(r) for n in notes for r in n.requests):
+        return None
     shots = [s.model_copy(deep=True) for s in previous.shots]
     writer = _ShotWriter(script, canon, rng)
     for note in notes:
