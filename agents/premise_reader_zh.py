@@ -133,6 +133,11 @@ class _Reader:
             return 3 <= len(name) <= 4
         return name[:1] in self.lex.surnames and 2 <= len(name) <= 3
 
+    @staticmethod
+    def _nickname(name: str) -> bool:
+        """阿 + one character is a name with no surname ("宫女阿蛮", "渔村姑娘阿蛮")."""
+        return len(name) == 2 and name[0] == "阿"
+
     def _lexical(self, word: str) -> bool:
         lex = self.lex
         return (
@@ -164,7 +169,8 @@ class _Reader:
                 found.append((token.start, word + nxt.word))
                 index += 2
                 continue
-            named = token.flag in _NAME_FLAGS and self._surname_ok(word) and not self._lexical(word)
+            named = token.flag in _NAME_FLAGS and (self._surname_ok(word) or self._nickname(word))
+            named = named and not self._lexical(word)
             if named and not word.endswith(("氏", "家")):
                 found.append((token.start, word))
             index += 1
@@ -189,8 +195,7 @@ class _Reader:
                 if len(name) < size or start + size not in bounds or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
                     continue
                 given = name[1:]
-                nickname = size == 2 and name[0] == "阿"  # "宫女阿蛮": 阿 + one character is a name
-                if not (self._surname_ok(name) or nickname) or given in self.lex.titles or name in self.lex.not_names:
+                if not (self._surname_ok(name) or self._nickname(name)) or given in self.lex.titles or name in self.lex.not_names:
                     continue
                 if name in self.lex.relations or name in self.lex.places or name in self.lex.objects:
                     continue

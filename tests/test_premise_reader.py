@@ -63,6 +63,12 @@ def test_chinese_premise_keeps_the_job_not_a_fragment() -> None:
     assert facts.summary_line().startswith("保留前提要素：沈若兰（苏绣传人）")
 
 
+def test_a_chinese_nickname_jieba_tags_is_a_person_even_after_a_plain_noun() -> None:
+    premise = "渔村姑娘阿蛮在台风夜救起失忆的富家少爷陆沉，三个月后陆家找上门来，指认她偷了陆家的传家玉镯。"
+    facts = read_premise(premise, "zh")
+    assert [(p.name, p.gender) for p in facts.people] == [("阿蛮", "female"), ("陆沉", "male")]
+
+
 def test_chinese_premise_with_places_objects_and_an_unnamed_relative() -> None:
     facts = read_premise(
         "为了救病重的奶奶，小镇护士陈念答应假扮总裁陆沉的未婚妻三个月，在上海的陆家老宅里，她发现了一枚刻着她母亲名字的玉佩。",
