@@ -113,20 +113,17 @@ def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
                     )
                     out.print(line, markup=False)
         else:
-            out.print(f"checked {len(checked)} produced episode(s): nothing contradicts it", markup=False)
-        if not _confirm("Apply this change?", yes):
-            out.print("not applied; nothing was changed")
+            out.print(say(lang, "canon.nothing", count=len(checked)), markup=False)
+        if not _confirm(say(lang, "canon.ask_apply"), yes):
+            out.print(say(lang, "canon.not_applied"), markup=False)
             return
         with ws.writing():
             entry = apply_change(ws, bible, found, "cli")
     stale = [c.episode for c in entry.contradicted if c.committed]
-    out.print(f"applied as canon change #{entry.number}: {entry.description}", markup=False)
+    out.print(say(lang, "canon.applied", number=entry.number, description=entry.description), markup=False)
     if stale:
-        out.print(
-            f"stale now: episode(s) {', '.join(map(str, stale))}; re-check one with `dramaroom review {ws.root} "
-            f"--episode N` after fixing it, or revert with `dramaroom canon {ws.root} undo`",
-            markup=False,
-        )
+        line = say(lang, "canon.stale_now", episodes=say(lang, "sep.list").join(map(str, stale)), root=ws.root)
+        out.print(line, markup=False)
 
 
 @app.command()
@@ -187,13 +184,14 @@ def undo(ctx: typer.Context, yes: YesOpt = False) -> None:
     if not left:
         raise UserError(f"{ws.root} has no canon change to undo")
     last = left[-1]
-    out.print(f"undo canon change #{last.number}: {last.description}", markup=False)
-    if not _confirm("Undo it?", yes):
-        out.print("not undone; nothing was changed")
+    lang = ws.config.series.language
+    out.print(say(lang, "canon.undo_what", number=last.number, description=last.description), markup=False)
+    if not _confirm(say(lang, "canon.ask_undo"), yes):
+        out.print(say(lang, "canon.not_undone"), markup=False)
         return
     with _bible(ws) as bible, ws.writing():
         entry = undo_last(ws, bible)
-    out.print(f"undone: canon change #{entry.number} ({entry.description}); canon is as it was before it", markup=False)
+    out.print(say(lang, "canon.undone", number=entry.number, description=entry.description), markup=False)
 
 
 @app.command("log")
