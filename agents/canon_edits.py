@@ -19,7 +19,7 @@ from agents.canon_queries import QueryError, resolve
 from agents.continuity_checks import check_script
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
-from memory.bible import StoryBible
+from memory.bible import Reopening, StoryBible
 from memory.canon_fold import NO_HOLDER, carryover_from, fold_episodes
 from memory.schema import (
     Appearance,
@@ -36,6 +36,8 @@ from memory.schema import (
 )
 
 ACTIONS: tuple[str, ...] = get_args(EditAction)
+# How a stale mark left by a reopening begins; the episode's recommit clears the marks that begin so.
+REOPEN_MARK = "episode {episode} reopened for rewrite"
 _CHARACTER_FIELDS = {"name", "aliases", "age", "gender", "role", "occupation", "status", "traits"}
 _LOOK_FIELDS = {"hair", "eyes", "build", "features"}
 _LOCATION_FIELDS = {"name", "aliases", "description", "interior"}
@@ -226,6 +228,36 @@ def contradictions(scripts: list[Script], old: Canon, new: Canon) -> list[Affect
     return affected
 
 
+def _findings_in(script: Script, scripts: list[Script], canon: Canon) -> set[tuple[str, str, str]]:
+    earlier = [s for s in scripts if s.episode < script.episode]
+    folded = fold_episodes(canon, [(s.episode, s.state_changes) for s in earlier])
+    return {_key(f) for f in check_script(script, folded, carryover_from(earlier))}
+
+
+def later_contradictions(before: list[Script], after: list[Script], canon: Canon, episode: int) -> list[Affected]:
+    """Return the episodes after `episode` that break continuity once its script changes (or goes) from the season.
+
+    Args:
+        before: The committed scripts as they were, in any order.
+        after: The same scripts with the episode rewritten, or without it when it was withdrawn.
+        canon: Base canon.
+        episode: The episode that changed.
+    """
+    first = sorted(after, key=lambda s: s.episode)
+    old = sorted(before, key=lambda s: s.episode)
+    affected: list[Affected] = []
+    for script in first:
+        if script.episode <= episode:
+            continue
+        had = _findings_in(script, old, canon)
+        earlier = [s for s in first if s.episode < script.episode]
+        folded = fold_episodes(canon, [(s.episode, s.state_changes) for s in earlier])
+        fresh = [f for f in check_script(script, folded, carryover_from(earlier)) if _key(f) not in had]
+        if fresh:
+            affected.append(Affected(script.episode, fresh))
+    return affected
+
+
 def assess(bible: StoryBible, edit: ChangeCanon, waiting: Sequence[Script] = ()) -> Assessment:
     """Make the change on a copy of base canon and check every produced episode against it.
 
@@ -241,3 +273,23 @@ def assess(bible: StoryBible, edit: ChangeCanon, waiting: Sequence[Script] = ())
     scripts += [s for s in waiting if s.episode not in committed]
     scripts.sort(key=lambda s: s.episode)
     return Assessment(edit, description, new, contradictions(scripts, old, new))
+
+
+def recheck_after_rewrite(bible: StoryBible, episode: int, old: Reopening) -> dict[int, str]:
+    """Re-check the later committed episodes once a reopened episode is committed again.
+
+    Marks left by the reopening (made while the episode was out) are cleared; each later episode the
+    rewrite contradicts, where the old script did not, is marked stale. Returns the new marks.
+    """
+    prefix = REOPEN_MARK.format(episode=episode)
+    for n, mark in bible.stale_episodes().items():
+        if mark.startswith(prefix):
+            bible.clear_stale(n)
+    scripts = [s for n in bible.committed_episodes() if (s := bible.script(n)) is not None]
+    before = [old.script if s.episode == episode else s for s in scripts]
+    marks: dict[int, str] = {}
+    for item in later_contradictions(before, scripts, bible.base_canon(), episode):
+        mark = f"episode {episode} rewritten: {len(item.findings)} contradiction(s), e.g. {item.findings[0].message}"
+        bible.mark_stale(item.episode, mark)
+        marks[item.episode] = mark
+    return marks

@@ -195,7 +195,11 @@ class _Reader:
                 if len(name) < size or start + size not in bounds or not re.fullmatch(r"[\u4e00-\u9fff]+", name):
                     continue
                 given = name[1:]
-                if not (self._surname_ok(name) or self._nickname(name)) or given in self.lex.titles or name in self.lex.not_names:
+                if (
+                    not (self._surname_ok(name) or self._nickname(name))
+                    or given in self.lex.titles
+                    or name in self.lex.not_names
+                ):
                     continue
                 if name in self.lex.relations or name in self.lex.places or name in self.lex.objects:
                     continue

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,13 +11,11 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer._click import exceptions as click_errors
 
-from agents.messages import say, term
+from agents.messages import say
 from agents.premise_reader import language_mismatch, read_premise
-from agents.room import RoomEvent
-from dramaroom import canon_cli, chat_cli, eval_cli, reports, rereview, traces_cli
+from dramaroom import canon_cli, chat_cli, eval_cli, reports, rereview, season_cli, traces_cli
 from dramaroom.config import (
     GENRE_NAMES,
     MAX_EPISODES,
@@ -32,13 +26,12 @@ from dramaroom.config import (
     genre_key,
 )
 from dramaroom.errors import UserError
-from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import export_episode, render_with_progress
-from dramaroom.settings import Settings
+from dramaroom.reopening import committed_episodes
+from dramaroom.run_cli import produce_run
 from dramaroom.usage import usage_line
 from dramaroom.workspace import Workspace
-from graphs.episode import EpisodeReview
-from memory.schema import GENRES, Language
+from memory.schema import GENRES
 
 app = typer.Typer(
     name="dramaroom",
@@ -161,75 +154,6 @@ def new(
     out.print(say(lang, "cli.next_produce", root=escape(str(ws.root))))
 
 
-class _Display:
-    """Rich progress for a season run: a bar per season and a line per room event."""
-
-    def __init__(self, total: int, done: int, language: Language = "en") -> None:
-        self.language = language
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        )
-        self.task = self.progress.add_task(term(language, "stage", "season"), total=total, completed=done)
-
-    def __call__(self, event: RoomEvent) -> None:
-        style = {"blocked": "red", "commit": "green", "gate": "yellow", "revision": "magenta"}.get(event.kind, "dim")
-        self.progress.console.print(f"[{style}]{escape(event.line(self.language))}[/]")
-        if event.kind == "commit":
-            self.progress.advance(self.task)
-
-
-@contextmanager
-def _season_display(ws: Workspace) -> Iterator[Callable[[RoomEvent], None]]:
-    reviews = [ws.load_artifact(p, EpisodeReview) for p in (ws.root / "episodes").glob("ep*/review.json")]
-    done = sum(1 for r in reviews if r.outcome is not None and r.outcome.status == "committed")
-    series = ws.config.series
-    display = _Display(series.episodes, min(done, series.episodes), series.language)
-    with display.progress:
-        yield display
-
-
-def _report(ws: Workspace, result: RunResult, started: float) -> None:
-    """Say how the run ended, in the series' language; commands and flags stay as typed."""
-    elapsed = time.perf_counter() - started
-    lang = ws.config.series.language
-    if result.status == "paused" and result.pending:
-        n = result.pending.get("episode")
-        out.print(f"[yellow]{escape(say(lang, 'cli.waiting', n=n, title=result.pending.get('title')))}[/]")
-        open_findings = result.pending.get("open_findings")
-        for finding in open_findings if isinstance(open_findings, list) else []:
-            out.print(say(lang, "cli.open", finding=finding), markup=False)
-        out.print(say(lang, "cli.approve_hint", root=ws.root, n=n), markup=False)
-        out.print(say(lang, "cli.reject_hint", root=ws.root, n=n), markup=False)
-        return
-    if result.status == "blocked":
-        where = say(lang, "cli.where_premise" if "premise or plan" in result.reason else "cli.where_plan")
-        raise UserError(say(lang, "cli.stopped", reason=result.reason, where=where), code=4)
-    committed = [o.episode for o in result.outcomes if o.status == "committed"]
-    done = f"[green]{say(lang, 'cli.done_word')}[/]"
-    folder = escape(str(ws.root / "episodes"))
-    out.print(say(lang, "cli.done", done=done, count=len(committed), seconds=f"{elapsed:.1f}", folder=folder))
-
-
-def _produce(ws: Workspace, approval: Literal["auto", "manual"], command: str, **kwargs: object) -> None:
-    settings = Settings()
-    lang = ws.config.series.language
-    mode = (
-        say(lang, "cli.mode_endpoint", url=settings.openai_base_url or "api.openai.com")
-        if settings.endpoint_configured
-        else say(lang, "cli.mode_offline")
-    )
-    err.print(mode, markup=False)
-    started = time.perf_counter()
-    with ws.writing(), _season_display(ws) as display:
-        result = asyncio.run(run_season(ws, settings, approval=approval, command=command, on_event=display, **kwargs))  # type: ignore[arg-type]
-    _report(ws, result, started)
-
-
 @app.command()
 def produce(
     series: SeriesArg,
@@ -242,7 +166,7 @@ def produce(
     if approve not in ("auto", "manual"):
         raise UserError(f"--approve must be auto or manual, got {approve!r}")
     ws = Workspace.open(series)
-    _produce(ws, "manual" if approve == "manual" else "auto", f"produce --approve {approve}")
+    produce_run(ws, "manual" if approve == "manual" else "auto", f"produce --approve {approve}")
     if render_too:
         render(series, episode=None, image=None, voice=None, model_path=None)
 
@@ -309,14 +233,20 @@ def approve(
     reject: Annotated[bool, typer.Option("--reject", help="Send it back to the screenwriter.")] = False,
     note: Annotated[str, typer.Option(help="What to change (with --reject) or a remark.")] = "",
 ) -> None:
-    """Approve or reject the episode waiting at the gate, then carry on producing."""
+    """Approve or reject the episode waiting at the gate, then carry on producing.
+
+    Rejecting an episode already committed reopens it for rewrite with the note (as `dramaroom reopen`).
+    """
     if reject and not note.strip():
         raise UserError('a rejection needs a note saying what to change: add --note "..."')
     ws = Workspace.open(series)
+    if reject and episode not in reports.awaiting_approval(ws) and episode in committed_episodes(ws):
+        season_cli.reopen_and_rewrite(ws, episode, note, "reject", "manual")  # rejected after commit: reopened
+        return
     rereview.refuse_edits_at_the_gate(ws, episode)
     decision: dict[str, object] = {"approved": not reject, "note": note.strip(), "by": "human"}
     verb = "reject" if reject else "approve"
-    _produce(ws, "manual", f"approve --episode {episode} ({verb})", decision=decision, expect_episode=episode)
+    produce_run(ws, "manual", f"approve --episode {episode} ({verb})", decision=decision, expect_episode=episode)
 
 
 app.command()(reports.status)
@@ -325,6 +255,7 @@ app.command()(rereview.review)
 app.command()(chat_cli.chat)
 app.add_typer(traces_cli.app, name="traces")
 app.add_typer(canon_cli.app, name="canon")
+app.command()(season_cli.reopen)
 
 
 def main() -> None:

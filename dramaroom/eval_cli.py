@@ -24,7 +24,7 @@ from evals.pricing import price_table
 from evals.report import EpisodeInputs, EvalReport, SeasonInputs, build_report
 from evals.report_markdown import episode_markdown, season_markdown, season_table
 from evals.report_plots import plots
-from graphs.episode import EpisodeReview
+from graphs.state import EpisodeReview
 from graphs.tracing import TraceStore
 from memory.embeddings import embedding_function, model_fingerprint
 from memory.premise import PremiseFacts

@@ -168,6 +168,7 @@ async def run_season(
                 recursion_limit=100 + 12 * cfg.series.episodes,
             )
             pending = await pending_approval(graph, config)
+            earlier = len((await graph.aget_state(config)).values.get("outcomes") or [])  # outcomes of past runs
             if decision is not None:
                 if pending is None:
                     raise UserError(
@@ -200,7 +201,7 @@ async def run_season(
     finally:
         bible.close()
     try:
-        return _finish(traces, run_id, state, pending)
+        return _finish(traces, run_id, state, pending, earlier)
     finally:
         export_finished_run(ws, traces, run_id)  # only when [tracing] asks for it; never fails the run
         traces.close()
@@ -212,8 +213,12 @@ async def _retries(traces: TraceStore, run_id: str) -> AsyncIterator[None]:
         yield
 
 
-def _finish(traces: TraceStore, run_id: str, state: dict[str, object], pending: dict[str, object] | None) -> RunResult:
-    outcomes = [o for o in state.get("outcomes", []) or [] if isinstance(o, EpisodeOutcome)]  # type: ignore[attr-defined]
+def _finish(
+    traces: TraceStore, run_id: str, state: dict[str, object], pending: dict[str, object] | None, earlier: int = 0
+) -> RunResult:
+    # The thread's outcomes accumulate over every run; this run's are the ones after `earlier`.
+    every = [o for o in state.get("outcomes", []) or [] if isinstance(o, EpisodeOutcome)]  # type: ignore[attr-defined]
+    outcomes = every[earlier:]
     if pending is not None:
         traces.end_run(run_id, "paused")
         return RunResult("paused", outcomes, pending=pending, run_id=run_id)

@@ -15,7 +15,7 @@ from dramaroom.settings import Settings
 from dramaroom.status_json import season_status
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
-from graphs.episode import EpisodeReview
+from graphs.state import EpisodeReview
 from memory.schema import SeasonPlan, ShotList
 
 out = Console()
@@ -54,11 +54,23 @@ def _episode_row(ws: Workspace, number: int, title: str) -> list[str]:
 
 
 def _back_at_gate(review: EpisodeReview) -> bool:
-    """Tell whether an episode with a shot list waits at the gate: never decided, or redrafted after each rejection."""
-    if any(d.approved for d in review.decisions):
+    """Tell whether an episode with a shot list waits at the gate: never decided, or redrafted after each rejection.
+
+    An episode rejected after it was committed (reopened) has an approval behind it; what counts is that
+    its last decision is a rejection the room has redrafted for. Hand-edit records are the writer's, not
+    redrafts.
+    """
+    if not review.decisions:
+        return True
+    if review.decisions[-1].approved:
         return False
-    redrafts = [h for h in review.history if h.artifact == "script" and h.reviewer == "human"]
-    return len(redrafts) >= len(review.decisions)
+    rejections = sum(1 for d in review.decisions if not d.approved)
+    redrafts = [
+        h
+        for h in review.history
+        if h.artifact == "script" and h.reviewer == "human" and not h.model.startswith("hand edit")
+    ]
+    return len(redrafts) >= rejections
 
 
 def _rows(ws: Workspace) -> list[list[str]] | None:

@@ -17,8 +17,7 @@ from dramaroom.production import build_room, describe_models
 from dramaroom.reports import SeriesArg, awaiting_approval, out
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
-from graphs.episode import EpisodeReview
-from graphs.state import RevisionRecord
+from graphs.state import EpisodeReview, RevisionRecord
 from memory.schema import Language, Review, Script
 from renderers.fountain_read import FountainEditError, read_back
 

@@ -18,8 +18,7 @@ from evals.pricing import Price
 from evals.pricing import call_cost as call_cost
 from evals.pricing import cost_label as cost_label
 from evals.pricing import price_for as price_for
-from graphs.episode import EpisodeReview
-from graphs.state import RevisionRecord
+from graphs.state import EpisodeReview, RevisionRecord
 from graphs.tracing import Redactor, RunRecord, TraceEvent, TraceStore
 from memory.schema import Finding, Script, ShotList
 

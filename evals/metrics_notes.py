@@ -16,7 +16,7 @@ from typing import get_args
 
 from pydantic import BaseModel, Field
 
-from graphs.episode import EpisodeReview
+from graphs.state import EpisodeReview
 from memory.edits import RequestOutcome, RequestStatus
 
 STATUSES: tuple[str, ...] = get_args(RequestStatus)

@@ -16,8 +16,7 @@ from typing import get_args
 from pydantic import BaseModel, Field
 
 from evals.metrics_text import tokens, unit_name
-from graphs.episode import EpisodeReview
-from graphs.state import RevisionRecord
+from graphs.state import EpisodeReview, RevisionRecord
 from memory.schema import ConStoryCategory, EthicsCategory, Finding, Language, Review, Script
 
 CONSTORY: tuple[str, ...] = get_args(ConStoryCategory)

@@ -64,7 +64,7 @@ from evals.metrics_stale import CanonChange, SeasonStaleness, StaleStatus, stale
 from evals.metrics_structure import EpisodeStructure, SeasonStructure, episode_structure, season_structure
 from evals.pricing import Price
 from evals.report_definitions import DEFINITIONS, LIMITS
-from graphs.episode import EpisodeReview
+from graphs.state import EpisodeReview
 from graphs.tracing import RunRecord, TraceEvent
 from memory.premise import PremiseFacts
 from memory.schema import Canon, EpisodeBrief, Language, Review, Script, SeasonPlan, ShotList

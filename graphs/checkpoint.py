@@ -15,6 +15,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
 
 import graphs.state
+import memory.bible_marks
 import memory.edits
 import memory.premise
 import memory.schema
@@ -32,7 +33,9 @@ def _models_of(*modules: ModuleType) -> list[tuple[str, str]]:
 def state_serializer() -> JsonPlusSerializer:
     """Return a serializer that restores our domain types and refuses any other class."""
     return JsonPlusSerializer(
-        allowed_msgpack_modules=_models_of(memory.schema, memory.edits, memory.premise, graphs.state)
+        allowed_msgpack_modules=_models_of(
+            memory.schema, memory.edits, memory.premise, memory.bible_marks, graphs.state
+        )
     )
 
 

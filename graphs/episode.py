@@ -7,17 +7,15 @@ from typing import Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
-from pydantic import BaseModel, Field, ValidationError
 
 from agents import continuity, director, ethics, screenwriter
+from agents.canon_edits import recheck_after_rewrite
 from agents.findings import verdict_of
-from agents.messages import say
 from agents.room import RoomContext, RoomEvent
+from graphs.episode_reject import rejection, reopen, start_at
 from graphs.episode_requests import (
-    NoteRead,
     human_shot_note,
     outcome_summary,
-    read_note,
     respecting_producer,
     revision_line,
     script_outcomes,
@@ -25,7 +23,6 @@ from graphs.episode_requests import (
     still_raised,
     unmet_lines,
     unmet_of,
-    unparsed_outcomes,
 )
 from graphs.routing import after_continuity, after_ethics, after_gate, after_shot_review
 from graphs.state import (
@@ -33,26 +30,14 @@ from graphs.state import (
     EpisodeInput,
     EpisodeOutcome,
     EpisodeOutput,
+    EpisodeReview,
     EpisodeState,
     RevisionRecord,
-    TrackedRequest,
 )
 from memory.edits import RequestOutcome
 from memory.schema import Finding, Review
 
 Update = dict[str, object]
-
-
-class EpisodeReview(BaseModel):
-    """The review record of an episode as saved to review.json."""
-
-    episode: int
-    continuity: Review | None = None
-    ethics: Review | None = None
-    shots: Review | None = None
-    history: list[RevisionRecord] = Field(default_factory=list)
-    decisions: list[Decision] = Field(default_factory=list)
-    outcome: EpisodeOutcome | None = None
 
 
 def _save_review(ctx: RoomContext, state: EpisodeState, update: Update) -> None:
@@ -233,59 +218,9 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         decision = Decision.model_validate(answer)
     update: Update = {"decisions": [decision]}
     if not decision.approved:
-        update |= await _rejection(ctx, state, decision)
+        update |= await rejection(ctx, state, decision)
     _save_review(ctx, state, update)
     return update
-
-
-async def _rejection(ctx: RoomContext, state: EpisodeState, decision: Decision) -> Update:
-    """Turn the producer's note into a finding with typed requests, tracked until the next decision."""
-    number = state["episode"]
-    text = decision.note.strip()
-    finding_id = f"human:{state.get('rejections', 0) + 1}"
-    reading = NoteRead()
-    if text:
-        try:
-            reading = await read_note(
-                ctx,
-                text,
-                script=state["script"],
-                canon=ctx.bible.canon_at(number),
-                brief=state["brief"],
-                shots=state.get("shots"),
-            )
-        except (ValueError, ValidationError) as error:
-            # A parser failure loses nothing: the whole note is reported as not acted on.
-            reading = NoteRead(unparsed=[text])
-            ctx.on_event(RoomEvent("gate", f"the note could not be read ({error}); reporting it as is", number, "gate"))
-    note = Finding(
-        id=finding_id,
-        reviewer="human",
-        check="producer_note" if text else "producer_rejection",
-        category="producer",
-        message=text or say(ctx.language, "finding.producer_rejected"),
-        requests=reading.requests,
-    )
-    model_writes = not ctx.model("screenwriter").offline
-    lost = unparsed_outcomes(reading, text, model_writes=model_writes) if text else []
-    kinds = ", ".join(r.kind for r in reading.requests)
-    said = f"note read: {len(reading.requests)} request{'s' if len(reading.requests) != 1 else ''}"
-    said += f" ({kinds})" if kinds else ""
-    if lost:
-        said += "; " + outcome_summary(lost, [], False)
-    if reading.warnings:
-        said += "; " + "; ".join(reading.warnings[:3])
-    ctx.on_event(RoomEvent("gate", said, number, "gate", (finding_id,)))
-    tracked = [TrackedRequest(request=r, note=text, finding_id=finding_id) for r in reading.requests]
-    return {
-        "notes": [note],
-        "rejections": state.get("rejections", 0) + 1,
-        "human_requests": tracked,
-        "human_base": state["script"],
-        "human_reading": lost,
-        "unmet": [],
-        "shot_unmet": [],
-    }
 
 
 async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
@@ -293,6 +228,12 @@ async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx = runtime.context
     number = state["episode"]
     ctx.bible.commit_episode(state["script"])
+    reopened = state.get("reopened")
+    if reopened is not None:  # rewritten after a reopening: the episodes after it are checked against the rewrite
+        marks = recheck_after_rewrite(ctx.bible, number, reopened)
+        if marks:
+            stale = ", ".join(map(str, marks))
+            ctx.on_event(RoomEvent("commit", f"the rewrite contradicts later episodes, marked stale: {stale}", number))
     unmet = unmet_lines(state, ctx)
     outcome = EpisodeOutcome(
         episode=number,
@@ -378,7 +319,9 @@ def build_episode_graph() -> StateGraph[EpisodeState, RoomContext, EpisodeInput,
     graph.add_node("gate", gate)
     graph.add_node("commit", commit)
     graph.add_node("block", block)
-    graph.add_edge(START, "draft")
+    graph.add_node("reopen", reopen)
+    graph.add_conditional_edges(START, start_at, ["reopen", "draft"])
+    graph.add_edge("reopen", "draft")
     graph.add_edge("draft", "review_continuity")
     graph.add_conditional_edges("review_continuity", after_continuity)
     graph.add_conditional_edges("review_ethics", after_ethics)
@@ -391,5 +334,5 @@ def build_episode_graph() -> StateGraph[EpisodeState, RoomContext, EpisodeInput,
 
 
 EpisodeNode = Literal[
-    "draft", "review_continuity", "review_ethics", "shot_list", "review_shots", "gate", "commit", "block"
+    "reopen", "draft", "review_continuity", "review_ethics", "shot_list", "review_shots", "gate", "commit", "block"
 ]

@@ -125,7 +125,8 @@ async def schedule(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
     number = pending[0]
     brief = ctx.bible.plan().episodes[number - 1]
     ctx.on_event(RoomEvent("node", f'writing "{brief.title}"', number, "schedule"))
-    return {"current": number, "episode": number, "brief": brief}
+    reopened = ctx.bible.reopening(number)  # a committed episode taken back for rewrite starts from its script
+    return {"current": number, "episode": number, "brief": brief, "reopened": reopened}
 
 
 async def record(state: SeasonState) -> Update:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 # pydantic (and so the served graph's schemas) needs typing_extensions.TypedDict before Python 3.12.
 from typing_extensions import TypedDict
 
+from memory.bible_marks import Reopening
 from memory.edits import EditRequest, RequestOutcome
 from memory.schema import EpisodeBrief, Finding, Review, Script, SeriesBible, ShotList, Verdict
 
@@ -61,10 +62,24 @@ class EpisodeOutcome(BaseModel):
     )
 
 
+class EpisodeReview(BaseModel):
+    """The review record of an episode as saved to review.json."""
+
+    episode: int
+    continuity: Review | None = None
+    ethics: Review | None = None
+    shots: Review | None = None
+    history: list[RevisionRecord] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    outcome: EpisodeOutcome | None = None
+
+
 class EpisodeInput(TypedDict):
     episode: int
     brief: EpisodeBrief
     approval: Literal["auto", "manual"]
+    # A committed episode taken back for rewrite (memory/bible_marks.py); None for a first writing.
+    reopened: NotRequired[Reopening | None]
 
 
 class EpisodeState(EpisodeInput, total=False):
@@ -113,6 +128,7 @@ class SeasonState(SeasonInput, total=False):
     # The episode subgraph reads these three keys as its input and writes `outcome` back.
     episode: int
     brief: EpisodeBrief
+    reopened: Reopening | None
     outcome: EpisodeOutcome
     outcomes: Annotated[list[EpisodeOutcome], operator.add]
     blocked: EpisodeOutcome | None

@@ -33,13 +33,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from memory.bible_marks import EpisodeMarks, Reopening
 from memory.bible_text import Doc, entity_docs, episode_docs
 from memory.canon_fold import carryover_from, fold_episodes, timeline_events
 from memory.embeddings import EmbeddingConfig, configure_offline, embedding_function, model_fingerprint
 from memory.recall import Recollection, hybrid_recall, order_key, to_recollection
 from memory.schema import Canon, Carryover, Script, SeasonPlan, Secret, SeriesBible, StateChange, TimelineEvent
 
-__all__ = ["Recollection", "StoryBible"]
+__all__ = ["Recollection", "Reopening", "StoryBible"]
 
 _RECORDS, _MEMORY = "records", "memory"
 _CANON_ID, _PLAN_ID, _EMBEDDING_ID = "series:canon", "series:plan", "meta:embedding"
@@ -57,7 +58,7 @@ def _and(*clauses: Where) -> Where:
     return clauses[0] if len(clauses) == 1 else {"$and": list(clauses)}
 
 
-class StoryBible:
+class StoryBible(EpisodeMarks):
     """Persist and recall everything the writers' room must stay consistent with."""
 
     def __init__(self, path: Path, embedding: EmbeddingConfig | None = None) -> None:
@@ -241,24 +242,6 @@ class StoryBible:
         records.delete(where={"episode": episode})
         self._canons.clear()
         return True
-
-    def mark_stale(self, episode: int, document: str) -> None:
-        """Record that a committed episode contradicts canon as changed since; `document` says by what.
-
-        Committing the episode again (or withdrawing it) clears the mark.
-        """
-        self._put_record(f"ep{episode:03d}:stale", document, kind="stale", episode=episode)
-
-    def clear_stale(self, episode: int) -> None:
-        """Remove an episode's stale mark (the change that caused it was undone)."""
-        self._records().delete(ids=[f"ep{episode:03d}:stale"])
-
-    def stale_episodes(self) -> dict[int, str]:
-        """Return stale committed episode -> the document its mark was written with."""
-        got = self._records().get(where={"kind": "stale"}, include=["documents", "metadatas"])
-        markers = self._markers()
-        marks = {int(m["episode"]): str(d) for d, m in zip(got["documents"], got["metadatas"], strict=True)}
-        return {n: doc for n, doc in sorted(marks.items()) if n in markers}
 
     @staticmethod
     def _marker_id(episode: int) -> str:

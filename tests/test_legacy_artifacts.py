@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphs.episode import EpisodeReview
+from graphs.state import EpisodeReview
 
 
 def test_an_old_review_record_with_fix_hints_still_loads() -> None:

@@ -124,7 +124,7 @@ def test_unknown_event_text_passes_through_untranslated() -> None:
 def test_the_end_of_a_run_is_reported_in_the_series_language(
     language: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dramaroom import cli
+    from dramaroom import run_cli
     from dramaroom.config import SeriesConfig, SeriesSection
     from dramaroom.errors import UserError
     from dramaroom.production import RunResult
@@ -134,9 +134,9 @@ def test_the_end_of_a_run_is_reported_in_the_series_language(
     section = SeriesSection(premise="林婉查账。" if language == "zh" else "Lin audits the books.", language=language)  # type: ignore[arg-type]
     ws = Workspace.create(tmp_path / "series", SeriesConfig(series=section))
     pending: dict[str, object] = {"episode": 2, "title": "账册", "open_findings": ["name_drift@s01-l02: [x]"]}
-    cli._report(ws, RunResult(status="paused", pending=pending), 0.0)
+    run_cli._report(ws, RunResult(status="paused", pending=pending), 0.0)
     done = RunResult(status="done", outcomes=[EpisodeOutcome(episode=1, status="committed")])
-    cli._report(ws, done, 0.0)
+    run_cli._report(ws, done, 0.0)
     printed = capsys.readouterr().out
     if language == "zh":
         assert "第2集《账册》正在等待审批" in printed and "未决：name_drift@s01-l02: [x]" in printed
@@ -146,7 +146,7 @@ def test_the_end_of_a_run_is_reported_in_the_series_language(
         assert 'episode 2 "账册" is waiting for approval' in printed and "open: name_drift@s01-l02: [x]" in printed
         assert "reject:  dramaroom approve" in printed and "done: 1 episode(s) written this run" in printed
     with pytest.raises(UserError, match="已停止：" if language == "zh" else "stopped: "):
-        cli._report(ws, RunResult(status="blocked", reason="the premise or plan was blocked."), 0.0)
+        run_cli._report(ws, RunResult(status="blocked", reason="the premise or plan was blocked."), 0.0)
 
 
 @pytest.mark.parametrize(
