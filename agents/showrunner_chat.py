@@ -103,6 +103,12 @@ class RevisePlan(BaseModel):
     character: str = Field(default="", description="recharacterise: character id or name, or a role (antagonist).")
 
 
+class ExtendSeason(BaseModel):
+    """Add episodes to the end of the season; the showrunner plans their briefs against canon so far."""
+
+    add: int = Field(ge=1, le=40, description="How many episodes to add.")
+
+
 class Produce(BaseModel):
     """Write, review and shot-list the next episodes of the season."""
 
@@ -148,6 +154,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec("describe", "A character, location or prop as canon has it now, with its history.", Describe),
     ToolSpec("change_canon", "Add or revise canon or retcon a fact; checked against produced episodes.", ChangeCanon),
     ToolSpec("revise_plan", "Revise the season plan for unproduced episodes.", RevisePlan),
+    ToolSpec("extend_season", "Add episodes to the season and plan their briefs.", ExtendSeason),
     ToolSpec("produce", "Write the next episodes; pauses at approval gates in manual mode.", Produce),
     ToolSpec("decide_episode", "Approve or reject the episode waiting at the gate.", Decide),
     ToolSpec("review_episode", "Re-run continuity and ethics on an episode after a hand edit.", EpisodeNumber),

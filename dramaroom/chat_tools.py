@@ -21,14 +21,15 @@ from agents import canon_queries
 from agents.canon_edits import Assessment, EditError, assess
 from agents.canon_queries import QueryError
 from agents.messages import say
-from agents.plan_edits import PlanEditError, revise_plan
+from agents.plan_edits import PlanEditError
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
-from dramaroom.canon_changes import apply_change, log_plan_change, waiting_scripts
+from dramaroom.canon_changes import apply_change, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
+from dramaroom.season_edits import change_plan, extend_season
 from dramaroom.settings import Settings
 from dramaroom.trace_history import cost_label, open_traces, summarize
 from dramaroom.workspace import Workspace, write_atomic
@@ -75,6 +76,7 @@ class ShowrunnerTools:
             "describe": self.describe,
             "change_canon": self.change_canon,
             "revise_plan": self.revise_plan,
+            "extend_season": self.extend_season,
             "produce": self.produce,
             "decide_episode": self.decide_episode,
             "review_episode": self.review_episode,
@@ -179,18 +181,19 @@ class ShowrunnerTools:
 
     async def revise_plan(self, **args: Any) -> ToolResult:
         edit = RevisePlan.model_validate(args)
-        with self.bible() as bible:
-            produced = set(bible.committed_episodes())
-            change = revise_plan(bible.plan(), bible.base_canon(), edit, produced)
-            with self.ws.writing():
-                bible.save_plan(change.plan)
-                self.ws.save_series("season_plan", change.plan)
-                if change.canon is not None:
-                    bible.revise_canon(change.canon)
-                    self.ws.save_series("canon", change.canon)
-                    log_plan_change(self.ws, "; ".join(change.changes[:1]), "plan revision in chat")
+        with self.bible() as bible, self.ws.writing():
+            change = change_plan(self.ws, bible, edit, "chat")
         lines = [say(self.lang, "chat.plan_revised"), *(say(self.lang, "chat.bullet", text=c) for c in change.changes)]
         return ToolResult(summary="\n".join(lines))
+
+    async def extend_season(self, add: int) -> ToolResult:
+        with self.ws.writing():
+            done = await extend_season(self.ws, self.settings, self.ws.config.series.episodes + add)
+        lines = [
+            say(self.lang, "extend.done", old=done.old, new=done.new),
+            *(say(self.lang, "extend.brief", n=b.number, title=b.title, hook=b.opening_hook) for b in done.briefs),
+        ]
+        return ToolResult(summary="\n".join(lines), sources=[f"ep{b.number:03d} brief" for b in done.briefs])
 
     # ------------------------------------------------------------------ production
 

@@ -256,6 +256,8 @@ app.command()(chat_cli.chat)
 app.add_typer(traces_cli.app, name="traces")
 app.add_typer(canon_cli.app, name="canon")
 app.command()(season_cli.reopen)
+app.command()(season_cli.extend)
+app.add_typer(season_cli.plan_app, name="plan")
 
 
 def main() -> None:

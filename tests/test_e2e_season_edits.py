@@ -94,3 +94,55 @@ def test_reopening_what_cannot_be_reopened_says_why_and_changes_nothing(season: 
     edited = dramaroom("reopen", str(series), "--episode", "2", "--note", "x", check=False)
     assert edited.returncode == 2 and "edited by hand" in edited.stderr and "dramaroom review" in edited.stderr
     assert {p: p.read_bytes() for p in before} == before
+
+
+def _names_in_briefs(plan: dict[str, object], first: int) -> str:
+    briefs = [b for b in plan["episodes"] if isinstance(b, dict) and b["number"] >= first]  # type: ignore[union-attr]
+    fields = ("title", "opening_hook", "cliffhanger", "core_conflict")
+    return " ".join(" ".join([*(str(b[f]) for f in fields), *b["key_beats"]]) for b in briefs)
+
+
+def test_extend_from_six_to_nine_plans_against_canon_so_far_and_produces_them(season: Path, tmp_path: Path) -> None:
+    series = _copy(season, tmp_path)
+    dramaroom("canon", str(series), "rename", PREMISE.split(",")[1].strip(), "Ada Okafor", "--yes")
+    before = (series / "episodes" / "ep003" / "script.json").read_bytes()
+    ran = dramaroom("extend", str(series), "--episodes", "9")
+    assert "season extended from 6 to 9 episodes" in ran.stdout and ran.stdout.count("  ep ") == 3
+    plan = json.loads((series / "season_plan.json").read_text(encoding="utf-8"))
+    canon = json.loads((series / "canon.json").read_text(encoding="utf-8"))
+    assert [b["number"] for b in plan["episodes"]] == list(range(1, 10))
+    ids = {c["id"] for c in canon["characters"]}
+    assert all(set(b["character_ids"]) <= ids for b in plan["episodes"])
+    text = _names_in_briefs(plan, 7)
+    assert "Ada Okafor" in text or "Ada" in text
+    assert "Ada Stone" not in text, "the new briefs use canon as it stands (after the rename)"
+    days = [b["story_day"] for b in plan["episodes"]]
+    assert days[6] >= days[5], "the new episodes follow the story so far"
+    assert "episodes = 9" in (series / "dramaroom.toml").read_text(encoding="utf-8")
+    produced = dramaroom("produce", str(series))
+    assert "3 episode(s) written this run" in produced.stdout
+    report = json.loads(dramaroom("status", str(series), "--json").stdout)
+    assert [e["episode"] for e in report["episodes"] if e["committed"]] == list(range(1, 10))
+    assert (series / "episodes" / "ep003" / "script.json").read_bytes() == before, "produced episodes are kept"
+    bad = dramaroom("extend", str(series), "--episodes", "9", check=False)
+    assert bad.returncode == 2 and "must be more than that" in bad.stderr
+
+
+def test_the_paywall_moves_to_an_unproduced_episode_only(tmp_path: Path) -> None:
+    series = tmp_path / "short"
+    new_series(series, PREMISE, "en", episodes=4)
+    dramaroom("produce", str(series))
+    dramaroom("extend", str(series), "--add", "2")
+    moved = dramaroom("plan", str(series), "paywall", "5")
+    assert "paywall moved from episode" in moved.stdout and "to episode 5" in moved.stdout
+    plan = json.loads((series / "season_plan.json").read_text(encoding="utf-8"))
+    assert plan["paywall_episode"] == 5 and [b["number"] for b in plan["episodes"] if b["is_paywall"]] == [5]
+    assert json.loads(dramaroom("status", str(series), "--json").stdout)["paywall_episode"] == 5
+    refused = dramaroom("plan", str(series), "paywall", "2", check=False)
+    assert refused.returncode == 2 and "already produced" in refused.stderr and "nothing was changed" in refused.stderr
+    hook = "Ada finds the watch ticking in an empty ward."
+    dramaroom("plan", str(series), "brief", "6", "opening_hook", hook)
+    dramaroom("produce", str(series))
+    script = json.loads((series / "episodes" / "ep006" / "script.json").read_text(encoding="utf-8"))
+    assert json.loads((series / "season_plan.json").read_text(encoding="utf-8"))["episodes"][5]["opening_hook"] == hook
+    assert script["episode"] == 6

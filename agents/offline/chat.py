@@ -124,6 +124,14 @@ def _rename(m: re.Match[str]) -> Intent:
     }
 
 
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_COUNTS |= {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _COUNTS[word.lower()]
+
+
 def _episode_or_none(text: str | None) -> int | None:
     return int(text) if text else None
 
@@ -156,6 +164,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         _rx(r"付费(?:点|集|墙)?(?:移|挪|改|放|设)(?:到|在|为)第?(\d+)集"),
         lambda m: ("revise_plan", {"action": "move_paywall", "episode": int(m.group(1))}),
+    ),
+    Rule(
+        _rx(
+            r"\b(?:add|extend\s+(?:the\s+)?season\s+by)\s+(\d+|an?|one|two|three|four|five|six)\s+(?:more\s+)?(?:new\s+)?episodes?\b"
+        ),
+        lambda m: ("extend_season", {"add": _count(m.group(1))}),
+    ),
+    Rule(
+        _rx(r"(?:再|多)?(?:加|增加|添加|扩展)\s*(\d+|一|两|二|三|四|五|六)\s*集"),
+        lambda m: ("extend_season", {"add": _count(m.group(1))}),
     ),
     Rule(
         _rx(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from agents.notes import NoteAnswer, answer_note
 from agents.offline.chat import reply as chat_reply
+from agents.offline.compose_extend import fit_briefs
 from agents.offline.compose_plan import plan_season
 from agents.offline.compose_revise import revise_script
 from agents.offline.compose_script import DraftInput, draft_script
@@ -212,6 +213,15 @@ class OfflineWriter(BaseChatModel):
         first, last = (bounds[0], bounds[1]) if isinstance(bounds, list) and len(bounds) == 2 else (1, 10**6)
         briefs = [b for b in series.plan.episodes if _as_int(first, 1) <= b.number <= _as_int(last, 10**6)]
         if task == "plan_briefs":
+            given = payload.get("canon")
+            if isinstance(given, dict):  # canon exists: the briefs are cast from it, not from the composed season
+                previous = payload.get("previous_briefs")
+                days = (
+                    [_as_int(b.get("story_day"), 1) for b in previous if isinstance(b, dict)]
+                    if isinstance(previous, list)
+                    else []
+                )
+                briefs = fit_briefs(briefs, series.canon, Canon.model_validate(given), max(days, default=0))
             return BriefBatch(episodes=briefs)
         return series.model_copy(update={"plan": series.plan.model_copy(update={"episodes": briefs})})
 
