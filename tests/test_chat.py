@@ -75,6 +75,9 @@ def _tool_results(messages: list[BaseMessage]) -> list[tuple[str, Any]]:
         ("谁拿着玉佩？", "prop_holder", {"prop": "玉佩"}),
         ("医院走廊的所有场景", "scenes_at", {"location": "医院走廊"}),
         ("把付费点移到第10集", "revise_plan", {"action": "move_paywall", "episode": 10}),
+        ("add two episodes", "extend_season", {"add": 2}),
+        ("extend the season by 3 episodes", "extend_season", {"add": 3}),
+        ("再加两集", "extend_season", {"add": 2}),
         ("批准第3集", "decide_episode", {"episode": 3, "approve": True}),
         ("驳回第3集：删掉独白", "decide_episode", {"approve": False, "note": "删掉独白"}),
         ("周叔其实早就死了", "change_canon", {"changes": {"status": "dead"}}),
@@ -214,6 +217,17 @@ def test_plan_revisions_change_unproduced_episodes_and_say_what_changed(ws: Work
     assert not refused.ok and "already produced" in refused.summary
     answer = reply_text(room.say("make the antagonist sympathetic"))
     assert "sympathetic" in answer and "trait" in answer
+
+
+def test_add_two_episodes_extends_the_season_with_briefs_from_canon(ws: Workspace, room: ChatHarness) -> None:
+    old = ws.config.series.episodes
+    answer = reply_text(room.say("add two episodes"))
+    plan = ws.load_artifact(ws.root / "season_plan.json", SeasonPlan)
+    assert [b.number for b in plan.episodes] == list(range(1, old + 3))
+    assert Workspace.open(ws.root).config.series.episodes == old + 2
+    assert f"from {old} to {old + 2} episodes" in answer and plan.episodes[-1].title in answer
+    ids = {c.id for c in ws.canon().characters}
+    assert all(set(b.character_ids) <= ids for b in plan.episodes)
 
 
 # ------------------------------------------------------------------ production
