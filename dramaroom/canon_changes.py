@@ -15,12 +15,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agents.canon_edits import Assessment
+from agents.canon_edits import Affected, Assessment, contradictions
+from agents.canon_fixes import Renamed, rename_in_script, rename_in_shots, renamed
 from dramaroom.errors import UserError
 from dramaroom.reports import awaiting_approval
 from dramaroom.workspace import Workspace, write_atomic_bytes
+from graphs.state import EpisodeReview, RevisionRecord
 from memory.bible import StoryBible
-from memory.schema import Canon, Script
+from memory.schema import Canon, Script, ShotList
 
 Source = Literal["chat", "cli"]
 
@@ -46,6 +48,11 @@ class CanonChangeEntry(BaseModel):
     contradicted: list[Contradiction] = Field(default_factory=list)
     done: str = Field(default="", description="What was done about the contradictions.")
     undone_at: datetime | None = Field(default=None, description="When `undo` reverted it; null while it stands.")
+    fixed_episodes: list[int] = Field(
+        default_factory=list, description="Committed episodes a mechanical fix (a rename) rewrote."
+    )
+    fixed_lines: int = Field(default=0, description="Script lines the mechanical fix changed.")
+    marked_stale: list[int] = Field(default_factory=list, description="Committed episodes the change left stale.")
 
 
 class CanonChangeLog(BaseModel):
@@ -55,10 +62,14 @@ class CanonChangeLog(BaseModel):
 
 
 class _Snapshot(BaseModel):
-    """What a change replaced, for `undo`: canon.json's bytes and the stale marks of the episodes it marked."""
+    """What a change replaced, for `undo`: canon.json's bytes, the stale marks, and what a fix rewrote."""
 
     canon_json: str
     stale_before: dict[int, str]
+    files: dict[str, str | None] = Field(
+        default_factory=dict, description="Files a mechanical fix rewrote, by path under the series: their text."
+    )
+    scripts: dict[int, str] = Field(default_factory=dict, description="Committed scripts a fix replaced (JSON).")
 
 
 def load_log(ws: Workspace) -> CanonChangeLog:
@@ -81,11 +92,19 @@ def _next_number(log: CanonChangeLog) -> int:
     return max((c.number for c in log.changes), default=0) + 1
 
 
-def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: Source) -> CanonChangeEntry:
-    """Apply an assessed change: bible canon, stale marks, canon.json, the log. The caller holds the lock."""
+def apply_change(
+    ws: Workspace, bible: StoryBible, found: Assessment, source: Source, *, fix: bool = True
+) -> CanonChangeEntry:
+    """Apply an assessed change: bible canon, mechanical fixes, stale marks, canon.json, the log.
+
+    With `fix`, a rename is carried into the contradicted committed episodes (cues, mentions, shot
+    prompts) as a revision attributed to the change; what still contradicts afterwards is marked stale.
+    The caller holds the lock.
+    """
     log = load_log(ws)
     number = _next_number(log)
     canon_path = ws.root / "canon.json"
+    old_canon = bible.base_canon()
     committed = set(bible.committed_episodes())
     marked = [a.episode for a in found.affected if a.episode in committed]
     previous = bible.stale_episodes()
@@ -93,18 +112,32 @@ def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: So
         canon_json=canon_path.read_text(encoding="utf-8") if canon_path.exists() else "",
         stale_before={n: previous[n] for n in marked if n in previous},
     )
+    changes = renamed(old_canon, found.canon) if fix else []
+    bible.revise_canon(found.canon)
+    ws.save_series("canon", found.canon)  # first: the fixed scripts' Fountain files are written from it
+    fixed: dict[int, int] = {}
+    for n in marked if changes else []:
+        if not ws.hand_edits(n):  # a writer's edit is never overwritten: that episode stays stale for `review`
+            fixed[n] = _fix_episode(ws, bible, n, changes, number, snapshot)
     folder = ws.state_dir / "canon_changes"
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic_bytes(folder / f"{number:03d}.json", snapshot.model_dump_json().encode("utf-8"), root=ws.root)
-    bible.revise_canon(found.canon)
+    remaining = {a.episode: a for a in _recheck(bible, old_canon, found)} if fixed else {}
+    stale: list[int] = []
     for item in found.affected:
-        if item.episode in committed:
-            first = item.findings[0].message if item.findings else ""
-            mark = f"canon change #{number}: {found.description}: {len(item.findings)} contradiction(s)" + (
-                f", e.g. {first}" if first else ""
-            )
-            bible.mark_stale(item.episode, mark)
-    ws.save_series("canon", found.canon)
+        if item.episode not in committed:
+            continue
+        left = remaining.get(item.episode) if item.episode in fixed else item
+        if left is None:
+            continue
+        first = left.findings[0].message if left.findings else ""
+        mark = f"canon change #{number}: {found.description}: {len(left.findings)} contradiction(s)" + (
+            f", e.g. {first}" if first else ""
+        )
+        bible.mark_stale(item.episode, mark)
+        stale.append(item.episode)
+    done = [f"renamed in episode(s) {', '.join(map(str, fixed))} ({sum(fixed.values())} line(s))"] if fixed else []
+    done += [f"marked stale: {', '.join(map(str, stale))}"] if stale else []
     entry = CanonChangeEntry(
         number=number,
         at=datetime.now(UTC),
@@ -121,11 +154,54 @@ def apply_change(ws: Workspace, bible: StoryBible, found: Assessment, source: So
             )
             for a in found.affected
         ],
-        done=f"marked stale: {', '.join(map(str, marked))}" if marked else "nothing contradicted",
+        done="; ".join(done) or "nothing contradicted",
+        fixed_episodes=sorted(fixed),
+        fixed_lines=sum(fixed.values()),
+        marked_stale=stale,
     )
     log.changes.append(entry)
     ws.save_series("canon_changes", log)
     return entry
+
+
+_FIXED_FILES = ("script.json", "script.fountain", "shotlist.json", "shotlist.csv", "review.json")
+
+
+def _fix_episode(
+    ws: Workspace, bible: StoryBible, episode: int, changes: list[Renamed], number: int, snapshot: _Snapshot
+) -> int:
+    """Carry a rename into one committed episode, keeping what it replaces in the snapshot; return lines changed."""
+    script = bible.script(episode)
+    if script is None:
+        return 0
+    folder = ws.episode_dir(episode)
+    for path in [*(folder / name for name in _FIXED_FILES), ws.written_record(episode)]:
+        snapshot.files[str(path.relative_to(ws.root))] = path.read_text(encoding="utf-8") if path.exists() else None
+    snapshot.scripts[episode] = script.model_dump_json()
+    canon = bible.canon_at(episode)
+    fixed, count = rename_in_script(script, changes, canon)
+    ws.save_episode(episode, "script", fixed)
+    if (folder / "shotlist.json").exists():
+        shots = ws.load_artifact(folder / "shotlist.json", ShotList)
+        ws.save_episode(episode, "shotlist", rename_in_shots(shots, changes, canon))
+    if (folder / "review.json").exists():
+        review = ws.load_artifact(folder / "review.json", EpisodeReview)
+        drafts = [h.revision for h in review.history if h.artifact == "script"]
+        record = RevisionRecord(
+            artifact="script",
+            revision=max(drafts, default=0) + 1,
+            reviewer=f"canon change #{number}",
+            model="mechanical fix (rename)",
+        )
+        ws.save_episode(episode, "review", review.model_copy(update={"history": [*review.history, record]}))
+    bible.commit_episode(fixed)
+    return count
+
+
+def _recheck(bible: StoryBible, old: Canon, found: Assessment) -> list[Affected]:
+    """Return what the change still contradicts in the committed scripts, once fixes are in."""
+    scripts = [s for n in bible.committed_episodes() if (s := bible.script(n)) is not None]
+    return contradictions(scripts, old, found.canon)
 
 
 def log_plan_change(ws: Workspace, description: str, reason: str) -> None:
@@ -161,6 +237,14 @@ def undo_last(ws: Workspace, bible: StoryBible) -> CanonChangeEntry:
         fields = {k: v for k, v in json.loads(snapshot.canon_json).items() if k != "meta"}  # canon.json has meta
         bible.revise_canon(Canon.model_validate(fields))
         write_atomic_bytes(canon_path, snapshot.canon_json.encode("utf-8"), root=ws.root)
+    for rel, text in snapshot.files.items():  # what a mechanical fix rewrote, byte for byte
+        target = ws.root / rel
+        if text is None:
+            target.unlink(missing_ok=True)
+        else:
+            write_atomic_bytes(target, text.encode("utf-8"), root=ws.root)
+    for document in snapshot.scripts.values():
+        bible.commit_episode(Script.model_validate_json(document))
     for item in entry.contradicted:
         if not item.committed:
             continue

@@ -17,12 +17,14 @@ import typer
 from rich.console import Console
 
 from agents.canon_edits import EditError, assess
+from agents.canon_fixes import renamed
 from agents.canon_queries import EntityKind, QueryError, resolve
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
 from dramaroom import reports
 from dramaroom.canon_changes import apply_change, load_log, standing, undo_last, waiting_scripts
 from dramaroom.errors import UserError
+from dramaroom.reopening import reopen
 from dramaroom.workspace import Workspace
 from memory.bible import StoryBible
 
@@ -90,16 +92,19 @@ def _confirm(question: str, yes: bool) -> bool:
     return typer.confirm(question, default=False)
 
 
-def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
-    """Preview a change (every contradiction), confirm it, apply and log it."""
+def _change(ws: Workspace, edit: ChangeCanon, yes: bool, fix: bool = True, reopen_stale: bool = False) -> None:
+    """Preview a change (every contradiction and the fix on offer), confirm it, apply and log it."""
     lang = ws.config.series.language
+    sep = say(lang, "sep.list")
     with _bible(ws) as bible:
         try:
             found = assess(bible, edit, waiting_scripts(ws))
         except EditError as exc:
             raise UserError(f"{exc}; nothing was changed") from exc
         out.print(say(lang, "chat.proposed", description=found.description), markup=False)
-        checked = sorted({*bible.committed_episodes(), *reports.awaiting_approval(ws)})
+        committed = set(bible.committed_episodes())
+        checked = sorted({*committed, *reports.awaiting_approval(ws)})
+        contradicted = [a.episode for a in found.affected if a.episode in committed]
         if found.affected:
             out.print(say(lang, "chat.contradicts", count=len(found.affected)), markup=False)
             for item in found.affected:
@@ -114,47 +119,111 @@ def _change(ws: Workspace, edit: ChangeCanon, yes: bool) -> None:
                     out.print(line, markup=False)
         else:
             out.print(say(lang, "canon.nothing", count=len(checked)), markup=False)
+        fixable = bool(renamed(bible.base_canon(), found.canon))
+        if contradicted:
+            offer = ("canon.fix_offer" if fix else "canon.fix_declined") if fixable else "canon.no_fix"
+            out.print(say(lang, offer, episodes=sep.join(map(str, contradicted))), markup=False)
         if not _confirm(say(lang, "canon.ask_apply"), yes):
             out.print(say(lang, "canon.not_applied"), markup=False)
             return
         with ws.writing():
-            entry = apply_change(ws, bible, found, "cli")
-    stale = [c.episode for c in entry.contradicted if c.committed]
+            entry = apply_change(ws, bible, found, "cli", fix=fix)
     out.print(say(lang, "canon.applied", number=entry.number, description=entry.description), markup=False)
-    if stale:
-        line = say(lang, "canon.stale_now", episodes=say(lang, "sep.list").join(map(str, stale)), root=ws.root)
-        out.print(line, markup=False)
+    if entry.fixed_episodes:
+        episodes = sep.join(map(str, entry.fixed_episodes))
+        out.print(say(lang, "canon.fixed", episodes=episodes, lines=entry.fixed_lines), markup=False)
+    stale = entry.marked_stale
+    if not stale:
+        return
+    ask = reopen_stale or (not yes and sys.stdin.isatty())
+    if ask and _confirm(say(lang, "canon.ask_reopen", episodes=sep.join(map(str, stale))), yes or reopen_stale):
+        _reopen_all(ws, entry.number, entry.description, stale)
+        return
+    out.print(say(lang, "canon.stale_now", episodes=sep.join(map(str, stale)), root=ws.root), markup=False)
+
+
+def _reopen_all(ws: Workspace, number: int, description: str, episodes: list[int]) -> None:
+    """Reopen each stale episode with the change as its note; one edited by hand stays stale for `review`."""
+    lang = ws.config.series.language
+    sep = say(lang, "sep.list")
+    done: list[int] = []
+    kept: list[int] = []
+    with ws.writing():
+        for n in episodes:
+            try:
+                reopen(ws, n, f"canon change #{number}: {description}", "reopen")
+                done.append(n)
+            except UserError:
+                kept.append(n)
+    if done:
+        out.print(say(lang, "canon.reopened", episodes=sep.join(map(str, done)), root=ws.root), markup=False)
+    if kept:
+        out.print(say(lang, "canon.stale_kept", episodes=sep.join(map(str, kept)), root=ws.root), markup=False)
+
+
+FixOpt = Annotated[
+    bool, typer.Option("--fix/--no-fix", help="Carry a rename into the scripts (default), or only mark them stale.")
+]
+ReopenOpt = Annotated[
+    bool, typer.Option("--reopen", help="Reopen every episode the change leaves stale, with the change as its note.")
+]
 
 
 @app.command()
-def rename(ctx: typer.Context, old: str, new: str, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+def rename(
+    ctx: typer.Context,
+    old: str,
+    new: str,
+    yes: YesOpt = False,
+    reason: ReasonOpt = "",
+    fix: FixOpt = True,
+    reopen_stale: ReopenOpt = False,
+) -> None:
     """Rename a character, place or prop: `dramaroom canon S rename "Maya Chen" "Mia Chen"`."""
     ws = _workspace(ctx)
     if not new.strip():
         raise UserError('the new name is empty: give the name to use, e.g. rename "Maya Chen" "Mia Chen"')
-    _revise_entity(ws, old, {"name": new.strip()}, yes, reason or "rename")
+    _revise_entity(ws, old, {"name": new.strip()}, yes, reason or "rename", fix, reopen_stale)
 
 
 @app.command()
-def retcon(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+def retcon(
+    ctx: typer.Context,
+    target: str,
+    fields: FieldsArg,
+    yes: YesOpt = False,
+    reason: ReasonOpt = "",
+    reopen_stale: ReopenOpt = False,
+) -> None:
     """Change an established fact: `dramaroom canon S retcon "Hana" status=dead` (or holder=…, state=lost)."""
-    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "retcon")
+    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "retcon", True, reopen_stale)
 
 
 @app.command()
-def revise(ctx: typer.Context, target: str, fields: FieldsArg, yes: YesOpt = False, reason: ReasonOpt = "") -> None:
+def revise(
+    ctx: typer.Context,
+    target: str,
+    fields: FieldsArg,
+    yes: YesOpt = False,
+    reason: ReasonOpt = "",
+    fix: FixOpt = True,
+    reopen_stale: ReopenOpt = False,
+) -> None:
     """Revise a character, place or prop: `dramaroom canon S revise "Maya Chen" hair="silver bob" age=34`."""
-    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "revise")
+    _revise_entity(_workspace(ctx), target, _pairs(fields), yes, reason or "revise", fix, reopen_stale)
 
 
-def _revise_entity(ws: Workspace, target: str, changes: dict[str, str], yes: bool, reason: str) -> None:
+def _revise_entity(
+    ws: Workspace, target: str, changes: dict[str, str], yes: bool, reason: str, fix: bool, reopen_stale: bool
+) -> None:
     """Resolve a name to the character, place or prop it means, then preview, confirm and apply the revision."""
     with _bible(ws) as bible:
         try:
             kind, found = resolve(bible.base_canon(), target, _KINDS)
         except QueryError as exc:
             raise UserError(str(exc)) from exc
-    _change(ws, ChangeCanon(action=_REVISE[kind], target=found.id, changes=changes, reason=reason), yes)
+    edit = ChangeCanon(action=_REVISE[kind], target=found.id, changes=changes, reason=reason)
+    _change(ws, edit, yes, fix, reopen_stale)
 
 
 @app.command()

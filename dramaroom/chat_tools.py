@@ -19,13 +19,14 @@ from pydantic import BaseModel, Field
 
 from agents import canon_queries
 from agents.canon_edits import Assessment, EditError, assess
+from agents.canon_fixes import renamed
 from agents.canon_queries import QueryError
 from agents.messages import say
 from agents.plan_edits import PlanEditError
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
-from dramaroom.canon_changes import apply_change, waiting_scripts
+from dramaroom.canon_changes import CanonChangeEntry, apply_change, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -121,6 +122,7 @@ class ShowrunnerTools:
         edit = ChangeCanon.model_validate(args)
         with self.bible() as bible:
             episodes = bible.committed_episodes()
+            bible_canon = bible.base_canon()
             found = assess(bible, edit, waiting_scripts(self.ws))
             if not found.affected:
                 with self.ws.writing():
@@ -151,6 +153,10 @@ class ShowrunnerTools:
                         message=finding.message,
                     )
                 )
+        committed = [n for n in numbers if n in episodes]
+        if committed:
+            offer = "canon.fix_offer" if renamed(bible_canon, found.canon) else "canon.no_fix"
+            lines.append(say(self.lang, offer, episodes=_ranges(committed)))
         which = "chat.confirm_one" if len(numbers) == 1 else "chat.confirm_many"
         question = say(self.lang, which, episodes=_ranges(numbers))
         return ToolResult(
@@ -166,16 +172,20 @@ class ShowrunnerTools:
         edit = ChangeCanon.model_validate_json(path.read_text(encoding="utf-8"))
         with self.bible() as bible, self.ws.writing():
             found = assess(bible, edit, waiting_scripts(self.ws))  # again: canon may have moved since it was proposed
-            self._apply(bible, found)
+            entry = self._apply(bible, found)
         path.unlink(missing_ok=True)
-        numbers = say(self.lang, "sep.list").join(str(a.episode) for a in found.affected) or say(self.lang, "chat.none")
-        return ToolResult(
-            summary=say(self.lang, "chat.canon_applied", description=found.description, numbers=numbers),
-            sources=[say(self.lang, "query.base")],
-        )
+        sep = say(self.lang, "sep.list")
+        # Still contradicting: the committed episodes left stale, and any at the gate (decided there).
+        still = sorted({*entry.marked_stale, *(c.episode for c in entry.contradicted if not c.committed)})
+        numbers = sep.join(map(str, still)) or say(self.lang, "chat.none")
+        lines = [say(self.lang, "chat.canon_applied", description=found.description, numbers=numbers)]
+        if entry.fixed_episodes:
+            episodes = sep.join(map(str, entry.fixed_episodes))
+            lines.append(say(self.lang, "canon.fixed", episodes=episodes, lines=entry.fixed_lines))
+        return ToolResult(summary="\n".join(lines), sources=[say(self.lang, "query.base")])
 
-    def _apply(self, bible: StoryBible, found: Assessment) -> None:
-        apply_change(self.ws, bible, found, "chat")
+    def _apply(self, bible: StoryBible, found: Assessment) -> CanonChangeEntry:
+        return apply_change(self.ws, bible, found, "chat")
 
     # ------------------------------------------------------------------ plan
 

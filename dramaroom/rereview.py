@@ -63,14 +63,17 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
             if (folder / "review.json").exists()
             else EpisodeReview(episode=episode)
         )
-        record = RevisionRecord(
-            artifact="script",
-            revision=len([h for h in previous.history if h.artifact == "script"]),
-            reviewer="human",
-            model=f"hand edit ({' + '.join(read)})" if read else "hand edit",
-        )
+        # A hand edit is a revision by the writer; re-reviewing an unedited script adds none.
+        records = [
+            RevisionRecord(
+                artifact="script",
+                revision=len([h for h in previous.history if h.artifact == "script"]),
+                reviewer="human",
+                model=f"hand edit ({' + '.join(read)})",
+            )
+        ]
         updated = previous.model_copy(
-            update={"continuity": cont, "ethics": eth, "history": [*previous.history, record]}
+            update={"continuity": cont, "ethics": eth, "history": [*previous.history, *(records if read else [])]}
         )
         ws.save_episode(episode, "review", updated)
         ws.save_episode(episode, "script", script)

@@ -224,7 +224,7 @@ class Step:
     """One draft in a line's or shot's history."""
 
     revision: int
-    action: Literal["written", "changed", "added", "removed", "hand edit"]
+    action: Literal["written", "changed", "added", "removed", "hand edit", "canon fix"]
     model: str
     reviewer: str = ""
     changes: list[Change] = field(default_factory=list)
@@ -341,10 +341,16 @@ def explain(ws: Workspace, episode: int, target: str, artifact: Artifact) -> Why
         final = load_body(ws, final_path, artifact)
         edits = diff(drafts[-1].body, final, {target})
         if edits:
-            hand = [h for h in (review.history if review else []) if h.artifact == artifact and h.reviewer == "human"]
-            steps.append(
-                Step(drafts[-1].revision, "hand edit", hand[-1].model if hand else "hand edit", "human", edits)
-            )
+            records = [h for h in (review.history if review else []) if h.artifact == artifact]
+            hand = [h for h in records if h.reviewer == "human"]
+            fixes = [h for h in records if h.reviewer.startswith("canon change")]
+            if fixes and not any(h.model.startswith("hand edit") for h in hand):
+                # Changed since the last draft by a canon change's mechanical fix (a rename), not by a writer.
+                steps.append(Step(fixes[-1].revision, "canon fix", fixes[-1].model, fixes[-1].reviewer, edits))
+            else:
+                steps.append(
+                    Step(drafts[-1].revision, "hand edit", hand[-1].model if hand else "hand edit", "human", edits)
+                )
     current = cells(final or drafts[-1].body).get(target) or cells(drafts[-1].body).get(target, {})
     decisions = [
         ("approved" if d.approved else "rejected") + f" by {d.by}" + (f": {d.note}" if d.note else "")

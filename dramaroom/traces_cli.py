@@ -217,6 +217,9 @@ def paragraph(why: Why, decisions: bool = True) -> str:
                     f"in revision r{step.revision} it was edited by hand{' in ' + where if where else ''} ({fields})"
                 )
                 continue
+            if step.action == "canon fix":
+                parts.append(f"in revision r{step.revision} {step.reviewer} changed it by a {step.model} ({fields})")
+                continue
             who = f"the {why.author_role} ({step.model})"
             parts.append(f"in revision r{step.revision} {who} {step.action} {fields} because {_because(step)}")
         text += "; then " + "; ".join(parts) + "."

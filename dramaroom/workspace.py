@@ -169,18 +169,19 @@ class Workspace:
         """Write a series-level artifact (season plan, canon, plan review)."""
         self._write_json(self.root / f"{name}.json", name, value)
 
-    def _written_path(self, episode: int) -> Path:
+    def written_record(self, episode: int) -> Path:
+        """Return where the digests of what dramaroom last wrote for an episode's script files are kept."""
         return self.state_dir / "written" / f"{episode_dir_name(episode)}.json"
 
     def _written(self, episode: int) -> WrittenScript:
         try:
-            return WrittenScript.model_validate_json(self._written_path(episode).read_text(encoding="utf-8"))
+            return WrittenScript.model_validate_json(self.written_record(episode).read_text(encoding="utf-8"))
         except (OSError, ValidationError):
             return WrittenScript()
 
     def _record_written(self, episode: int, **digests: str) -> None:
         written = self._written(episode).model_copy(update=digests)
-        write_atomic(self._written_path(episode), written.model_dump_json() + "\n", root=self.root)
+        write_atomic(self.written_record(episode), written.model_dump_json() + "\n", root=self.root)
 
     def write_fdx(self, episode: int, text: str) -> None:
         """Write an episode's script.fdx and record what was written, so a Final Draft edit is noticed."""
