@@ -19,7 +19,7 @@ from agents.canon_queries import QueryError, resolve
 from agents.continuity_checks import check_script
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
-from memory.bible import Reopening, StoryBible
+from memory.bible import StoryBible
 from memory.canon_fold import NO_HOLDER, carryover_from, fold_episodes
 from memory.schema import (
     Appearance,
@@ -275,21 +275,27 @@ def assess(bible: StoryBible, edit: ChangeCanon, waiting: Sequence[Script] = ())
     return Assessment(edit, description, new, contradictions(scripts, old, new))
 
 
-def recheck_after_rewrite(bible: StoryBible, episode: int, old: Reopening) -> dict[int, str]:
-    """Re-check the later committed episodes once a reopened episode is committed again.
+def recheck_after_rewrite(bible: StoryBible, episode: int, old: Script, how: str = "rewritten") -> dict[int, str]:
+    """Re-check the later committed episodes once an episode is committed again with a different script.
 
-    Marks left by the reopening (made while the episode was out) are cleared; each later episode the
-    rewrite contradicts, where the old script did not, is marked stale. Returns the new marks.
+    Marks left by a reopening (made while the episode was out) are cleared; each later episode the new
+    script contradicts, where the old one did not, is marked stale. Returns the new marks.
+
+    Args:
+        bible: The story bible, with the new script committed.
+        episode: The episode that changed.
+        old: Its script before (as committed, or as it was when reopened).
+        how: What happened to it, for the mark: "rewritten", "edited by hand".
     """
     prefix = REOPEN_MARK.format(episode=episode)
     for n, mark in bible.stale_episodes().items():
         if mark.startswith(prefix):
             bible.clear_stale(n)
     scripts = [s for n in bible.committed_episodes() if (s := bible.script(n)) is not None]
-    before = [old.script if s.episode == episode else s for s in scripts]
+    before = [old if s.episode == episode else s for s in scripts]
     marks: dict[int, str] = {}
     for item in later_contradictions(before, scripts, bible.base_canon(), episode):
-        mark = f"episode {episode} rewritten: {len(item.findings)} contradiction(s), e.g. {item.findings[0].message}"
+        mark = f"episode {episode} {how}: {len(item.findings)} contradiction(s), e.g. {item.findings[0].message}"
         bible.mark_stale(item.episode, mark)
         marks[item.episode] = mark
     return marks

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from agents import continuity, ethics
+from agents.canon_edits import recheck_after_rewrite
 from agents.messages import say, term
 from agents.room import RoomContext
 from dramaroom.errors import UserError
@@ -32,6 +33,7 @@ class ReReview:
     later: list[int]
     models: str
     language: Language = "en"
+    stale: list[int] = field(default_factory=list)
 
 
 async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
@@ -78,13 +80,18 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
         ws.save_episode(episode, "review", updated)
         ws.save_episode(episode, "script", script)
         recommitted = False
+        stale: dict[int, str] = {}
         if cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes():
+            old = bible.script(episode)
             recommitted = bible.commit_episode(script)
             bible.clear_stale(episode)  # reviewed against canon as it is now, and approved
+            if recommitted and old is not None:  # what the edit changed may contradict the episodes after it
+                stale = recheck_after_rewrite(bible, episode, old, "edited by hand")
         later = [n for n in bible.committed_episodes() if n > episode]
     finally:
         bible.close()
-    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), ws.config.series.language)
+    lang = ws.config.series.language
+    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), lang, sorted(stale))
 
 
 def _from_fountain(ws: Workspace, folder: Path, script: Script, *, both: bool) -> Script:
@@ -155,6 +162,8 @@ def review_lines(result: ReReview) -> list[str]:
     if result.recommitted:
         later = say(lang, "sep.list").join(map(str, result.later)) or say(lang, "review.none")
         lines.append(say(lang, "review.now_canon", later=later))
+    if result.stale:
+        lines.append(say(lang, "review.stale_later", episodes=say(lang, "sep.list").join(map(str, result.stale))))
     return lines
 
 

@@ -230,7 +230,7 @@ async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
     ctx.bible.commit_episode(state["script"])
     reopened = state.get("reopened")
     if reopened is not None:  # rewritten after a reopening: the episodes after it are checked against the rewrite
-        marks = recheck_after_rewrite(ctx.bible, number, reopened)
+        marks = recheck_after_rewrite(ctx.bible, number, reopened.script)
         if marks:
             stale = ", ".join(map(str, marks))
             ctx.on_event(RoomEvent("commit", f"the rewrite contradicts later episodes, marked stale: {stale}", number))
