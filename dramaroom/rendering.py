@@ -16,9 +16,10 @@ from memory.schema import Canon, Script, ShotList
 from renderers.bundle import bundle
 from renderers.cache import RenderCache
 from renderers.episode import RenderJob, RenderResult, render_episode, write_manifest
+from renderers.fdx import to_fdx_with_ids
 from renderers.protocols import LabelSpec, RenderError
 from renderers.registry import Backends, RenderSettings, backends_for
-from renderers.screenplay import to_fdx, to_pdf
+from renderers.screenplay import to_pdf
 from renderers.timeline_export import export_otio
 
 Progress = Callable[[str, int, int], None]
@@ -197,19 +198,19 @@ def _refuse_hand_edits(ws: Workspace, episode: int) -> None:
     folder = ws.episode_dir(episode)
     if "script.fdx" in edited:
         raise UserError(
-            f"{folder / 'script.fdx'} was edited by hand and render would overwrite it: move it aside "
-            "(and bring the changes into script.json, then `dramaroom review`), then render again; "
-            "nothing was rendered"
+            f"{folder / 'script.fdx'} was edited by hand and render would overwrite it: run "
+            f"`dramaroom review {ws.root} --episode {episode}` to take the edit in (or move the file aside), then "
+            "render again; nothing was rendered"
         )
     raise UserError(
-        f"{folder / 'script.fountain'} was edited by hand but the video is made from script.json: bring the changes "
-        f"into script.json and run `dramaroom review {ws.root} --episode {episode}` first; nothing was rendered"
+        f"{folder / 'script.fountain'} was edited by hand but the video is made from script.json: run "
+        f"`dramaroom review {ws.root} --episode {episode}` to take the edit in first; nothing was rendered"
     )
 
 
 def _exports(ws: Workspace, folder: Path, result: RenderResult, job: RenderJob, backends: Backends) -> None:
     fountain = (folder / "script.fountain").read_text(encoding="utf-8")
-    ws.write_fdx(job.script.episode, to_fdx(fountain))
+    ws.write_fdx(job.script.episode, to_fdx_with_ids(fountain))
     to_pdf(fountain, folder / "script.pdf")
     export_otio(
         result.timeline, episode=job.script.episode, title=job.script.title, fps=job.fps, out=folder / "timeline.otio"

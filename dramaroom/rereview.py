@@ -20,6 +20,7 @@ from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.state import EpisodeReview, RevisionRecord
 from memory.schema import Language, Review, Script
+from renderers.fdx import fdx_to_fountain
 from renderers.fountain_read import FountainEditError, read_back
 
 
@@ -39,17 +40,16 @@ class ReReview:
 async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     """Re-run continuity and ethics on an episode's script, as the writer edited it; recommit it when both approve.
 
-    The script is script.json, or the writer's edit of script.fountain read back into it (both edited: they must
-    agree).
+    The script is script.json, or the writer's edit of script.fountain or script.fdx read back into it (several
+    edited: they must agree).
 
     The caller holds the workspace lock.
     """
     folder = ws.episode_dir(episode)
     script = ws.load_artifact(folder / "script.json", Script)
     edited = ws.hand_edits(episode)
-    read = [n for n in edited if n != "script.fdx"]  # the files this review takes the edit from
-    if "script.fountain" in edited:
-        script = _from_fountain(ws, folder, script, both="script.json" in edited)
+    read = list(edited)  # the files this review takes the edit from
+    script = _read_edits(ws, folder, script, edited)
     if script.episode != episode:
         raise UserError(
             f"{folder / 'script.json'} says episode {script.episode}, not {episode}: fix its `episode` field"
@@ -79,6 +79,8 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
         )
         ws.save_episode(episode, "review", updated)
         ws.save_episode(episode, "script", script)
+        if "script.fdx" in read:
+            ws.take_in_fdx(episode)  # its edit is in script.json now: the file is no longer an edit to read
         recommitted = False
         stale: dict[int, str] = {}
         if cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes():
@@ -94,25 +96,38 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), lang, sorted(stale))
 
 
-def _from_fountain(ws: Workspace, folder: Path, script: Script, *, both: bool) -> Script:
-    """Read a writer's edit of script.fountain back into the script, or stop with one line; nothing is written.
+def _read_edits(ws: Workspace, folder: Path, script: Script, edited: list[str]) -> Script:
+    """Read a writer's edit of script.fountain or script.fdx back into the script, or stop with one line.
 
-    When script.json was edited too, the two must agree: the Fountain file may hold nothing the JSON edit lacks.
+    Every edited file is read; they must agree (a JSON edit counts as one of them). Nothing is written here.
     """
-    fountain = folder / "script.fountain"
+    versions: dict[str, Script] = {"script.json": script} if "script.json" in edited else {}
+    for name in ("script.fountain", "script.fdx"):
+        if name in edited:
+            versions[name] = _read_screenplay(ws, folder / name, script)
+    if not versions:
+        return script
+    first, *others = versions.items()
+    for name, version in others:
+        if version != first[1]:
+            raise UserError(
+                f"{folder / first[0]} and {folder / name} were both edited by hand, differently: "
+                "keep your edit in one of them (restore the other from the episode's drafts, or make the same change "
+                "in both), then run review again; nothing was changed"
+            )
+    return first[1]
+
+
+def _read_screenplay(ws: Workspace, path: Path, script: Script) -> Script:
+    """Read one edited screenplay file (Fountain or Final Draft) back into the script it was written from."""
     try:
-        edited = read_back(fountain.read_text(encoding="utf-8"), script, ws.canon(), ws.config.render.scene_headings)
+        text = path.read_text(encoding="utf-8")
+        fountain = fdx_to_fountain(text, script) if path.suffix == ".fdx" else text
+        return read_back(fountain, script, ws.canon(), ws.config.render.scene_headings)
     except FountainEditError as exc:
-        raise UserError(f"{fountain}: {exc}; nothing was changed") from exc
+        raise UserError(f"{path}: {exc}; nothing was changed") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{fountain} cannot be read ({exc}): restore it or remove it; nothing was changed") from exc
-    if both and edited != script:
-        raise UserError(
-            f"{folder / 'script.json'} and {fountain} were both edited by hand, differently: "
-            "keep your edit in one of them (restore the other from the episode's drafts, or make the same change "
-            "in both), then run review again; nothing was changed"
-        )
-    return edited
+        raise UserError(f"{path} cannot be read ({exc}): restore it or remove it; nothing was changed") from exc
 
 
 def refuse_edits_at_the_gate(ws: Workspace, episode: int) -> None:

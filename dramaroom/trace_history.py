@@ -348,9 +348,10 @@ def explain(ws: Workspace, episode: int, target: str, artifact: Artifact) -> Why
                 # Changed since the last draft by a canon change's mechanical fix (a rename), not by a writer.
                 steps.append(Step(fixes[-1].revision, "canon fix", fixes[-1].model, fixes[-1].reviewer, edits))
             else:
-                steps.append(
-                    Step(drafts[-1].revision, "hand edit", hand[-1].model if hand else "hand edit", "human", edits)
-                )
+                edits_by_hand = [h for h in hand if h.model.startswith("hand edit")]
+                revision = edits_by_hand[-1].revision if edits_by_hand else drafts[-1].revision + 1
+                model = edits_by_hand[-1].model if edits_by_hand else "hand edit"
+                steps.append(Step(revision, "hand edit", model, "human", edits))
     current = cells(final or drafts[-1].body).get(target) or cells(drafts[-1].body).get(target, {})
     decisions = [
         ("approved" if d.approved else "rejected") + f" by {d.by}" + (f": {d.note}" if d.note else "")

@@ -188,6 +188,12 @@ class Workspace:
         write_atomic(self.episode_dir(episode) / "script.fdx", text, root=self.root)
         self._record_written(episode, fdx_sha256=_digest(text))
 
+    def take_in_fdx(self, episode: int) -> None:
+        """Record script.fdx as it is now as read: its edit was taken into the script by `review`."""
+        path = self.episode_dir(episode) / "script.fdx"
+        if path.exists():
+            self._record_written(episode, fdx_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
     def hand_edits(self, episode: int) -> list[str]:
         """Return which of an episode's script files were changed since dramaroom last wrote them.
 

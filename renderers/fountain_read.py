@@ -145,7 +145,8 @@ def _heading_scene(
     wanted = re.sub(r"^\d+-\d+\s+", "", " ".join(heading.split()))
     for location_id in [base.location_id, *(loc.id for loc in canon.locations if loc.id != base.location_id)]:
         moved = base.model_copy(update={"location_id": location_id})
-        if _heading_of(script, index, moved, canon, headings) == wanted:
+        # Case is not the writer's change: Fountain and Final Draft print headings in capitals.
+        if _heading_of(script, index, moved, canon, headings).casefold() == wanted.casefold():
             return moved
     written = scene_heading(script.model_copy(update={"scenes": [base] * index}), index, canon, headings)
     raise FountainEditError(

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -234,6 +235,7 @@ def test_render_never_overwrites_a_final_draft_edit(rendered: Path, tmp_path: Pa
     refused = dramaroom("render", str(series), "--episode", "1", check=False)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert "script.fdx was edited by hand and render would overwrite it" in refused.stderr
+    assert "to take the edit in" in refused.stderr
     assert fdx.read_text(encoding="utf-8") == edited
     fdx.rename(folder / "script.mine.fdx")  # moved aside, as the message says: render writes a fresh one
     assert dramaroom("render", str(series), "--episode", "1").returncode == 0
@@ -242,3 +244,49 @@ def test_render_never_overwrites_a_final_draft_edit(rendered: Path, tmp_path: Pa
     fountain.write_text(fountain.read_text(encoding="utf-8") + "\nA late note.\n", encoding="utf-8")
     stale_export = dramaroom("render", str(series), "--episode", "1", check=False)
     assert stale_export.returncode == 2 and "script.fountain was edited by hand" in stale_export.stderr
+
+
+def _dialogue(fdx: Path) -> list[tuple[str, str]]:
+    root = ET.fromstring(fdx.read_text(encoding="utf-8").encode("utf-8"))
+    return [
+        (p.get("DramaroomId") or "", "".join(t.text or "" for t in p.iter("Text")))
+        for p in root.iter("Paragraph")
+        if p.get("Type") == "Dialogue"
+    ]
+
+
+def test_a_final_draft_edit_is_read_back_by_review_and_kept(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(rendered, series)
+    folder = series / "episodes" / "ep001"
+    fdx = folder / "script.fdx"
+    line_id, words = _dialogue(fdx)[1]
+    assert line_id, "every dialogue paragraph carries its line id"
+    fdx.write_text(fdx.read_text(encoding="utf-8").replace(f">{words}<", ">Not one more word.<", 1), encoding="utf-8")
+    edited = fdx.read_bytes()
+    reviewed = dramaroom("review", str(series), "--episode", "1")
+    assert "continuity:" in reviewed.stdout and fdx.read_bytes() == edited, "review writes no file over the edit"
+    script = json.loads((folder / "script.json").read_text(encoding="utf-8"))
+    lines = {ln["id"]: ln["text"] for scene in script["scenes"] for ln in scene["lines"]}
+    assert lines[line_id] == "Not one more word." and f"Not one more word. [[{line_id}]]" in (
+        folder / "script.fountain"
+    ).read_text(encoding="utf-8")
+    why = dramaroom("traces", str(series), "why", "--episode", "1", "--line", line_id).stdout
+    assert "edited by hand in script.fdx" in " ".join(why.split())
+    assert dramaroom("render", str(series), "--episode", "1").returncode == 0, "the edit is taken in: render goes on"
+    assert (line_id, "Not one more word.") in _dialogue(fdx)
+
+
+def test_fountain_and_final_draft_edited_differently_stop_with_one_line(rendered: Path, tmp_path: Path) -> None:
+    series = tmp_path / "copy"
+    shutil.copytree(rendered, series)
+    folder = series / "episodes" / "ep001"
+    fdx, fountain = folder / "script.fdx", folder / "script.fountain"
+    _, words = _dialogue(fdx)[0]
+    fdx.write_text(fdx.read_text(encoding="utf-8").replace(f">{words}<", ">One way.<", 1), encoding="utf-8")
+    fountain.write_text(fountain.read_text(encoding="utf-8").replace(words, "Another way.", 1), encoding="utf-8")
+    before = {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    refused = dramaroom("review", str(series), "--episode", "1", check=False)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "script.fountain and" in refused.stderr and "script.fdx were both edited by hand" in refused.stderr
+    assert {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()} == before
