@@ -7,6 +7,7 @@ at season start, an episode/scene reference for what a produced episode did.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -254,3 +255,51 @@ def ask(bible: StoryBible, question: str, k: int = 5) -> Found:
 
 def _cite(ref: str, episode: int, lang: str) -> str:
     return f"{say(lang, 'query.base')}: {ref.removeprefix('canon/')}" if episode == 0 else ref
+
+
+@dataclass(frozen=True)
+class Retcon:
+    """A standing canon change that set a character's status in base canon (from canon_changes.json)."""
+
+    number: int
+    at: str
+    character_id: str
+    status: str
+
+
+def character_status(
+    bible: StoryBible, character: str, episode: int | None, asked: str = "alive", retcons: Sequence[Retcon] = ()
+) -> Found:
+    """Answer "is X alive?" (or dead, absent) directly: yes or no, since when, and from which source."""
+    base = bible.base_canon()
+    lang = base.language
+    _, found = resolve(base, character, ("character",))
+    by = _now(bible, episode)
+    now = bible.canon_at(by + 1) if by else base
+    person = now.character(found.id)
+    assert person is not None
+    status = person.status.value
+    changes = [
+        (n, c) for n, c in bible.history(found.id) if c.field == "status" and c.entity_id == found.id and n <= by
+    ]
+    if changes and changes[-1][1].value == status:
+        n, change = changes[-1]
+        since = say(lang, "query.status_since", n=n)
+        source = f"ep{n:03d}" + (f": {change.note}" if change.note else "")
+    else:
+        mine = [r for r in retcons if r.character_id == found.id and r.status == status]
+        since = say(lang, "query.status_from_start")
+        source = say(lang, "query.status_retcon", number=mine[-1].number, at=mine[-1].at) if mine else ""
+        source = source or say(lang, "query.base")
+    wanted = "alive" if asked.strip().lower() in ("alive", "living", "still alive") else asked.strip().lower()
+    key = "query.status_yes" if status == wanted else "query.status_no"
+    text = say(
+        lang,
+        key,
+        name=person.name,
+        status=term(lang, "status", status),
+        since=since,
+        source=source,
+        when=_when(bible, by, lang),
+    )
+    return Found(text, [source])

@@ -20,11 +20,13 @@ from agents.messages import say
 from agents.prompting import context_block
 
 SHOWRUNNER_CHAT_SYSTEM = """You are the showrunner of the vertical micro-drama series described in the context block.
-You talk with the series' writer-producer. Answer from canon, never from memory: call a tool to look facts
-up and cite the sources it returns (episode and scene ids, or "base canon"). To change canon, the season plan or
-production, call the matching tool and then say in one or two sentences what changed. A canon change that
-contradicts produced episodes is checked by the continuity editor and waits for the user's confirmation; say so.
-If a request is unclear, ask one short question instead of guessing. Reply in the series language.
+You talk with the series' writer-producer: address them as "you", never as "the user". Answer from canon, never
+from memory: call a tool to look facts up and cite the sources it returns (episode and scene ids, or "base
+canon"); a yes/no question gets yes or no first. To change canon, the season plan or production, call the
+matching tool and then say in one or two sentences what changed. A canon change that contradicts produced
+episodes is checked by the continuity editor and waits for their confirmation; say so. Once they confirm, say
+what was applied, once; do not repeat the preview or contradict it. If a request is unclear, ask one short
+question instead of guessing. Reply in the series language.
 {context}"""
 
 
@@ -42,6 +44,14 @@ class CharacterKnowledge(BaseModel):
 
     character: str = Field(description="Character id or name.")
     episode: int | None = Field(default=None, description="Episode number; omit for 'now' (the last produced).")
+
+
+class CharacterStatusQuery(BaseModel):
+    """Whether a character is alive, absent or dead by an episode, since when, and the source."""
+
+    character: str = Field(description="Character name or id.")
+    episode: int | None = Field(default=None, description="By the end of this episode; default: the latest.")
+    asked: Literal["alive", "absent", "dead"] = Field(default="alive", description="What the question asks about.")
 
 
 class PropHolder(BaseModel):
@@ -149,6 +159,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "character_knowledge", "What a character knows by an episode, and where they learned it.", CharacterKnowledge
     ),
+    ToolSpec("character_status", "Is a character alive, absent or dead, since when, and why.", CharacterStatusQuery),
     ToolSpec("prop_holder", "Who holds a prop (and its state) by an episode, and since when.", PropHolder),
     ToolSpec("scenes_at", "Every produced scene at a location.", ScenesAt),
     ToolSpec("describe", "A character, location or prop as canon has it now, with its history.", Describe),

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from agents.canon_edits import Affected, Assessment, contradictions
 from agents.canon_fixes import Renamed, rename_in_script, rename_in_shots, renamed
+from agents.canon_queries import QueryError, resolve
 from dramaroom.errors import UserError
 from dramaroom.reports import awaiting_approval
 from dramaroom.workspace import Workspace, write_atomic_bytes
@@ -42,6 +43,8 @@ class CanonChangeEntry(BaseModel):
     at: datetime | None = Field(default=None, description="When it was applied (UTC); null in older logs.")
     source: Source | None = Field(default=None, description="chat or cli; null in older logs.")
     action: str = Field(default="", description="The kind of change: revise_character, add_rule, …")
+    target: str = Field(default="", description="The id of what it changed, when it revised one entity.")
+    changes: dict[str, str] = Field(default_factory=dict, description="field -> new value, as asked.")
     description: str
     reason: str = ""
     affected_episodes: list[int] = Field(default_factory=list)
@@ -143,6 +146,8 @@ def apply_change(
         at=datetime.now(UTC),
         source=source,
         action=found.edit.action,
+        target=_target_id(old_canon, found.edit.target),
+        changes=dict(found.edit.changes),
         description=found.description,
         reason=found.edit.reason,
         affected_episodes=[a.episode for a in found.affected],
@@ -162,6 +167,16 @@ def apply_change(
     log.changes.append(entry)
     ws.save_series("canon_changes", log)
     return entry
+
+
+def _target_id(canon: Canon, target: str) -> str:
+    """Return the id of the entity a change names (as typed, a name or an id), or the text when none matches."""
+    if not target:
+        return ""
+    try:
+        return resolve(canon, target, ("character", "location", "prop"))[1].id
+    except QueryError:
+        return target
 
 
 _FIXED_FILES = ("script.json", "script.fountain", "shotlist.json", "shotlist.csv", "review.json")

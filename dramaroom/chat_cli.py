@@ -7,8 +7,10 @@ picks up where it stopped; `--new` starts another and keeps the old one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -78,14 +80,12 @@ class _Printer:
             elif isinstance(message, ToolMessage) and node == "act":
                 result = read_result(message.text)
                 mark, style = ("✓", "green") if result.ok else ("✗", "red")
-                # A change waiting for confirmation shows in full: the user answers right after it.
-                shown = result.summary.strip() if result.confirm else _first_line(result.summary)
-                self.line(f"  {mark} {message.name}: {shown}", style)
-
-
-def _first_line(text: str, limit: int = 160) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+                if result.confirm:  # a change waiting for confirmation shows in full: the answer comes right after it
+                    self.line(f"  {mark} {message.name}: {result.summary.strip()}", style)
+                    continue
+                # The reply says what was found; the tool line only says which tool answered, and from where.
+                sources = f" [{', '.join(result.sources[:4])}]" if result.sources else ""
+                self.line(f"  {mark} {message.name}{sources}", style)
 
 
 async def _stream(graph: object, value: object, config: RunnableConfig, ctx: ChatContext) -> None:
@@ -185,9 +185,33 @@ def chat(
     if not sys.stdin.isatty():
         out.print("[dim](reading requests from standard input)[/]")
     traces = open_traces(ws, settings)
+    history = _line_editing(ws) if sys.stdin.isatty() else None
     try:
         asyncio.run(_session(ws, settings, thread, traces))
     except UserError:
         raise
     finally:
         traces.close()
+        if history is not None:
+            history()
+
+
+def _line_editing(ws: Workspace) -> Callable[[], None] | None:
+    """Give the prompt line editing and history (arrow keys, Ctrl-R) on a terminal; return how to save it.
+
+    The history is the series' own (state/chat_history), so requests for one series do not come up in another.
+    """
+    try:
+        import readline
+    except ImportError:  # a Python built without readline: plain input still works
+        return None
+    path = ws.state_dir / "chat_history"
+    with contextlib.suppress(OSError):  # no history yet
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):  # a read-only workspace keeps no history; the chat is checkpointed anyway
+            readline.write_history_file(path)
+
+    return save

@@ -26,7 +26,7 @@ from agents.plan_edits import PlanEditError
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
-from dramaroom.canon_changes import CanonChangeEntry, apply_change, waiting_scripts
+from dramaroom.canon_changes import CanonChangeEntry, apply_change, load_log, standing, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -72,6 +72,7 @@ class ShowrunnerTools:
         handlers: dict[str, Handler] = {
             "ask_canon": self.ask_canon,
             "character_knowledge": self.character_knowledge,
+            "character_status": self.character_status,
             "prop_holder": self.prop_holder,
             "scenes_at": self.scenes_at,
             "describe": self.describe,
@@ -98,6 +99,15 @@ class ShowrunnerTools:
     async def character_knowledge(self, character: str, episode: int | None = None) -> ToolResult:
         with self.bible() as bible:
             return _found(canon_queries.character_knowledge(bible, character, episode))
+
+    async def character_status(self, character: str, episode: int | None = None, asked: str = "alive") -> ToolResult:
+        retcons = [
+            canon_queries.Retcon(c.number, c.at.strftime("%Y-%m-%d") if c.at else "", c.target, c.changes["status"])
+            for c in standing(load_log(self.ws))
+            if c.target and "status" in c.changes
+        ]
+        with self.bible() as bible:
+            return _found(canon_queries.character_status(bible, character, episode, asked, retcons))
 
     async def prop_holder(self, prop: str, episode: int | None = None) -> ToolResult:
         with self.bible() as bible:

@@ -48,8 +48,8 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
 
         child.sendline(f"who holds the {prop.name}?")
         child.expect_exact("→ prop_holder(")
-        child.expect_exact(f"holds the {prop.name}")
         child.expect_exact("you> ")
+        assert child.before.count(f"holds the {prop.name}") == 1, "the answer is shown once, not twice"
 
         child.sendline("approve episode 2")
         child.expect_exact("→ decide_episode(")
@@ -64,6 +64,21 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
         child.expect_exact("apply? [y/N] ")
         child.sendline("y")
         child.expect("Confirmed.")
+        child.expect_exact("you> ")
+        assert "The user confirmed" not in child.before
+
+        child.sendline(f"is {lead.name} alive?")
+        child.expect_exact("→ character_status(")
+        child.expect_exact("you> ")
+        answer = " ".join(child.before.split())
+        assert f"No — {lead.name} is dead from the start of the season (retcon #1, " in answer
+        assert answer.count("No — ") == 1
+
+        child.send("\x1b[A\r")  # arrow up: the last request again, from the line history
+        child.expect_exact("→ character_status(")
+        child.expect_exact("you> ")
+        child.send("\x12who holds\r")  # Ctrl-R: search the history
+        child.expect_exact("→ prop_holder(")
         child.expect_exact("you> ")
 
         child.sendline("/status")
@@ -90,3 +105,4 @@ def test_a_terminal_chat_answers_retcons_with_confirmation_and_approves(prepared
         again.close()
     assert again.exitstatus == 0
     assert "Traceback" not in log.getvalue()
+    assert f"who holds the {prop.name}?" in (ws.root / "state" / "chat_history").read_text(encoding="utf-8")

@@ -156,6 +156,29 @@ RULES: tuple[Rule, ...] = (
     Rule(_rx(r"(?:重新)?审(?:核|查|阅)第?(\d+)集"), lambda m: ("review_episode", {"episode": int(m.group(1))})),
     Rule(_rx(rf"\brender\s+{_EP}\b"), lambda m: ("render_episode", {"episode": int(m.group(1))})),
     Rule(_rx(r"渲染第?(\d+)集"), lambda m: ("render_episode", {"episode": int(m.group(1))})),
+    Rule(
+        _rx(
+            r"^\s*is\s+(.+?)\s+(?:still\s+)?(alive|dead|absent|missing)(?:\s+(?:by|in|after)\s+(?:the\s+end\s+of\s+)?episode\s+(\d+))?\s*\??\s*$"
+        ),
+        lambda m: (
+            "character_status",
+            {
+                "character": _clean(m.group(1)),
+                "asked": "absent" if m.group(2) == "missing" else m.group(2).lower(),
+                "episode": int(m.group(3)) if m.group(3) else None,
+            },
+        ),
+    ),
+    Rule(
+        _rx(r"^\s*(.+?)(?:还|仍然)?(活着|死了|失踪了)(?:吗|么)[？?]?\s*$"),
+        lambda m: (
+            "character_status",
+            {
+                "character": _clean(m.group(1)),
+                "asked": {"活着": "alive", "死了": "dead", "失踪了": "absent"}[m.group(2)],
+            },
+        ),
+    ),
     # plan
     Rule(
         _rx(rf"\b(?:move|put|set|shift)\s+(?:the\s+)?paywall\s+(?:to|at|on)\s+{_EP}\b"),
