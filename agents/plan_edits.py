@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from agents.canon_queries import QueryError, resolve
 from agents.messages import say, term
+from agents.premise_reader import read_premise
 from agents.showrunner_chat import RevisePlan
 from memory.schema import Canon, Character, EpisodeBrief, SeasonPlan
 
@@ -52,9 +53,40 @@ def _move_paywall(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: 
     return PlanChange(new, None, [say(lang, "plan.paywall_moved", old=old, new=target)])
 
 
-def _add_twist(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str) -> PlanChange:
+def unknown_people(text: str, canon: Canon) -> list[str]:
+    """Return the people a piece of plan text names that canon does not have, as the text puts them.
+
+    A named person must be a canon character (by name, alias, given name or surname); a person given only by
+    a job ("the landlord") must match some character's occupation or role. Kin words alone ("her father")
+    are not checked: a twist may well reveal who someone's father is.
+    """
+    names = {n.casefold() for c in canon.characters for n in (c.name, *c.aliases, *c.name.split())}
+    jobs = " ".join(f"{c.occupation} {c.role} " + " ".join(r.kind for r in c.relationships) for c in canon.characters)
+    missing: list[str] = []
+    for person in read_premise(text, canon.language).people:
+        if person.name:
+            parts = [person.name, person.given, person.surname]
+            if not any(p and p.casefold() in names for p in parts):
+                missing.append(person.name)
+        elif person.role and person.role.casefold() not in jobs.casefold():
+            missing.append(person.role)
+    return missing
+
+
+def _check_people(text: str, canon: Canon) -> None:
+    """Question plan text that brings in people canon lacks, as a canon change would be questioned."""
+    missing = unknown_people(text, canon)
+    if missing:
+        lang = canon.language
+        cast = say(lang, "sep.list").join(c.name for c in canon.characters)
+        raise PlanEditError(say(lang, "plan.unknown_people", people=say(lang, "sep.list").join(missing), cast=cast))
+
+
+def _add_twist(plan: SeasonPlan, edit: RevisePlan, produced: set[int], canon: Canon) -> PlanChange:
+    lang = canon.language
     if not edit.text.strip():
         raise PlanEditError(say(lang, "plan.twist_needed"))
+    _check_people(edit.text, canon)
     brief = _brief(plan, edit.episode, produced, lang)
     beats = list(brief.key_beats)
     old = beats[2]
@@ -69,12 +101,15 @@ def _add_twist(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str
     )
 
 
-def _revise_brief(plan: SeasonPlan, edit: RevisePlan, produced: set[int], lang: str) -> PlanChange:
+def _revise_brief(plan: SeasonPlan, edit: RevisePlan, produced: set[int], canon: Canon) -> PlanChange:
+    lang = canon.language
     field = edit.field.strip().lower()
     if field not in _BRIEF_FIELDS:
         raise PlanEditError(say(lang, "plan.bad_field", fields=", ".join(_BRIEF_FIELDS), field=edit.field))
     if not edit.text.strip():
         raise PlanEditError(say(lang, "plan.text_needed", field=field))
+    if field != "title":
+        _check_people(edit.text, canon)
     brief = _brief(plan, edit.episode, produced, lang)
     if field.startswith("beat"):
         beats = list(brief.key_beats)
@@ -144,7 +179,7 @@ def revise_plan(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[
     if edit.action == "move_paywall":
         return _move_paywall(plan, edit, produced, canon.language)
     if edit.action == "add_twist":
-        return _add_twist(plan, edit, produced, canon.language)
+        return _add_twist(plan, edit, produced, canon)
     if edit.action == "revise_brief":
-        return _revise_brief(plan, edit, produced, canon.language)
+        return _revise_brief(plan, edit, produced, canon)
     return _recharacterise(plan, canon, edit, produced)
