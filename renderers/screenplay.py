@@ -256,20 +256,34 @@ def _blocks(screenplay: Any, measure: Callable[[str], float]) -> list[list[tuple
     return blocks
 
 
+# A run of text drawn on a page: x and y of its top-left in pixels, the text, its face.
+_Run = tuple[float, float, str, "FreeTypeFont"]
+
+
 def _write_drawn_pdf(screenplay: Any, out: Path, *, cjk: bool) -> None:
-    """Lay out title page and body in screenplay format, draw each page with Pillow, save as a multi-page PDF."""
+    """Lay out title page and body in screenplay format, draw each page with Pillow, save as a multi-page PDF.
+
+    With ReportLab each page also carries its text, invisible over the drawn page, so the PDF is selectable
+    and searchable in both languages (Chinese in the standard STSong-Light CID font every reader has).
+    """
     from PIL import Image, ImageDraw
 
     regular, bold = _pdf_fonts(cjk)
     pages: list[Image.Image] = []
+    runs: list[list[_Run]] = []
 
     def new_page() -> ImageDraw.ImageDraw:
         pages.append(Image.new("L", _PAGE, 255))
+        runs.append([])
         draw = ImageDraw.Draw(pages[-1])
         if len(pages) > 1 or not title:
             number = f"{len(pages) - (1 if title else 0)}."
-            draw.text((_PAGE[0] - _DPI - regular.getlength(number), _DPI // 2), number, font=regular, fill=0)
+            put(draw, (_PAGE[0] - _DPI - regular.getlength(number), _DPI // 2), number, regular)
         return draw
+
+    def put(draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, face: FreeTypeFont) -> None:
+        draw.text(at, text, font=face, fill=0)
+        runs[-1].append((at[0], at[1], text, face))
 
     title = {str(key): [str(v) for v in values] for key, values in screenplay.title_page.items()}
     if title:
@@ -278,11 +292,11 @@ def _write_drawn_pdf(screenplay: Any, out: Path, *, cjk: bool) -> None:
         for key in ("Title", "Credit", "Author", "Source"):
             for value in title.get(key, []):
                 face = bold if key == "Title" else regular
-                draw.text(((_PAGE[0] - face.getlength(value)) / 2, y), value, font=face, fill=0)
+                put(draw, ((_PAGE[0] - face.getlength(value)) / 2, y), value, face)
                 y += _LINE_PX * 2
         y = _BOTTOM - _LINE_PX * len(title.get("Notes", []) + title.get("Contact", []))
         for value in title.get("Notes", []) + title.get("Contact", []):
-            draw.text((_INDENT["action"] * _DPI, y), value, font=regular, fill=0)
+            put(draw, (_INDENT["action"] * _DPI, y), value, regular)
             y += _LINE_PX
     draw = new_page()
     y = _TOP
@@ -297,23 +311,58 @@ def _write_drawn_pdf(screenplay: Any, out: Path, *, cjk: bool) -> None:
             x = _INDENT[kind] * _DPI
             if kind == "transition":
                 x = (_INDENT[kind] + _WIDTH[kind]) * _DPI - face.getlength(line)
-            draw.text((x, y), line, font=face, fill=0)
+            put(draw, (x, y), line, face)
             y += _LINE_PX
         y += _LINE_PX
-    first, *rest = (
-        page.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE) for page in pages
-    )
-    first.save(
-        out,
-        format="PDF",
-        save_all=True,
-        append_images=rest,
-        resolution=float(_DPI),
-        title=" ".join(title.get("Title", [])) or out.stem,
-        author=" ".join(title.get("Author", [])),
-        subject="AI-generated screenplay",
-        creator="dramaroom",
-    )
+    bilevel = [page.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE) for page in pages]
+    meta = {
+        "title": " ".join(title.get("Title", [])) or out.stem,
+        "author": " ".join(title.get("Author", [])),
+        "subject": "AI-generated screenplay",
+        "creator": "dramaroom",
+    }
+    if not _write_text_layer_pdf(bilevel, runs, out, cjk=cjk, meta=meta):
+        first, *rest = bilevel
+        first.save(out, format="PDF", save_all=True, append_images=rest, resolution=float(_DPI), **meta)
+
+
+def _write_text_layer_pdf(
+    pages: list[Any], runs: list[list[_Run]], out: Path, *, cjk: bool, meta: dict[str, str]
+) -> bool:
+    """Write the drawn pages with their text invisible on top (render mode 3); False without ReportLab."""
+    try:
+        from reportlab.lib.utils import ImageReader
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.pdfgen import canvas
+    except ImportError:
+        return False
+    name = "STSong-Light" if cjk else "Courier"
+    if cjk and name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(name))
+    scale = 72 / _DPI
+    width, height = _PAGE[0] * scale, _PAGE[1] * scale
+    pdf = canvas.Canvas(str(out), pagesize=(width, height), pageCompression=1)
+    pdf.setTitle(meta["title"])
+    pdf.setAuthor(meta["author"])
+    pdf.setSubject(meta["subject"])
+    pdf.setCreator(meta["creator"])
+    for page, page_runs in zip(pages, runs, strict=True):
+        pdf.drawImage(ImageReader(page), 0, 0, width=width, height=height)
+        for x, y, text, face in page_runs:
+            size = face.size * scale
+            ascent = face.getmetrics()[0]
+            drawn = face.getlength(text) * scale
+            natural = pdfmetrics.stringWidth(text, name, size) or drawn
+            line = pdf.beginText(x * scale, height - (y + ascent) * scale)
+            line.setTextRenderMode(3)  # invisible: the drawn page shows, the text is there to select and search
+            line.setFont(name, size)
+            line.setHorizScale(100 * drawn / natural if natural else 100)
+            line.textOut(text)
+            pdf.drawText(line)
+        pdf.showPage()
+    pdf.save()
+    return True
 
 
 def _pdf_fonts(cjk: bool) -> tuple[FreeTypeFont, FreeTypeFont]:

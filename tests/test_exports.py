@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
+import pypdf
 import pytest
 from PIL import Image
 
@@ -151,8 +152,16 @@ def test_pdf_has_pages(script: Script, canon: Canon, tmp_path: Path) -> None:
     assert _pdf_pages(data) >= 2  # title page and at least one page of script
     assert [p.name for p in out.parent.iterdir()] == ["script.pdf"]
     if canon.language == "zh":
-        # Courier has no hanzi: Chinese scripts are drawn with a CJK font, never screenplain's Courier PDF.
-        assert b"ReportLab" not in data and b"Pillow" in data
+        # Courier has no hanzi: Chinese pages are drawn with a CJK font, with the text over them in a CJK font.
+        assert b"Courier" not in data and b"STSong-Light" in data
+    # A real text layer, read by an outside PDF reader: every line is selectable and searchable.
+    reader = pypdf.PdfReader(out)
+    text = "".join(page.extract_text() or "" for page in reader.pages)
+    squeezed = "".join(text.split())
+    for line in script.lines():
+        assert "".join(line.text.split()) in squeezed, line.text
+    if canon.language == "zh":  # the drawn PDF says what it is
+        assert reader.metadata is not None and reader.metadata.subject == "AI-generated screenplay"
 
 
 def test_pdf_pages_break_for_long_scripts(tmp_path: Path) -> None:
