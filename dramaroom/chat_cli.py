@@ -25,7 +25,7 @@ from agents.llm import LlmError
 from agents.showrunner_chat import dump_args, read_result
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.errors import UserError
-from dramaroom.production import build_models, pending_approval
+from dramaroom.production import build_models, pending_question
 from dramaroom.settings import Settings
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace, write_atomic
@@ -107,8 +107,8 @@ async def _stream(graph: object, value: object, config: RunnableConfig, ctx: Cha
 
 
 async def _pending_question(graph: object, config: RunnableConfig) -> str | None:
-    pending = await pending_approval(graph, config)
-    return None if pending is None else str(pending.get("question"))
+    pending = await pending_question(graph, config)
+    return None if pending is None else pending.question
 
 
 async def _ask(prompt: str) -> str | None:

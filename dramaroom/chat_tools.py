@@ -34,6 +34,7 @@ from dramaroom.season_edits import change_plan, extend_season
 from dramaroom.settings import Settings
 from dramaroom.trace_history import cost_label, open_traces, summarize
 from dramaroom.workspace import Workspace, write_atomic
+from graphs.state import Decision
 from memory.bible import StoryBible
 from memory.schema import Canon, Language, SeasonPlan
 
@@ -233,7 +234,7 @@ class ShowrunnerTools:
         if not approve and not note.strip():
             return ToolResult(ok=False, summary=say(self.lang, "chat.reject_needs_note"))
         rereview.refuse_edits_at_the_gate(self.ws, episode)
-        decision: dict[str, object] = {"approved": approve, "note": note.strip(), "by": "human"}
+        decision = Decision(approved=approve, note=note.strip(), by="human")
         verb = "approve" if approve else "reject"
         result = await self._season(
             approval="manual",
@@ -359,17 +360,16 @@ def _run_summary(result: RunResult, lang: Language) -> ToolResult:
         say(lang, "chat.committed_so_far", ranges=_ranges(committed)) if committed else say(lang, "chat.none_committed")
     )
     if result.status == "paused" and result.pending:
-        n = result.pending.get("episode")
-        findings = result.pending.get("open_findings")
-        open_items = [str(f) for f in findings] if isinstance(findings, list) else []
-        text = say(lang, "chat.waiting", done=done, n=n, title=result.pending.get("title"))
+        n = result.pending.episode
+        open_items = result.pending.open_findings
+        text = say(lang, "chat.waiting", done=done, n=n, title=result.pending.title)
         text += (
             say(lang, "chat.waiting_findings", items=say(lang, "sep.clause").join(open_items[:3]))
             if open_items
             else say(lang, "chat.waiting_clean")
         )
         text += say(lang, "chat.waiting_hint", n=n)
-        return ToolResult(summary=text, sources=[f"ep{int(str(n)):03d}/review.json"] if n else [])
+        return ToolResult(summary=text, sources=[f"ep{n:03d}/review.json"])
     if result.status == "blocked":
         return ToolResult(ok=False, summary=say(lang, "chat.stopped", done=done, reason=result.reason))
     return ToolResult(summary=say(lang, "chat.season_done", done=done))

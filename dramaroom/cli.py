@@ -31,6 +31,7 @@ from dramaroom.reopening import committed_episodes
 from dramaroom.run_cli import produce_run
 from dramaroom.usage import usage_line
 from dramaroom.workspace import Workspace
+from graphs.state import Decision
 from memory.schema import GENRES
 
 app = typer.Typer(
@@ -244,7 +245,7 @@ def approve(
         season_cli.reopen_and_rewrite(ws, episode, note, "reject", "manual")  # rejected after commit: reopened
         return
     rereview.refuse_edits_at_the_gate(ws, episode)
-    decision: dict[str, object] = {"approved": not reject, "note": note.strip(), "by": "human"}
+    decision = Decision(approved=not reject, note=note.strip(), by="human")
     verb = "reject" if reject else "approve"
     produce_run(ws, "manual", f"approve --episode {episode} ({verb})", decision=decision, expect_episode=episode)
 

@@ -21,7 +21,7 @@ from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
 from graphs.checkpoint import sqlite_checkpointer
 from graphs.season import build_season_graph
-from graphs.state import EpisodeOutcome, SeasonInput
+from graphs.state import ChatQuestion, Decision, EpisodeOutcome, GatePayload, SeasonInput
 from graphs.tracing import TraceRecorder, TraceStore, recording_retries
 from memory.bible import StoryBible
 from memory.schema import Script
@@ -35,7 +35,7 @@ class RunResult:
 
     status: Literal["done", "paused", "blocked"]
     outcomes: list[EpisodeOutcome] = field(default_factory=list)
-    pending: dict[str, object] | None = None
+    pending: GatePayload | None = None
     reason: str = ""
     run_id: str = ""
 
@@ -119,7 +119,7 @@ def describe_models(models: dict[Role, RoleModel]) -> str:
 
 def _thread_for(traces: TraceStore) -> str:
     # A season that ended blocked starts over on a fresh thread once the user has changed its input.
-    runs = [r for r in traces.runs() if r.command.startswith(("produce", "approve"))]
+    runs = [r for r in traces.runs() if r.command.startswith(("produce", "approve", "reopen", "reject"))]
     if not runs:
         return SEASON_THREAD
     last = runs[-1]
@@ -135,7 +135,7 @@ async def run_season(
     *,
     approval: ApprovalMode,
     command: str,
-    decision: dict[str, object] | None = None,
+    decision: Decision | None = None,
     expect_episode: int | None = None,
     on_event: Callable[[RoomEvent], None] = lambda e: None,
 ) -> RunResult:
@@ -174,9 +174,9 @@ async def run_season(
                     raise UserError(
                         "no episode is waiting for approval: run `dramaroom status` to see where the season is"
                     )
-                if expect_episode is not None and pending.get("episode") != expect_episode:
+                if expect_episode is not None and pending.episode != expect_episode:
                     raise UserError(
-                        f"episode {expect_episode} is not waiting for approval; episode {pending.get('episode')} is"
+                        f"episode {expect_episode} is not waiting for approval; episode {pending.episode} is"
                     )
                 start: SeasonInput | Command[object] | None = Command(resume=decision)
             else:
@@ -214,7 +214,7 @@ async def _retries(traces: TraceStore, run_id: str) -> AsyncIterator[None]:
 
 
 def _finish(
-    traces: TraceStore, run_id: str, state: dict[str, object], pending: dict[str, object] | None, earlier: int = 0
+    traces: TraceStore, run_id: str, state: dict[str, object], pending: GatePayload | None, earlier: int = 0
 ) -> RunResult:
     # The thread's outcomes accumulate over every run; this run's are the ones after `earlier`.
     every = [o for o in state.get("outcomes", []) or [] if isinstance(o, EpisodeOutcome)]  # type: ignore[attr-defined]
@@ -243,11 +243,27 @@ def _season_input(ws: Workspace, approval: ApprovalMode) -> SeasonInput:
     )
 
 
-async def pending_approval(graph: object, config: RunnableConfig) -> dict[str, object] | None:
-    """Return the payload of the approval gate the season is paused at, if any."""
+async def pending_interrupt(graph: object, config: RunnableConfig) -> object | None:
+    """Return the value of the first interrupt a graph is paused at, if any."""
     snapshot = await graph.aget_state(config, subgraphs=True)  # type: ignore[attr-defined]
     for task in snapshot.tasks:
         for item in task.interrupts:
-            if isinstance(item.value, dict):
-                return dict(item.value)
+            value: object = item.value
+            return value
     return None
+
+
+async def pending_approval(graph: object, config: RunnableConfig) -> GatePayload | None:
+    """Return what the approval gate the season is paused at shows, if it is paused there."""
+    value = await pending_interrupt(graph, config)
+    if isinstance(value, dict) and "episode" in value:  # a season paused by a version that sent a plain mapping
+        return GatePayload.model_validate(value)
+    return value if isinstance(value, GatePayload) else None
+
+
+async def pending_question(graph: object, config: RunnableConfig) -> ChatQuestion | None:
+    """Return the confirmation the chat is paused at, if any."""
+    value = await pending_interrupt(graph, config)
+    if isinstance(value, dict) and "question" in value:
+        return ChatQuestion.model_validate(value)
+    return value if isinstance(value, ChatQuestion) else None

@@ -65,10 +65,9 @@ def _report(ws: Workspace, result: RunResult, started: float) -> None:
     elapsed = time.perf_counter() - started
     lang = ws.config.series.language
     if result.status == "paused" and result.pending:
-        n = result.pending.get("episode")
-        out.print(f"[yellow]{escape(say(lang, 'cli.waiting', n=n, title=result.pending.get('title')))}[/]")
-        open_findings = result.pending.get("open_findings")
-        for finding in open_findings if isinstance(open_findings, list) else []:
+        n = result.pending.episode
+        out.print(f"[yellow]{escape(say(lang, 'cli.waiting', n=n, title=result.pending.title))}[/]")
+        for finding in result.pending.open_findings:
             out.print(say(lang, "cli.open", finding=finding), markup=False)
         out.print(say(lang, "cli.approve_hint", root=ws.root, n=n), markup=False)
         out.print(say(lang, "cli.reject_hint", root=ws.root, n=n), markup=False)

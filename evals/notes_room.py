@@ -26,7 +26,7 @@ from agents.showrunner import paywall_for
 from evals.notes_slots import Episode, NoteSeries
 from graphs.checkpoint import state_serializer
 from graphs.season import build_season_graph
-from graphs.state import RevisionRecord, SeasonInput
+from graphs.state import Decision, RevisionRecord, SeasonInput
 from memory.bible import StoryBible
 from memory.schema import Script, SeasonPlan, SeriesBible, ShotList
 
@@ -146,7 +146,7 @@ async def reject(room: GateRoom, note: str) -> Rejected:
     sink = _Sink()
     sink.episode, sink.series = dict(room.sink.episode), dict(room.sink.series)
     graph = build_season_graph().compile(checkpointer=saver)
-    decision = {"approved": False, "note": note, "by": "human"}
+    decision = Decision(approved=False, note=note, by="human")
     await graph.ainvoke(Command(resume=decision), room.config, context=room.context(sink), durability="sync")
     review = sink.episode.get((1, "review"))
     history = list(getattr(review, "history", []) or [])

@@ -42,6 +42,7 @@ from agents.showrunner_chat import (
     read_result,
     summarise_results,
 )
+from graphs.state import ChatQuestion
 
 Update = dict[str, object]
 
@@ -154,7 +155,8 @@ async def confirm(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
     pending = state.get("pending") or {}
     lang = runtime.context.language
     question = pending.get("question", say(lang, "chat.confirm_default"))
-    answer = interrupt({"question": question, "tool": pending.get("tool")})
+    tool_name = pending.get("tool")
+    answer = interrupt(ChatQuestion(question=str(question), tool=str(tool_name) if tool_name else None))
     original = next(
         (m for m in state["messages"] if isinstance(m, ToolMessage) and m.id == pending.get("message_id")), None
     )

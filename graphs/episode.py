@@ -32,6 +32,7 @@ from graphs.state import (
     EpisodeOutput,
     EpisodeReview,
     EpisodeState,
+    GatePayload,
     RevisionRecord,
 )
 from memory.edits import RequestOutcome
@@ -206,15 +207,14 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
         waiting = "waiting for approval" + (f"; still unmet: {'; '.join(unmet)}" if unmet else "")
         ctx.on_event(RoomEvent("gate", waiting, number, "gate"))
         # Nothing before this line has side effects: the node re-runs from the top on resume.
-        answer = interrupt(
-            {
-                "episode": number,
-                "title": state["script"].title,
-                "summary": state["script"].summary,
-                "open_findings": _open_findings(state),
-                "unmet_requests": unmet,
-            }
+        payload = GatePayload(
+            episode=number,
+            title=state["script"].title,
+            summary=state["script"].summary,
+            open_findings=_open_findings(state),
+            unmet_requests=unmet,
         )
+        answer = interrupt(payload)
         decision = Decision.model_validate(answer)
     update: Update = {"decisions": [decision]}
     if not decision.approved:

@@ -50,6 +50,23 @@ class Decision(BaseModel):
     by: Literal["auto", "human"] = "human"
 
 
+class GatePayload(BaseModel):
+    """What the approval gate puts before the producer (CLI, chat, LangGraph Studio)."""
+
+    episode: int
+    title: str
+    summary: str = ""
+    open_findings: list[str] = Field(default_factory=list, description="Findings still open, one line each.")
+    unmet_requests: list[str] = Field(default_factory=list, description="Edit requests still unmet, one line each.")
+
+
+class ChatQuestion(BaseModel):
+    """What the chat asks before it applies a change it held back."""
+
+    question: str
+    tool: str | None = None
+
+
 class EpisodeOutcome(BaseModel):
     """How an episode run ended."""
 

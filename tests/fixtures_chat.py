@@ -14,10 +14,11 @@ from langgraph.types import Command
 from agents.llm import RoleModel
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.config import SeriesConfig, SeriesSection
-from dramaroom.production import build_models, pending_approval, run_season
+from dramaroom.production import build_models, pending_question, run_season
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.chat import ChatContext, build_chat_graph
+from graphs.state import Decision
 
 PREMISE = "A delivery rider named Maya Chen is secretly the heir to the logistics empire that fired her father."
 PREMISE_ZH = "外卖员林晚其实是物流集团的真正继承人，她要查清父亲被开除的真相。"
@@ -37,10 +38,10 @@ def paused_series(root: Path, *, language: str = "en", episodes: int = 3) -> Pat
 
     async def produce() -> None:
         first = await run_season(ws, settings, approval="manual", command="produce --approve manual")
-        assert first.status == "paused" and first.pending and first.pending["episode"] == 1
-        decision: dict[str, object] = {"approved": True, "note": "", "by": "human"}
+        assert first.status == "paused" and first.pending and first.pending.episode == 1
+        decision = Decision(approved=True, by="human")
         second = await run_season(ws, settings, approval="manual", command="approve", decision=decision)
-        assert second.status == "paused" and second.pending and second.pending["episode"] == 2
+        assert second.status == "paused" and second.pending and second.pending.episode == 2
 
     with ws.writing():
         asyncio.run(produce())
@@ -89,8 +90,8 @@ class ChatHarness:
 
     def pending(self) -> str | None:
         """Return the confirmation question the graph waits on, if any."""
-        pending = self.loop.run_until_complete(pending_approval(self.graph, self.config))
-        return None if pending is None else str(pending.get("question"))
+        pending = self.loop.run_until_complete(pending_question(self.graph, self.config))
+        return None if pending is None else pending.question
 
 
 def reply_text(messages: list[BaseMessage]) -> str:

@@ -14,7 +14,7 @@ from agents.room import RoomContext, RoomEvent, RoomLimits
 from graphs import episode_requests
 from graphs.episode_requests import NoteRead
 from graphs.season import build_season_graph
-from graphs.state import RevisionRecord, SeasonInput
+from graphs.state import GatePayload, RevisionRecord, SeasonInput
 from memory import edits as E
 from memory.bible import StoryBible
 from memory.schema import Script
@@ -52,11 +52,11 @@ async def _to_gate(ctx: RoomContext) -> Any:
     return graph
 
 
-async def _pending(graph: Any) -> dict[str, Any]:
+async def _pending(graph: Any) -> GatePayload:
     state = await graph.aget_state(CONFIG, subgraphs=True)
     values = [i.value for t in state.tasks for i in t.interrupts]
-    assert values, "the episode should be waiting at the gate"
-    return dict(values[0])
+    assert values and isinstance(values[0], GatePayload), "the episode should be waiting at the gate"
+    return values[0]
 
 
 async def _reject(graph: Any, ctx: RoomContext, note: str) -> None:
@@ -100,7 +100,7 @@ async def test_a_cut_note_is_applied_verified_and_reported_so(bible: StoryBible)
     assert "ep001 draft: script revised (r1): 1 of 1 request applied and verified" in lines
     assert any("note read: 1 request (cut_character)" in line for line in lines)
     pending = await _pending(graph)
-    assert pending["unmet_requests"] == []
+    assert pending.unmet_requests == []
 
 
 async def test_an_unmet_request_loops_then_stops_at_the_gate_naming_it(
@@ -116,8 +116,8 @@ async def test_an_unmet_request_loops_then_stops_at_the_gate_naming_it(
     assert seen == ["Change line s01-l77 to: The line that is not there."]
     pending = await _pending(graph)
     named = '[change_line] line s01-l77 must say "The line that is not there."'
-    assert pending["unmet_requests"] == [named]
-    assert any(f.startswith("edit_request_unmet@s01-l77: Still unmet") for f in pending["open_findings"])
+    assert pending.unmet_requests == [named]
+    assert any(f.startswith("edit_request_unmet@s01-l77: Still unmet") for f in pending.open_findings)
     review = sink.episode[(1, "review")]
     drafts = [h for h in review.history if h.artifact == "script"]  # type: ignore[attr-defined]
     after_note = [h for h in drafts if h.revision > 0]

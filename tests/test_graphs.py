@@ -15,7 +15,7 @@ from agents.offline import OfflineWriter
 from agents.room import RoomContext, RoomLimits
 from agents.scripted import ScriptedModel
 from graphs.season import build_season_graph
-from graphs.state import RevisionRecord, SeasonInput
+from graphs.state import GatePayload, RevisionRecord, SeasonInput
 from memory.bible import StoryBible
 from memory.canon_fold import NO_HOLDER
 from memory.schema import CharacterStatus, Script, SeriesBible
@@ -166,7 +166,7 @@ async def test_manual_gate_pauses_then_approve_and_reject_resume(bible: StoryBib
     config = RunnableConfig(configurable={"thread_id": "t1"}, recursion_limit=500)
     state = await graph.aget_state(config, subgraphs=True)
     pending = [i.value for t in state.tasks for i in t.interrupts]
-    assert pending and pending[0]["episode"] == 1
+    assert pending and isinstance(pending[0], GatePayload) and pending[0].episode == 1
     assert bible.committed_episodes() == []
 
     first_title = sink.episode[(1, "script")].title  # type: ignore[attr-defined]
@@ -185,7 +185,7 @@ async def test_manual_gate_pauses_then_approve_and_reject_resume(bible: StoryBib
     await graph.ainvoke(Command(resume={"approved": True, "by": "human"}), config, context=ctx, durability="sync")
     assert bible.committed_episodes() == [1]
     state = await graph.aget_state(config, subgraphs=True)
-    assert [i.value["episode"] for t in state.tasks for i in t.interrupts] == [2]
+    assert [i.value.episode for t in state.tasks for i in t.interrupts] == [2]
 
 
 async def test_rejection_limit_blocks(bible: StoryBible) -> None:

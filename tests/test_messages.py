@@ -129,11 +129,11 @@ def test_the_end_of_a_run_is_reported_in_the_series_language(
     from dramaroom.errors import UserError
     from dramaroom.production import RunResult
     from dramaroom.workspace import Workspace
-    from graphs.state import EpisodeOutcome
+    from graphs.state import EpisodeOutcome, GatePayload
 
     section = SeriesSection(premise="林婉查账。" if language == "zh" else "Lin audits the books.", language=language)  # type: ignore[arg-type]
     ws = Workspace.create(tmp_path / "series", SeriesConfig(series=section))
-    pending: dict[str, object] = {"episode": 2, "title": "账册", "open_findings": ["name_drift@s01-l02: [x]"]}
+    pending = GatePayload(episode=2, title="账册", open_findings=["name_drift@s01-l02: [x]"])
     run_cli._report(ws, RunResult(status="paused", pending=pending), 0.0)
     done = RunResult(status="done", outcomes=[EpisodeOutcome(episode=1, status="committed")])
     run_cli._report(ws, done, 0.0)
