@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-series
 DEMO_ZH_DIR ?= demo-series-zh
 
-.PHONY: install demo demo-zh test bench lint typecheck clean
+.PHONY: install demo demo-zh test test-e2e bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,8 +36,13 @@ demo-zh: $(STAMP)
 	$(BIN)/dramaroom render $(DEMO_ZH_DIR) --episode 1
 	$(BIN)/dramaroom status $(DEMO_ZH_DIR)
 
+# The suite without the end-to-end tests that start the CLI in subprocesses (`slow`); those run on their own.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# End to end through the real CLI, the pty chat, the served graph and the render: the slow stage .ci/run adds.
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 # Every benchmark in one run, one Markdown table (also written to benchmarks/results.md with the machine).
 # `make bench BENCH_ARGS=--quick` is a smoke run at small sizes.
