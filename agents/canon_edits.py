@@ -214,24 +214,22 @@ def _key(finding: Finding) -> tuple[str, str, str]:
     return finding.check, finding.location, finding.quote
 
 
+def _check_in(script: Script, scripts: list[Script], canon: Canon) -> list[Finding]:
+    """Check a script against canon folded through the given season's episodes before it."""
+    earlier = [s for s in scripts if s.episode < script.episode]
+    folded = fold_episodes(canon, [(s.episode, s.state_changes) for s in earlier])
+    return check_script(script, folded, carryover_from(earlier))
+
+
 def contradictions(scripts: list[Script], old: Canon, new: Canon) -> list[Affected]:
     """Return the produced episodes whose scripts break continuity under `new` but not under `old`."""
     affected: list[Affected] = []
-    for index, script in enumerate(scripts):
-        earlier = [(s.episode, s.state_changes) for s in scripts[:index]]
-        carry = carryover_from(scripts[:index])
-        before = {_key(f) for f in check_script(script, fold_episodes(old, earlier), carry)}
-        after = check_script(script, fold_episodes(new, earlier), carry)
-        fresh = [f for f in after if _key(f) not in before]
+    for script in scripts:
+        before = {_key(f) for f in _check_in(script, scripts, old)}
+        fresh = [f for f in _check_in(script, scripts, new) if _key(f) not in before]
         if fresh:
             affected.append(Affected(script.episode, fresh))
     return affected
-
-
-def _findings_in(script: Script, scripts: list[Script], canon: Canon) -> set[tuple[str, str, str]]:
-    earlier = [s for s in scripts if s.episode < script.episode]
-    folded = fold_episodes(canon, [(s.episode, s.state_changes) for s in earlier])
-    return {_key(f) for f in check_script(script, folded, carryover_from(earlier))}
 
 
 def later_contradictions(before: list[Script], after: list[Script], canon: Canon, episode: int) -> list[Affected]:
@@ -243,16 +241,12 @@ def later_contradictions(before: list[Script], after: list[Script], canon: Canon
         canon: Base canon.
         episode: The episode that changed.
     """
-    first = sorted(after, key=lambda s: s.episode)
-    old = sorted(before, key=lambda s: s.episode)
     affected: list[Affected] = []
-    for script in first:
+    for script in sorted(after, key=lambda s: s.episode):
         if script.episode <= episode:
             continue
-        had = _findings_in(script, old, canon)
-        earlier = [s for s in first if s.episode < script.episode]
-        folded = fold_episodes(canon, [(s.episode, s.state_changes) for s in earlier])
-        fresh = [f for f in check_script(script, folded, carryover_from(earlier)) if _key(f) not in had]
+        had = {_key(f) for f in _check_in(script, before, canon)}
+        fresh = [f for f in _check_in(script, after, canon) if _key(f) not in had]
         if fresh:
             affected.append(Affected(script.episode, fresh))
     return affected

@@ -11,7 +11,7 @@ import pytest
 from dramaroom.reopening import reopen
 from dramaroom.workspace import Workspace
 from memory.bible import StoryBible
-from tests.test_e2e import dramaroom, new_series
+from tests.test_e2e import dramaroom, new_series, produced_series
 
 pytestmark = pytest.mark.slow
 
@@ -20,10 +20,7 @@ PREMISE = "A night-shift nurse, Ada Stone, finds her missing brother's watch on 
 
 @pytest.fixture(scope="module")
 def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("edits") / "series"
-    new_series(path, PREMISE, "en")
-    dramaroom("produce", str(path))
-    return path
+    return produced_series(tmp_path_factory, "edits", PREMISE)
 
 
 def _copy(season: Path, tmp_path: Path) -> Path:
