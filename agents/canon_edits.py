@@ -19,6 +19,7 @@ from agents.canon_queries import QueryError, resolve
 from agents.continuity_checks import check_script
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
+from agents.wardrobe_edits import WardrobeError, revise_set
 from memory.bible import StoryBible
 from memory.canon_fold import NO_HOLDER, carryover_from, fold_episodes
 from memory.schema import (
@@ -79,8 +80,16 @@ def _words(value: str) -> list[str]:
 
 
 def _character_update(person: Character, changes: dict[str, str]) -> Character:
+    for key, value in changes.items():
+        if key.startswith("wardrobe."):
+            try:
+                person = revise_set(person, key.removeprefix("wardrobe."), value)
+            except WardrobeError as exc:
+                raise EditError(str(exc)) from exc
     data = person.model_dump()
     for key, value in changes.items():
+        if key.startswith("wardrobe."):
+            continue
         if key in _LOOK_FIELDS:
             data["appearance"][key] = value
         elif key in ("aliases", "traits"):
@@ -92,7 +101,7 @@ def _character_update(person: Character, changes: dict[str, str]) -> Character:
         elif key in _CHARACTER_FIELDS:
             data[key] = value
         else:
-            allowed = ", ".join(sorted(_CHARACTER_FIELDS | _LOOK_FIELDS))
+            allowed = ", ".join([*sorted(_CHARACTER_FIELDS | _LOOK_FIELDS), "wardrobe.SET"])
             raise EditError(f"a character has no field '{key}' to change; fields: {allowed}")
     return Character.model_validate(data)
 

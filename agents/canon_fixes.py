@@ -2,8 +2,9 @@
 
 A rename is one: the character's cues, and every mention of the old name in lines, titles, summaries and
 the shot list's descriptions, take the new name; each shot's image prompt is rebuilt from canon as it now
-stands at that episode. Other changes (a death, a new holder) need the screenwriter: the episode is
-reopened with the change as its note instead.
+stands at that episode. A changed look or wardrobe set is another: the image prompts of the shots that show
+the character are rebuilt (`reprompt`); the scripts name sets by id and stay as they are. Other changes
+(a death, a new holder) need the screenwriter: the episode is reopened with the change as its note instead.
 """
 
 from __future__ import annotations
@@ -107,3 +108,20 @@ def rename_in_shots(shots: ShotList, changes: list[Renamed], canon: Canon) -> Sh
         )
         fixed.append(moved.model_copy(update={"visual_prompt": visual_prompt(moved, canon)}))
     return shots.model_copy(update={"shots": fixed})
+
+
+def reprompt(shots: ShotList, old: Canon, new: Canon) -> tuple[ShotList, int]:
+    """Return the shot list with the image prompts a change alters rebuilt from `new`, and how many changed.
+
+    A shot whose prompt reads the same under both canons (the change does not touch who or where it shows)
+    is left exactly as it is. Both canons are as they stand at the shot list's episode.
+    """
+    fixed = []
+    changed = 0
+    for shot in shots.shots:
+        prompt = visual_prompt(shot, new)
+        if prompt != visual_prompt(shot, old):
+            shot = shot.model_copy(update={"visual_prompt": prompt})
+            changed += 1
+        fixed.append(shot)
+    return shots.model_copy(update={"shots": fixed}), changed

@@ -30,7 +30,7 @@ from memory.edits import (
     SetPropHolder,
     SetWardrobe,
 )
-from memory.schema import Canon, Carryover, CharacterStatus, Finding, Line, Scene, Script
+from memory.schema import Canon, Carryover, CharacterStatus, Finding, KeptWardrobe, Line, Scene, Script
 
 
 def check_absent_characters(script: Script, canon: Canon) -> list[Finding]:
@@ -225,7 +225,8 @@ def check_name_drift(script: Script, canon: Canon) -> list[Finding]:
 
 
 def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[Finding]:
-    """Flag unknown wardrobe sets and unmarked costume changes within one story day."""
+    """Flag unknown wardrobe sets, unmarked costume changes within one story day, and sets that ignore a
+    lasting costume change an earlier episode made (a wardrobe state change holds until another one)."""
     out: list[Finding] = []
     declared = {(c.entity_id, c.value) for c in script.state_changes if c.field == "wardrobe"}
     last: dict[str, tuple[int, str, int]] = {}  # character -> (story day, set id, scene index)
@@ -275,8 +276,35 @@ def check_wardrobe(script: Script, canon: Canon, carryover: Carryover) -> list[F
                         requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=prev[1])],
                     )
                 )
+            elif (kept := _kept_elsewhere(carryover, script, cid, wid)) is not None:
+                out.append(
+                    finding(
+                        "wardrobe_drift",
+                        "factual_detail",
+                        scene.id,
+                        say(canon.language, "finding.wardrobe_kept", name=ch.name, wardrobe=wid, kept=kept.wardrobe_id),
+                        quote=wid,
+                        canon_fact=say(
+                            canon.language,
+                            "fact.wears_since",
+                            name=ch.name,
+                            wardrobe=kept.wardrobe_id,
+                            episode=kept.since_episode,
+                        ),
+                        requests=[SetWardrobe(scene_id=scene.id, character_id=cid, wardrobe_id=kept.wardrobe_id)],
+                    )
+                )
             last[cid] = (scene.story_day, wid, i)
     return out
+
+
+def _kept_elsewhere(carryover: Carryover, script: Script, character_id: str, wardrobe_id: str) -> KeptWardrobe | None:
+    """Return the lasting costume change a scene's set ignores: an earlier episode's, not undone by this one."""
+    kept = carryover.kept_wardrobe.get(character_id)
+    if kept is None or kept.wardrobe_id == wardrobe_id:
+        return None
+    changes_again = any(c.field == "wardrobe" and c.entity_id == character_id for c in script.state_changes)
+    return None if changes_again else kept
 
 
 def check_appearance(script: Script, canon: Canon) -> list[Finding]:

@@ -1,4 +1,5 @@
-"""Revise the season plan on request: move the paywall, add a twist, rewrite a brief, recharacterise.
+"""Revise the season plan on request: move the paywall, add a twist, rewrite a brief, recharacterise, or plan
+a lasting costume change.
 
 Only episodes not produced yet change; a produced episode keeps its brief
 (re-reviewing or re-writing it is a separate, explicit step).
@@ -12,7 +13,8 @@ from agents.canon_queries import QueryError, resolve
 from agents.messages import say, term
 from agents.premise_reader import read_premise
 from agents.showrunner_chat import RevisePlan
-from memory.schema import Canon, Character, EpisodeBrief, SeasonPlan
+from agents.wardrobe_edits import WardrobeError, dress
+from memory.schema import Canon, Character, EpisodeBrief, SeasonPlan, StateChange
 
 _BRIEF_FIELDS = ("title", "opening_hook", "cliffhanger", "core_conflict", "beat1", "beat2", "beat3", "beat4")
 
@@ -170,6 +172,42 @@ def _recharacterise(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: 
     return PlanChange(new_plan, new_canon, changes)
 
 
+def _change_wardrobe(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[int]) -> PlanChange:
+    """Plan a lasting costume change: the brief records it, and the character wears it from that episode on."""
+    lang = canon.language
+    if not edit.character.strip() or not edit.text.strip():
+        raise PlanEditError(say(lang, "plan.wardrobe_needed"))
+    brief = _brief(plan, edit.episode, produced, lang)
+    person = _who(canon, edit.character)
+    try:
+        dressed, wardrobe, added = dress(person, edit.text)
+    except WardrobeError as exc:
+        raise PlanEditError(str(exc)) from exc
+    change = StateChange(entity_id=person.id, field="wardrobe", value=wardrobe.id, note="costume change (plan)")
+    kept = [c for c in brief.planned_changes if not (c.field == "wardrobe" and c.entity_id == person.id)]
+    cast = brief.character_ids if person.id in brief.character_ids else [*brief.character_ids, person.id]
+    revised = brief.model_copy(update={"planned_changes": [*kept, change], "character_ids": cast})
+    changes = [
+        say(
+            lang,
+            "plan.wardrobe_changed",
+            n=brief.number,
+            name=person.name,
+            wardrobe=wardrobe.id,
+            description=wardrobe.description,
+        )
+    ]
+    new_canon = None
+    if added:
+        people = [dressed if c.id == person.id else c for c in canon.characters]
+        new_canon = canon.model_copy(update={"characters": people})
+        changes.insert(
+            0,
+            say(lang, "plan.wardrobe_added", name=person.name, wardrobe=wardrobe.id, description=wardrobe.description),
+        )
+    return PlanChange(_replace(plan, revised), new_canon, changes)
+
+
 def revise_plan(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[int]) -> PlanChange:
     """Return the revised plan (and canon when a character changes) and the list of what changed.
 
@@ -182,4 +220,6 @@ def revise_plan(plan: SeasonPlan, canon: Canon, edit: RevisePlan, produced: set[
         return _add_twist(plan, edit, produced, canon)
     if edit.action == "revise_brief":
         return _revise_brief(plan, edit, produced, canon)
+    if edit.action == "change_wardrobe":
+        return _change_wardrobe(plan, canon, edit, produced)
     return _recharacterise(plan, canon, edit, produced)

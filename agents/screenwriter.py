@@ -22,7 +22,8 @@ You are the screenwriter of a vertical micro-drama ({target_seconds}-second epis
 </craft>
 <rules>
 - Use only canon ids. The `cue` of a dialogue line is the speaker's canon name or alias.
-- Only characters alive and present in canon appear. Keep each character's wardrobe set for a whole story day.
+- Only characters alive and present in canon appear. Keep each character's wardrobe set for a whole story day;
+  a set in `carryover.kept_wardrobe` is worn in every scene until a wardrobe state change records another.
 - Props stay with their canon holder unless the scene shows the handover and `state_changes` records it.
 - A character reveals a secret only if canon says they know it; list revealed secret ids in `reveals`.
 - Story days never go backwards; clocks move forward within a day; respect the world's era and technology.

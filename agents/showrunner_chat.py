@@ -87,7 +87,8 @@ class ChangeCanon(BaseModel):
         default_factory=dict,
         description=(
             "Field -> new value. Characters: name, aliases (comma list), age, gender, role, occupation, status "
-            "(alive/absent/dead), hair, eyes, build, features, traits (comma list). Locations: name, description, "
+            "(alive/absent/dead), hair, eyes, build, features, traits (comma list), wardrobe.SET (a costume set's "
+            "description, e.g. wardrobe.work). Locations: name, description, "
             "interior (true/false). Props: name, description, holder (character id/name or none), state "
             "(intact/damaged/destroyed/lost). For add_*: at least name."
         ),
@@ -96,21 +97,27 @@ class ChangeCanon(BaseModel):
     reason: str = Field(default="", description="Why, in a few words; kept in the canon change log.")
 
 
-PlanAction = Literal["move_paywall", "add_twist", "revise_brief", "recharacterise"]
+PlanAction = Literal["move_paywall", "add_twist", "revise_brief", "recharacterise", "change_wardrobe"]
 
 
 class RevisePlan(BaseModel):
     """Revise the season plan for episodes not produced yet."""
 
-    action: PlanAction = Field(description="move_paywall, add_twist, revise_brief or recharacterise.")
+    action: PlanAction = Field(description="move_paywall, add_twist, revise_brief, recharacterise or change_wardrobe.")
     episode: int | None = Field(default=None, description="The episode concerned (not for recharacterise).")
     text: str = Field(
-        default="", description="The twist, the new value for revise_brief, or the direction for recharacterise."
+        default="",
+        description=(
+            "The twist, the new value for revise_brief, the direction for recharacterise, or for change_wardrobe "
+            "the costume (a wardrobe set id or a description) the character wears from that episode on."
+        ),
     )
     field: str = Field(
         default="", description="revise_brief: title, opening_hook, cliffhanger, core_conflict, beat1..beat4."
     )
-    character: str = Field(default="", description="recharacterise: character id or name, or a role (antagonist).")
+    character: str = Field(
+        default="", description="recharacterise, change_wardrobe: character id or name, or a role (antagonist)."
+    )
 
 
 class ExtendSeason(BaseModel):

@@ -10,19 +10,22 @@ canon.json, the bible's canon and the stale marks exactly as they were.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from agents.canon_edits import Affected, Assessment, contradictions
-from agents.canon_fixes import Renamed, rename_in_script, rename_in_shots, renamed
+from agents.canon_fixes import Renamed, rename_in_script, rename_in_shots, renamed, reprompt
 from agents.canon_queries import QueryError, resolve
 from dramaroom.errors import UserError
 from dramaroom.reports import awaiting_approval
 from dramaroom.workspace import Workspace, write_atomic_bytes
 from graphs.state import EpisodeReview, RevisionRecord
 from memory.bible import StoryBible
+from memory.canon_fold import fold_episodes
 from memory.schema import Canon, Script, ShotList
 
 Source = Literal["chat", "cli"]
@@ -55,6 +58,10 @@ class CanonChangeEntry(BaseModel):
         default_factory=list, description="Committed episodes a mechanical fix (a rename) rewrote."
     )
     fixed_lines: int = Field(default=0, description="Script lines the mechanical fix changed.")
+    reprompted_episodes: list[int] = Field(
+        default_factory=list, description="Committed episodes whose shot prompts a mechanical fix rebuilt."
+    )
+    reprompted_shots: int = Field(default=0, description="Shots whose image prompt that fix rebuilt.")
     marked_stale: list[int] = Field(default_factory=list, description="Committed episodes the change left stale.")
 
 
@@ -101,7 +108,9 @@ def apply_change(
     """Apply an assessed change: bible canon, mechanical fixes, stale marks, canon.json, the log.
 
     With `fix`, a rename is carried into the contradicted committed episodes (cues, mentions, shot
-    prompts) as a revision attributed to the change; what still contradicts afterwards is marked stale.
+    prompts), and a changed look or wardrobe into the image prompts of the shots that show it, each as a
+    revision attributed to the change; what still contradicts afterwards is marked stale. Without it,
+    an episode whose prompts the change alters is marked stale too.
     The caller holds the lock.
     """
     log = load_log(ws)
@@ -112,8 +121,7 @@ def apply_change(
     marked = [a.episode for a in found.affected if a.episode in committed]
     previous = bible.stale_episodes()
     snapshot = _Snapshot(
-        canon_json=canon_path.read_text(encoding="utf-8") if canon_path.exists() else "",
-        stale_before={n: previous[n] for n in marked if n in previous},
+        canon_json=canon_path.read_text(encoding="utf-8") if canon_path.exists() else "", stale_before=dict(previous)
     )
     changes = renamed(old_canon, found.canon) if fix else []
     bible.revise_canon(found.canon)
@@ -125,6 +133,11 @@ def apply_change(
     folder = ws.state_dir / "canon_changes"
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic_bytes(folder / f"{number:03d}.json", snapshot.model_dump_json().encode("utf-8"), root=ws.root)
+    prompts = prompt_updates(ws, bible, old_canon, found.canon, skip=fixed)
+    for update in prompts if fix else []:
+        _keep(ws, update.episode, snapshot)
+        ws.save_episode(update.episode, "shotlist", update.shots)
+        _record_fix(ws, update.episode, "shotlist", number, "shot prompts")
     remaining = {a.episode: a for a in _recheck(bible, old_canon, found)} if fixed else {}
     stale: list[int] = []
     for item in found.affected:
@@ -139,8 +152,16 @@ def apply_change(
         )
         bible.mark_stale(item.episode, mark)
         stale.append(item.episode)
+    for update in [] if fix else [u for u in prompts if u.episode not in stale]:
+        mark = f"canon change #{number}: {found.description}: {update.changed} shot prompt(s) still show it as it was"
+        bible.mark_stale(update.episode, mark)
+        stale.append(update.episode)
+    reprompted = prompts if fix else []
     done = [f"renamed in episode(s) {', '.join(map(str, fixed))} ({sum(fixed.values())} line(s))"] if fixed else []
-    done += [f"marked stale: {', '.join(map(str, stale))}"] if stale else []
+    done += (
+        [f"shot prompts rebuilt in episode(s) {', '.join(str(u.episode) for u in reprompted)}"] if reprompted else []
+    )
+    done += [f"marked stale: {', '.join(map(str, sorted(stale)))}"] if stale else []
     entry = CanonChangeEntry(
         number=number,
         at=datetime.now(UTC),
@@ -162,7 +183,9 @@ def apply_change(
         done="; ".join(done) or "nothing contradicted",
         fixed_episodes=sorted(fixed),
         fixed_lines=sum(fixed.values()),
-        marked_stale=stale,
+        reprompted_episodes=[u.episode for u in reprompted],
+        reprompted_shots=sum(u.changed for u in reprompted),
+        marked_stale=sorted(stale),
     )
     log.changes.append(entry)
     ws.save_series("canon_changes", log)
@@ -182,6 +205,31 @@ def _target_id(canon: Canon, target: str) -> str:
 _FIXED_FILES = ("script.json", "script.fountain", "shotlist.json", "shotlist.csv", "review.json")
 
 
+def _keep(ws: Workspace, episode: int, snapshot: _Snapshot) -> None:
+    """Keep the files a mechanical fix may rewrite in an episode, once, so `undo` can put them back."""
+    folder = ws.episode_dir(episode)
+    for path in [*(folder / name for name in _FIXED_FILES), ws.written_record(episode)]:
+        key = str(path.relative_to(ws.root))
+        if key not in snapshot.files:
+            snapshot.files[key] = path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def _record_fix(ws: Workspace, episode: int, artifact: Literal["script", "shotlist"], number: int, how: str) -> None:
+    """Add the fix to the episode's review history as a revision attributed to the canon change."""
+    path = ws.episode_dir(episode) / "review.json"
+    if not path.exists():
+        return
+    review = ws.load_artifact(path, EpisodeReview)
+    drafts = [h.revision for h in review.history if h.artifact == artifact]
+    record = RevisionRecord(
+        artifact=artifact,
+        revision=max(drafts, default=0) + 1,
+        reviewer=f"canon change #{number}",
+        model=f"mechanical fix ({how})",
+    )
+    ws.save_episode(episode, "review", review.model_copy(update={"history": [*review.history, record]}))
+
+
 def _fix_episode(
     ws: Workspace, bible: StoryBible, episode: int, changes: list[Renamed], number: int, snapshot: _Snapshot
 ) -> int:
@@ -190,8 +238,7 @@ def _fix_episode(
     if script is None:
         return 0
     folder = ws.episode_dir(episode)
-    for path in [*(folder / name for name in _FIXED_FILES), ws.written_record(episode)]:
-        snapshot.files[str(path.relative_to(ws.root))] = path.read_text(encoding="utf-8") if path.exists() else None
+    _keep(ws, episode, snapshot)
     snapshot.scripts[episode] = script.model_dump_json()
     canon = bible.canon_at(episode)
     fixed, count = rename_in_script(script, changes, canon)
@@ -199,18 +246,40 @@ def _fix_episode(
     if (folder / "shotlist.json").exists():
         shots = ws.load_artifact(folder / "shotlist.json", ShotList)
         ws.save_episode(episode, "shotlist", rename_in_shots(shots, changes, canon))
-    if (folder / "review.json").exists():
-        review = ws.load_artifact(folder / "review.json", EpisodeReview)
-        drafts = [h.revision for h in review.history if h.artifact == "script"]
-        record = RevisionRecord(
-            artifact="script",
-            revision=max(drafts, default=0) + 1,
-            reviewer=f"canon change #{number}",
-            model="mechanical fix (rename)",
-        )
-        ws.save_episode(episode, "review", review.model_copy(update={"history": [*review.history, record]}))
+    _record_fix(ws, episode, "script", number, "rename")
     bible.commit_episode(fixed)
     return count
+
+
+@dataclass(frozen=True)
+class Reprompt:
+    """A committed episode's shot list with the image prompts a change alters rebuilt, and how many."""
+
+    episode: int
+    shots: ShotList
+    changed: int
+
+
+def prompt_updates(
+    ws: Workspace, bible: StoryBible, old: Canon, new: Canon, skip: Collection[int] = ()
+) -> list[Reprompt]:
+    """Return the committed shot lists whose image prompts a change of base canon (looks, wardrobe, …) alters.
+
+    Each is compared as canon stands at its episode, under the old and the new base canon; `skip` names
+    episodes a rename fix already rewrote.
+    """
+    scripts = [s for n in bible.committed_episodes() if (s := bible.script(n)) is not None]
+    out: list[Reprompt] = []
+    for script in scripts:
+        path = ws.episode_dir(script.episode) / "shotlist.json"
+        if script.episode in skip or not path.exists():
+            continue
+        earlier = [(s.episode, s.state_changes) for s in scripts if s.episode < script.episode]
+        before, after = fold_episodes(old, earlier), fold_episodes(new, earlier)
+        shots, changed = reprompt(ws.load_artifact(path, ShotList), before, after)
+        if changed:
+            out.append(Reprompt(script.episode, shots, changed))
+    return out
 
 
 def _recheck(bible: StoryBible, old: Canon, found: Assessment) -> list[Affected]:
@@ -260,13 +329,12 @@ def undo_last(ws: Workspace, bible: StoryBible) -> CanonChangeEntry:
             write_atomic_bytes(target, text.encode("utf-8"), root=ws.root)
     for document in snapshot.scripts.values():
         bible.commit_episode(Script.model_validate_json(document))
-    for item in entry.contradicted:
-        if not item.committed:
-            continue
-        if item.episode in snapshot.stale_before:
-            bible.mark_stale(item.episode, snapshot.stale_before[item.episode])
+    touched = {item.episode for item in entry.contradicted if item.committed} | set(entry.marked_stale)
+    for episode in sorted(touched):
+        if episode in snapshot.stale_before:
+            bible.mark_stale(episode, snapshot.stale_before[episode])
         else:
-            bible.clear_stale(item.episode)
+            bible.clear_stale(episode)
     entry.undone_at = datetime.now(UTC)
     ws.save_series("canon_changes", log)
     path.unlink()

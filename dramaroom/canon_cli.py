@@ -22,7 +22,7 @@ from agents.canon_queries import EntityKind, QueryError, resolve
 from agents.messages import say
 from agents.showrunner_chat import ChangeCanon, EditAction
 from dramaroom import reports
-from dramaroom.canon_changes import apply_change, load_log, standing, undo_last, waiting_scripts
+from dramaroom.canon_changes import apply_change, load_log, prompt_updates, standing, undo_last, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.reopening import reopen
 from dramaroom.workspace import Workspace
@@ -123,6 +123,12 @@ def _change(ws: Workspace, edit: ChangeCanon, yes: bool, fix: bool = True, reope
         if contradicted:
             offer = ("canon.fix_offer" if fix else "canon.fix_declined") if fixable else "canon.no_fix"
             out.print(say(lang, offer, episodes=sep.join(map(str, contradicted))), markup=False)
+        prompts = prompt_updates(ws, bible, bible.base_canon(), found.canon, contradicted if fix and fixable else ())
+        if prompts:
+            episodes = sep.join(str(u.episode) for u in prompts)
+            shots = sum(u.changed for u in prompts)
+            offer = "canon.prompt_offer" if fix else "canon.prompt_declined"
+            out.print(say(lang, offer, episodes=episodes, shots=shots), markup=False)
         if not _confirm(say(lang, "canon.ask_apply"), yes):
             out.print(say(lang, "canon.not_applied"), markup=False)
             return
@@ -132,6 +138,9 @@ def _change(ws: Workspace, edit: ChangeCanon, yes: bool, fix: bool = True, reope
     if entry.fixed_episodes:
         episodes = sep.join(map(str, entry.fixed_episodes))
         out.print(say(lang, "canon.fixed", episodes=episodes, lines=entry.fixed_lines), markup=False)
+    if entry.reprompted_episodes:
+        episodes = sep.join(map(str, entry.reprompted_episodes))
+        out.print(say(lang, "canon.reprompted", episodes=episodes, shots=entry.reprompted_shots), markup=False)
     stale = entry.marked_stale
     if not stale:
         return
@@ -162,7 +171,12 @@ def _reopen_all(ws: Workspace, number: int, description: str, episodes: list[int
 
 
 FixOpt = Annotated[
-    bool, typer.Option("--fix/--no-fix", help="Carry a rename into the scripts (default), or only mark them stale.")
+    bool,
+    typer.Option(
+        "--fix/--no-fix",
+        help="Carry a rename into the scripts and a changed look or costume into the shot prompts (default), "
+        "or only mark the episodes stale.",
+    ),
 ]
 ReopenOpt = Annotated[
     bool, typer.Option("--reopen", help="Reopen every episode the change leaves stale, with the change as its note.")

@@ -26,7 +26,7 @@ from agents.plan_edits import PlanEditError
 from agents.room import RoomEvent
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_SPECS, ChangeCanon, Confirmation, RevisePlan, ToolResult
 from dramaroom import reports, rereview
-from dramaroom.canon_changes import CanonChangeEntry, apply_change, load_log, standing, waiting_scripts
+from dramaroom.canon_changes import CanonChangeEntry, apply_change, load_log, prompt_updates, standing, waiting_scripts
 from dramaroom.errors import UserError
 from dramaroom.production import RunResult, run_season
 from dramaroom.rendering import render_with_progress
@@ -135,7 +135,10 @@ class ShowrunnerTools:
             episodes = bible.committed_episodes()
             bible_canon = bible.base_canon()
             found = assess(bible, edit, waiting_scripts(self.ws))
-            if not found.affected:
+            fixable = bool(renamed(bible_canon, found.canon))
+            affected = [a.episode for a in found.affected if a.episode in episodes]
+            prompts = prompt_updates(self.ws, bible, bible_canon, found.canon, affected if fixable else ())
+            if not found.affected and not prompts:
                 with self.ws.writing():
                     self._apply(bible, found)
                 waiting = reports.awaiting_approval(self.ws)
@@ -152,7 +155,8 @@ class ShowrunnerTools:
         write_atomic(self._proposals() / f"{digest}.json", edit.model_dump_json())
         lines = [say(self.lang, "chat.proposed", description=found.description)]
         numbers = [a.episode for a in found.affected]
-        lines.append(say(self.lang, "chat.contradicts", count=len(numbers)))
+        if numbers:
+            lines.append(say(self.lang, "chat.contradicts", count=len(numbers)))
         for item in found.affected:
             for finding in item.findings:  # every contradiction, not a sample
                 lines.append(
@@ -164,11 +168,16 @@ class ShowrunnerTools:
                         message=finding.message,
                     )
                 )
-        committed = [n for n in numbers if n in episodes]
-        if committed:
-            offer = "canon.fix_offer" if renamed(bible_canon, found.canon) else "canon.no_fix"
-            lines.append(say(self.lang, offer, episodes=_ranges(committed)))
+        if affected:
+            lines.append(say(self.lang, "canon.fix_offer" if fixable else "canon.no_fix", episodes=_ranges(affected)))
+        if prompts:
+            shots = sum(u.changed for u in prompts)
+            lines.append(
+                say(self.lang, "canon.prompt_offer", episodes=_ranges([u.episode for u in prompts]), shots=shots)
+            )
         which = "chat.confirm_one" if len(numbers) == 1 else "chat.confirm_many"
+        if not numbers:
+            which, numbers = "chat.confirm_prompts", [u.episode for u in prompts]
         question = say(self.lang, which, episodes=_ranges(numbers))
         return ToolResult(
             summary="\n".join(lines),
@@ -193,6 +202,9 @@ class ShowrunnerTools:
         if entry.fixed_episodes:
             episodes = sep.join(map(str, entry.fixed_episodes))
             lines.append(say(self.lang, "canon.fixed", episodes=episodes, lines=entry.fixed_lines))
+        if entry.reprompted_episodes:
+            episodes = sep.join(map(str, entry.reprompted_episodes))
+            lines.append(say(self.lang, "canon.reprompted", episodes=episodes, shots=entry.reprompted_shots))
         return ToolResult(summary="\n".join(lines), sources=[say(self.lang, "query.base")])
 
     def _apply(self, bible: StoryBible, found: Assessment) -> CanonChangeEntry:

@@ -133,3 +133,14 @@ def twist(
 ) -> None:
     """Put a twist at the turn of an unproduced episode."""
     _revise(ctx, RevisePlan(action="add_twist", episode=episode, text=text))
+
+
+@plan_app.command()
+def wardrobe(
+    ctx: typer.Context,
+    episode: Annotated[int, typer.Argument(help="An episode not produced yet: the change happens there.")],
+    character: Annotated[str, typer.Argument(help="The character's name or id.")],
+    costume: Annotated[str, typer.Argument(help="A wardrobe set id, or a description (a new set is added).")],
+) -> None:
+    """Plan a lasting costume change: `wardrobe 3 "Maya Chen" "red prison jumpsuit"`; later episodes keep it."""
+    _revise(ctx, RevisePlan(action="change_wardrobe", episode=episode, character=character, text=costume))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from memory.schema import Canon, Carryover, CharacterStatus, PropState, Script, StateChange, TimelineEvent
+from memory.schema import Canon, Carryover, CharacterStatus, KeptWardrobe, PropState, Script, StateChange, TimelineEvent
 
 __all__ = [
     "FoldError",
@@ -138,7 +138,8 @@ def carryover_from(scripts: Iterable[Script]) -> Carryover:
 
     The last non-flashback scene sets the story day and clock (a flashback
     does not move the present). Wardrobe follows each scene's wardrobe, then
-    the episode's wardrobe state changes, which describe its end state.
+    the episode's wardrobe state changes, which describe its end state; such a
+    change lasts (`kept_wardrobe`) until a later episode changes it again.
     """
     carry = Carryover()
     for script in sorted(scripts, key=lambda s: s.episode):
@@ -151,6 +152,9 @@ def carryover_from(scripts: Iterable[Script]) -> Carryover:
         for change in script.state_changes:
             if change.field == "wardrobe":
                 carry.wardrobe[change.entity_id] = change.value.strip()
+                carry.kept_wardrobe[change.entity_id] = KeptWardrobe(
+                    wardrobe_id=change.value.strip(), since_episode=script.episode
+                )
     return carry
 
 

@@ -189,12 +189,23 @@ class TimelineEvent(_Model):
     character_ids: list[str] = Field(default_factory=list)
 
 
+class KeptWardrobe(_Model):
+    """A lasting costume change: the set a wardrobe state change put a character in, and in which episode."""
+
+    wardrobe_id: str
+    since_episode: int = Field(ge=1)
+
+
 class Carryover(_Model):
     """Where the story stood when the previous episode ended, for checks across the episode boundary."""
 
     last_story_day: int = Field(default=0, description="Story day of the last scene so far; 0 before episode 1.")
     last_clock: str = Field(default="", description="Clock time of the last scene so far.")
     wardrobe: dict[str, str] = Field(default_factory=dict, description="Character id -> wardrobe set id last worn.")
+    kept_wardrobe: dict[str, KeptWardrobe] = Field(
+        default_factory=dict,
+        description="Character id -> the set an episode's wardrobe change put them in; worn until another change.",
+    )
     cliffhanger: str = Field(default="", description="The line the previous episode cut on, as written; '' if none.")
     cliffhanger_ids: list[str] = Field(
         default_factory=list,

@@ -45,7 +45,11 @@ def pick_wardrobe(
     cast: list[str],
     chosen: dict[tuple[int, str], str],
 ) -> dict[str, str]:
-    """Return the wardrobe map for a scene: one set per character per story day, carried over on the same day."""
+    """Return the wardrobe map for a scene: one set per character per story day, carried over on the same day.
+
+    A planned costume change is worn from the first scene (the state change declares it); otherwise the same day
+    keeps its set, and a new day brings the set an earlier episode's change put them in, else a pick.
+    """
     out: dict[str, str] = {}
     for char_id in cast:
         character = canon.character(char_id)
@@ -54,15 +58,19 @@ def pick_wardrobe(
         ids = [w.id for w in character.wardrobe]
         key = (day, char_id)
         if key not in chosen:
+            change = next(
+                (c.value for c in planned if c.field == "wardrobe" and c.entity_id == char_id and c.value in ids), None
+            )
             kept = carry.wardrobe.get(char_id)
-            if day == carry.last_story_day and kept in ids:
+            lasting = carry.kept_wardrobe.get(char_id)
+            if change is not None:
+                chosen[key] = change
+            elif day == carry.last_story_day and kept in ids:
                 chosen[key] = kept or ids[0]
+            elif lasting is not None and lasting.wardrobe_id in ids:
+                chosen[key] = lasting.wardrobe_id
             else:
-                change = next(
-                    (c.value for c in planned if c.field == "wardrobe" and c.entity_id == char_id and c.value in ids),
-                    None,
-                )
-                chosen[key] = change or (ids[0] if rng.random() < 0.5 else rng.choice(ids))
+                chosen[key] = ids[0] if rng.random() < 0.5 else rng.choice(ids)
         out[char_id] = chosen[key]
     return out
 
