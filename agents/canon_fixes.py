@@ -125,3 +125,16 @@ def reprompt(shots: ShotList, old: Canon, new: Canon) -> tuple[ShotList, int]:
             changed += 1
         fixed.append(shot)
     return shots.model_copy(update={"shots": fixed}), changed
+
+
+def refresh_prompts(shots: ShotList, canon: Canon) -> tuple[ShotList, int]:
+    """Return the shot list with every image prompt that no longer matches canon rebuilt, and how many were."""
+    fixed = []
+    changed = 0
+    for shot in shots.shots:
+        prompt = visual_prompt(shot, canon)
+        if prompt != shot.visual_prompt:
+            shot = shot.model_copy(update={"visual_prompt": prompt})
+            changed += 1
+        fixed.append(shot)
+    return shots.model_copy(update={"shots": fixed}), changed

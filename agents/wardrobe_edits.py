@@ -20,7 +20,9 @@ class WardrobeError(ValueError):
 
 
 def _slug(text: str, taken: set[str]) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _ARTICLES][-3:]
+    """Name a new set from its description's head words: "a red winter coat over scrubs" -> red_winter_coat."""
+    head = re.split(r"\b(?:over|with|and|under|on|plus)\b|[,;(]", text.lower())[0]
+    words = [w for w in re.findall(r"[a-z0-9]+", head) if w not in _ARTICLES][:3]
     base = "_".join(words) or "set"
     slug, n = base, 2
     while slug in taken:

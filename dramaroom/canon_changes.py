@@ -130,14 +130,14 @@ def apply_change(
     for n in marked if changes else []:
         if not ws.hand_edits(n):  # a writer's edit is never overwritten: that episode stays stale for `review`
             fixed[n] = _fix_episode(ws, bible, n, changes, number, snapshot)
-    folder = ws.state_dir / "canon_changes"
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic_bytes(folder / f"{number:03d}.json", snapshot.model_dump_json().encode("utf-8"), root=ws.root)
     prompts = prompt_updates(ws, bible, old_canon, found.canon, skip=fixed)
     for update in prompts if fix else []:
         _keep(ws, update.episode, snapshot)
         ws.save_episode(update.episode, "shotlist", update.shots)
         _record_fix(ws, update.episode, "shotlist", number, "shot prompts")
+    folder = ws.state_dir / "canon_changes"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic_bytes(folder / f"{number:03d}.json", snapshot.model_dump_json().encode("utf-8"), root=ws.root)
     remaining = {a.episode: a for a in _recheck(bible, old_canon, found)} if fixed else {}
     stale: list[int] = []
     for item in found.affected:

@@ -11,6 +11,7 @@ import typer
 
 from agents import continuity, ethics
 from agents.canon_edits import recheck_after_rewrite
+from agents.canon_fixes import refresh_prompts
 from agents.messages import say, term
 from agents.room import RoomContext
 from dramaroom.errors import UserError
@@ -19,7 +20,7 @@ from dramaroom.reports import SeriesArg, awaiting_approval, out
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.state import EpisodeReview, RevisionRecord
-from memory.schema import Language, Review, Script
+from memory.schema import Canon, Language, Review, Script, ShotList
 from renderers.fdx import fdx_to_fountain
 from renderers.fountain_read import FountainEditError, read_back
 
@@ -35,6 +36,7 @@ class ReReview:
     models: str
     language: Language = "en"
     stale: list[int] = field(default_factory=list)
+    reprompted: int = 0
 
 
 async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
@@ -74,16 +76,27 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
                 model=f"hand edit ({' + '.join(read)})",
             )
         ]
-        updated = previous.model_copy(
-            update={"continuity": cont, "ethics": eth, "history": [*previous.history, *(records if read else [])]}
-        )
+        history = [*previous.history, *(records if read else [])]
+        approved = cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes()
+        shots = _refreshed_shots(ws, folder, bible.canon_at(episode)) if approved else None
+        if shots is not None:
+            history.append(
+                RevisionRecord(
+                    artifact="shotlist",
+                    revision=len([h for h in previous.history if h.artifact == "shotlist"]),
+                    reviewer="canon",
+                    model=f"shot prompts rebuilt from canon ({shots[1]})",
+                )
+            )
+            ws.save_episode(episode, "shotlist", shots[0])
+        updated = previous.model_copy(update={"continuity": cont, "ethics": eth, "history": history})
         ws.save_episode(episode, "review", updated)
         ws.save_episode(episode, "script", script)
         if "script.fdx" in read:
             ws.take_in_fdx(episode)  # its edit is in script.json now: the file is no longer an edit to read
         recommitted = False
         stale: dict[int, str] = {}
-        if cont.verdict == "approve" and eth.verdict == "approve" and episode in bible.committed_episodes():
+        if approved:
             old = bible.script(episode)
             recommitted = bible.commit_episode(script)
             bible.clear_stale(episode)  # reviewed against canon as it is now, and approved
@@ -93,7 +106,17 @@ async def rereview(ws: Workspace, settings: Settings, episode: int) -> ReReview:
     finally:
         bible.close()
     lang = ws.config.series.language
-    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), lang, sorted(stale))
+    reprompted = shots[1] if shots is not None else 0
+    return ReReview(cont, eth, recommitted, later, describe_models(dict(ctx.models)), lang, sorted(stale), reprompted)
+
+
+def _refreshed_shots(ws: Workspace, folder: Path, canon: Canon) -> tuple[ShotList, int] | None:
+    """Return the shot list with the prompts canon has moved on from rebuilt (a look or costume changed), or None."""
+    path = folder / "shotlist.json"
+    if not path.exists():
+        return None
+    shots, changed = refresh_prompts(ws.load_artifact(path, ShotList), canon)
+    return (shots, changed) if changed else None
 
 
 def _read_edits(ws: Workspace, folder: Path, script: Script, edited: list[str]) -> Script:
@@ -177,6 +200,8 @@ def review_lines(result: ReReview) -> list[str]:
     if result.recommitted:
         later = say(lang, "sep.list").join(map(str, result.later)) or say(lang, "review.none")
         lines.append(say(lang, "review.now_canon", later=later))
+    if result.reprompted:
+        lines.append(say(lang, "review.reprompted", shots=result.reprompted))
     if result.stale:
         lines.append(say(lang, "review.stale_later", episodes=say(lang, "sep.list").join(map(str, result.stale))))
     return lines
