@@ -8,7 +8,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from agents.offline import OfflineWriter
 from agents.prompting import Task, context_block
-from memory.schema import Canon, Carryover, CharacterStatus, EpisodeBrief, Finding, PropState, Script, SeriesBible
+from memory.canon_fold import carryover_from, fold_changes
+from memory.schema import Canon, Carryover, EpisodeBrief, Finding, Script, SeriesBible
 
 
 def ask(writer: OfflineWriter, task: Task, payload: dict[str, object], schema: type) -> object:
@@ -68,43 +69,15 @@ def write_script(
     return script
 
 
-def _fold(canon: Canon, script: Script) -> Canon:
-    canon = canon.model_copy(deep=True)
-    for change in script.state_changes:
-        if change.field == "status":
-            character = canon.character(change.entity_id)
-            assert character is not None
-            character.status = CharacterStatus(change.value)
-        elif change.field == "holder_id":
-            prop = canon.prop(change.entity_id)
-            assert prop is not None
-            prop.holder_id = None if change.value == "none" else change.value
-        elif change.field == "prop_state":
-            prop = canon.prop(change.entity_id)
-            assert prop is not None
-            prop.state = PropState(change.value)
-        elif change.field == "knows":
-            secret = canon.secret(change.entity_id)
-            assert secret is not None
-            if change.value not in secret.known_by:
-                secret.known_by.append(change.value)
-    return canon
-
-
-def _carry(carry: Carryover, script: Script) -> Carryover:
-    wardrobe = dict(carry.wardrobe)
-    for scene in script.scenes:
-        wardrobe.update(scene.wardrobe)
-    last = script.scenes[-1]
-    return Carryover(last_story_day=last.story_day, last_clock=last.clock, wardrobe=wardrobe)
-
-
 def season(
     bible: SeriesBible, writer: OfflineWriter, count: int | None = None
 ) -> Iterator[tuple[EpisodeBrief, Canon, Carryover, Script]]:
-    """Write a season episode by episode, folding each script into the canon and carryover of the next."""
+    """Write a season episode by episode, folding each script into the canon and carryover of the next
+    with the bible's own fold (memory/canon_fold.py)."""
     canon, carry = bible.canon, Carryover()
+    written: list[Script] = []
     for brief in bible.plan.episodes[:count]:
         script = write_script(writer, bible, brief, canon, carry)
         yield brief, canon, carry, script
-        canon, carry = _fold(canon, script), _carry(carry, script)
+        written.append(script)
+        canon, carry = fold_changes(canon, script.state_changes), carryover_from(written)

@@ -14,8 +14,9 @@ from agents.offline import OfflineWriter
 from agents.offline.compose_lines import mentions
 from agents.offline.writer import cover_cast
 from dramaroom.config import SeriesConfig, load_config
+from memory.canon_fold import carryover_from, fold_changes
 from memory.schema import Canon, Carryover, EpisodeBrief, Script, SeriesBible
-from tests.fixtures_offline import _carry, _fold, plan_season, write_script
+from tests.fixtures_offline import plan_season, write_script
 from tests.offline_rules import problems, slips
 
 SEASONS = [
@@ -46,7 +47,7 @@ def _write_season(bible: SeriesBible, seed: int, episodes: int) -> list[tuple[Ep
         script = write_script(writer, bible, brief, canon, carry)
         out.append((brief, canon, carry, script))
         committed.append(script)
-        canon, carry = _fold(canon, script), _carry(carry, script)
+        canon, carry = fold_changes(canon, script.state_changes), carryover_from(committed)
     return out
 
 
@@ -156,9 +157,7 @@ def test_a_resumed_episode_is_written_exactly_as_before() -> None:
     committed = [s for *_, s in season[:3]]
     brief, canon, _, original = season[3]
     fresh = OfflineWriter(seed=8, slip_rate=0.0, history=lambda n: [s for s in committed if s.episode < n])
-    carry = Carryover()
-    for script in committed:
-        carry = _carry(carry, script)
+    carry = carryover_from(committed)
     assert write_script(fresh, bible, brief, canon, carry.with_cliffhanger(committed[-1])) == original
 
 
