@@ -76,6 +76,16 @@ def _tool_results(messages: list[BaseMessage]) -> list[tuple[str, Any]]:
         ("医院走廊的所有场景", "scenes_at", {"location": "医院走廊"}),
         ("把付费点移到第10集", "revise_plan", {"action": "move_paywall", "episode": 10}),
         ("add two episodes", "extend_season", {"add": 2}),
+        (
+            "from episode 3 on, Ada Stone wears a red winter coat.",
+            "revise_plan",
+            {"action": "change_wardrobe", "episode": 3, "character": "Ada Stone", "text": "red winter coat"},
+        ),
+        (
+            "从第3集起林晚换上红色大衣",
+            "revise_plan",
+            {"action": "change_wardrobe", "episode": 3, "character": "林晚", "text": "红色大衣"},
+        ),
         ("is Maya Chen still alive?", "character_status", {"character": "Maya Chen", "asked": "alive"}),
         ("is Maya dead by episode 3?", "character_status", {"character": "Maya", "asked": "dead", "episode": 3}),
         ("林婉还活着吗？", "character_status", {"character": "林婉", "asked": "alive"}),
@@ -220,6 +230,14 @@ def test_plan_revisions_change_unproduced_episodes_and_say_what_changed(ws: Work
     assert not refused.ok and "already produced" in refused.summary
     answer = reply_text(room.say("make the antagonist sympathetic"))
     assert "sympathetic" in answer and "trait" in answer
+    lead = next(iter(_canon_file(ws).characters))
+    answer = reply_text(room.say(f"from episode 3 on, {lead.name} wears a yellow raincoat"))
+    assert f"from episode 3 {lead.name} wears 'yellow_raincoat' (yellow raincoat)" in answer
+    for bible in _bible(ws):
+        planned = bible.plan().episodes[2].planned_changes
+        assert [(c.entity_id, c.value) for c in planned if c.field == "wardrobe"] == [(lead.id, "yellow_raincoat")]
+        person = bible.base_canon().character(lead.id)
+        assert person is not None and person.wardrobe[-1].description == "yellow raincoat"
 
 
 def test_add_two_episodes_extends_the_season_with_briefs_from_canon(ws: Workspace, room: ChatHarness) -> None:

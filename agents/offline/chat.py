@@ -54,6 +54,12 @@ def _note(text: str | None) -> str:
     return (text or "").strip(" \t:,-–—\"'“”")
 
 
+def _wardrobe(episode: str, who: str, costume: str) -> tuple[str, dict[str, object]]:
+    """A lasting costume change from an episode on: a plan edit for the episodes not produced yet."""
+    args = {"action": "change_wardrobe", "episode": int(episode), "character": _clean(who), "text": _clean(costume)}
+    return "revise_plan", args
+
+
 def _decide(approve: bool) -> Callable[[re.Match[str]], Intent | Reply]:
     def build(m: re.Match[str]) -> Intent | Reply:
         note = _note(m.group(2))
@@ -221,6 +227,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         _rx(r"让(.+?)(?:更|变得|更加)?(值得同情|可怜|讨喜|有人情味)"),
         lambda m: ("revise_plan", {"action": "recharacterise", "character": _clean(m.group(1)), "text": "sympathetic"}),
+    ),
+    Rule(
+        _rx(
+            rf"\bfrom\s+{_EP}\s*(?:on(?:wards?)?)?\s*,?\s+(.+?)\s+"
+            r"(?:wears|will\s+wear|is\s+wearing|dresses\s+in|changes\s+into|is\s+in)\s+(.+?)" + _END
+        ),
+        lambda m: _wardrobe(m.group(1), m.group(2), m.group(3)),
+    ),
+    Rule(
+        _rx(r"从第?(\d+)集(?:起|开始)?[，,]?\s*(.+?)(?:改穿|换上|穿上|穿)(.+?)" + _END),
+        lambda m: _wardrobe(m.group(1), m.group(2), m.group(3)),
     ),
     # canon changes
     Rule(
