@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import unicodedata
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -261,12 +262,34 @@ app.command()(season_cli.extend)
 app.add_typer(season_cli.plan_app, name="plan")
 
 
+_TERMINATED: list[int] = []
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    """Stop on SIGTERM the way Ctrl-C stops: the run is cancelled cleanly, then the exit status says which."""
+    _TERMINATED.append(signum)
+    signal.raise_signal(signal.SIGINT)
+
+
+def _interrupted() -> NoReturn:
+    how = "stopped (SIGTERM)" if _TERMINATED else "interrupted"
+    err.print(f"{how}: progress is saved; run the same command again to continue")
+    sys.exit(143 if _TERMINATED else 130)
+
+
 def main() -> None:
-    """Run the CLI: user errors print one line and exit non-zero; tracebacks only with --debug."""
+    """Run the CLI: user errors print one line and exit non-zero; tracebacks only with --debug.
+
+    Ctrl-C and SIGTERM end a run cleanly (its trace marked interrupted, progress kept) with 130 and 143.
+    """
     debug = "--debug" in sys.argv
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        # Without standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
+        # Without standalone mode click returns a command's exit code (typer.Exit) instead of exiting;
+        # typer turns Ctrl-C into exit code 130 on the way.
         code = app(standalone_mode=False, prog_name="dramaroom")
+        if code == 130:
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except UserError as exc:
@@ -275,8 +298,7 @@ def main() -> None:
         err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.code)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("interrupted: progress is saved; run the same command again to continue")
-        sys.exit(130)
+        _interrupted()
     except click_errors.NoArgsIsHelpError as exc:
         # `dramaroom` (or a group) with no command: its help, not an error.
         out.print(exc.ctx.get_help() if exc.ctx is not None else "see dramaroom --help")

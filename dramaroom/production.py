@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -194,6 +195,9 @@ async def run_season(
     except UserError as exc:
         traces.end_run(run_id, "failed", str(exc))
         export_finished_run(ws, traces, run_id)
+        raise
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        traces.end_run(run_id, "interrupted", "stopped by Ctrl-C or SIGTERM; progress so far is saved")
         raise
     except BaseException as exc:
         traces.end_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
