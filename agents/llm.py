@@ -10,7 +10,9 @@ so retries are never stacked.
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
@@ -22,7 +24,15 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr
 
-from agents.structured import Method, json_mode_system, reask_messages, response_format_schema, validate_answer
+from agents.structured import (
+    Method,
+    json_mode_system,
+    output_cap,
+    reask_messages,
+    response_format_schema,
+    tool_schema,
+    validate_answer,
+)
 from memory.schema import Script
 
 T = TypeVar("T", bound=BaseModel)
@@ -30,7 +40,16 @@ T = TypeVar("T", bound=BaseModel)
 _Structured = Runnable[list[BaseMessage], Mapping[str, object]]
 
 StructuredMethod = Literal["auto", "json_schema", "function_calling", "json_mode"]
-ErrorKind = Literal["unreachable", "auth", "rate_limit", "server", "invalid_output", "bad_request", "timeout"]
+ErrorKind = Literal[
+    "unreachable", "auth", "rate_limit", "server", "invalid_output", "bad_request", "timeout", "context"
+]
+# How servers say a prompt is longer than the model's context: llama.cpp, OpenAI / vLLM, Ollama.
+_CONTEXT_HINTS = (
+    "exceeds the available context size",
+    "maximum context length",
+    "context_length_exceeded",
+    "context window",
+)
 
 OFFLINE_LABEL = "dramaroom-offline-writer (offline)"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -51,6 +70,14 @@ _NEXT_METHOD: dict[Method, Method | None] = {
 }
 
 
+# Calls in flight per endpoint and event loop: a one-slot local server queues here, in the client, so the
+# read timeout never counts time spent waiting behind another call on the server.
+_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+CUT_OFF = "the answer was cut off at the output cap ({cap} tokens) before it was complete; answer more briefly"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """How to reach one model: endpoint, credentials, structured-output method and limits."""
@@ -63,6 +90,8 @@ class ModelSpec:
     max_retries: int = 2
     max_reasks: int = 2
     temperature: float = 0.7
+    max_tokens: int = 8192
+    concurrency: int = 0
 
 
 class LlmError(Exception):
@@ -91,6 +120,8 @@ class RoleModel:
         timeout_s: float = 60.0,
         max_retries: int = 2,
         secret: SecretStr | None = None,
+        max_tokens: int = 8192,
+        concurrency: int = 0,
     ) -> None:
         self.label = label
         self.offline = offline
@@ -102,8 +133,15 @@ class RoleModel:
         self._timeout_s = timeout_s
         self._max_retries = max_retries
         self._secret = secret
+        self._max_tokens = max_tokens
+        self._concurrency = concurrency or (8 if self._base_url == DEFAULT_BASE_URL else 1)
         self._lock = threading.Lock()
         self._runnables: dict[tuple[type[BaseModel], Method], _Structured] = {}
+
+    @property
+    def concurrency(self) -> int:
+        """Calls this model's endpoint takes at once; more wait in the client."""
+        return self._concurrency
 
     @property
     def method(self) -> str:
@@ -146,32 +184,64 @@ class RoleModel:
         prompt = json_mode_system(system, schema) if method == "json_mode" else system
         messages: list[BaseMessage] = [SystemMessage(content=prompt), HumanMessage(content=user)]
         error = ""
+        cut = False
         for _ in range(self._max_reasks + 1):
-            result = await runnable.ainvoke(messages, config=config)
+            try:
+                async with self._limit():
+                    result = await runnable.ainvoke(messages, config=config)
+            except openai.LengthFinishReasonError:  # json_schema's parser refuses a cut-off answer itself
+                result = {"raw": None, "parsed": None, "cut": True}
             raw = result.get("raw")
             reply = raw if isinstance(raw, BaseMessage) else None
+            cut = bool(result.get("cut")) or (
+                reply is not None and reply.response_metadata.get("finish_reason") == "length"
+            )
+            if cut:  # the answer is not quoted back: it is as long as the cap, and what is wrong is its length
+                error = CUT_OFF.format(cap=output_cap(schema, self._max_tokens))
+                messages = [*messages, *reask_messages(None, error)[1:]]
+                continue
             answer = validate_answer(schema, result.get("parsed"), reply, method)
             if isinstance(answer, schema):
                 return answer
             error = str(answer)
             messages = [*messages, *reask_messages(reply, error)]
         attempts = self._max_reasks + 1
+        advice = (
+            "raise [models] max_tokens, or use a model that answers more concisely"
+            if cut
+            else "try a stronger model, another method, or more max_reasks"
+        )
         raise LlmError(
             "invalid_output",
             self._redact(
                 f"{self.label} gave no valid {schema.__name__} in {attempts} attempts via {method} "
-                f"(last error: {_one_line(error)}); try a stronger model, another method, or more max_reasks"
+                f"(last error: {_one_line(error)}); {advice}"
             ),
         )
+
+    def _limit(self) -> asyncio.Semaphore:
+        """Return this endpoint's limit on calls in flight, shared by every role model on the same server."""
+        loop = asyncio.get_running_loop()
+        limits = _LIMITS.setdefault(loop, {})
+        found = limits.get(self._base_url)
+        if found is None:
+            found = limits[self._base_url] = asyncio.Semaphore(self._concurrency)
+        return found
 
     def _runnable(self, schema: type[BaseModel], method: Method) -> _Structured:
         # Cached because building the JSON schema of a SeriesBible on every call is wasted work.
         found = self._runnables.get((schema, method))
         if found is None:
-            target: type[BaseModel] | dict[str, object] = (
-                response_format_schema(schema) if method == "json_schema" else schema
-            )
-            runnable = self._chat.with_structured_output(target, method=method, include_raw=True)
+            # Every list and string bounded, so a server's JSON grammar cannot let a weak model loop.
+            target: type[BaseModel] | dict[str, object] = schema
+            if method == "json_schema":
+                target = response_format_schema(schema)
+            elif method == "function_calling" and not self.offline:
+                target = tool_schema(schema)
+            chat = self._chat
+            if isinstance(chat, ChatOpenAI):  # the output cap this schema needs, within [models] max_tokens
+                chat = chat.model_copy(update={"max_tokens": output_cap(schema, self._max_tokens)})
+            runnable = chat.with_structured_output(target, method=method, include_raw=True)
             found = self._runnables[(schema, method)] = cast(_Structured, runnable)
         return found
 
@@ -207,6 +277,12 @@ class RoleModel:
         elif status >= 500:
             kind = "server"
             text = f"{where} failed (HTTP {status}) {tries}: {detail}; try again later or check the server's logs"
+        elif status == 400 and any(hint in detail.lower() for hint in _CONTEXT_HINTS):
+            kind = "context"
+            text = (
+                f"{where} says the prompt does not fit the model's context window: {detail}; start the server "
+                "with a larger context (llama-server -c 16384, Ollama num_ctx), or use a model with a longer one"
+            )
         elif status == 404:
             kind = "bad_request"
             text = f"{where} does not know this model or path (404): {detail}; check the model name and base URL"
@@ -254,6 +330,7 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
         timeout=spec.timeout_s,
         max_retries=spec.max_retries,
         temperature=spec.temperature,
+        max_tokens=spec.max_tokens,  # a cap on every call (chat turns too); structured calls size their own
     )
     return RoleModel(
         chat,
@@ -265,6 +342,8 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
         timeout_s=spec.timeout_s,
         max_retries=spec.max_retries,
         secret=spec.api_key,
+        max_tokens=spec.max_tokens,
+        concurrency=spec.concurrency,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
@@ -32,9 +32,75 @@ _MAX_ERRORS_SHOWN = 8
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
+# Bounds given to every list and string a schema leaves open, so a weak model under a server's JSON grammar
+# cannot fill a list forever: a list field's name picks its bound (lines of a scene, shots of an episode),
+# anything else gets the default. Enums and ids are short by construction.
+_MAX_ITEMS = {"shots": 120, "lines": 40, "episodes": 120, "characters": 30, "locations": 30, "props": 30}
+_DEFAULT_MAX_ITEMS = 16
+_MAX_LENGTH = {"text": 400, "description": 600, "summary": 600, "visual_prompt": 1200, "premise": 2000}
+_DEFAULT_MAX_LENGTH = 300
+# Rough tokens per JSON character, and the floor of any cap: small answers still need room for keys.
+_TOKENS_PER_CHAR = 0.3
+_MIN_CAP = 512
+
+
+def bounded_schema(schema: type[BaseModel]) -> dict[str, object]:
+    """Return the model's JSON schema with maxItems / maxLength on every list and string that lacks one."""
+    bounded: dict[str, object] = _bound(schema.model_json_schema(), "")
+    return bounded
+
+
+def _bound(node: object, name: str) -> Any:
+    if isinstance(node, list):
+        return [_bound(item, name) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: _bound(value, key if key not in ("items", "anyOf", "allOf", "oneOf") else name)
+        for key, value in node.items()
+    }
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {key: _bound(value, key) for key, value in node["properties"].items()}
+    if out.get("type") == "array" and "maxItems" not in out:
+        out["maxItems"] = _MAX_ITEMS.get(name, _DEFAULT_MAX_ITEMS)
+    if out.get("type") == "string" and "maxLength" not in out and "enum" not in out and "const" not in out:
+        out["maxLength"] = _MAX_LENGTH.get(name, _DEFAULT_MAX_LENGTH)
+    return out
+
+
+def output_cap(schema: type[BaseModel], ceiling: int) -> int:
+    """Return the output-token cap for one answer of this schema: its bounded size, at most `ceiling`."""
+    full = bounded_schema(schema)
+    defs = full.get("$defs")
+    size = _size(full, defs if isinstance(defs, dict) else {}, 0)
+    return max(min(_MIN_CAP, ceiling), min(ceiling, int(size * _TOKENS_PER_CHAR)))
+
+
+def _size(node: object, defs: dict[str, Any], depth: int) -> float:
+    """Return the most characters an answer for this schema node can take (nested refs resolved, depth-capped)."""
+    if not isinstance(node, dict) or depth > 12:
+        return 8
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        return _size(defs.get(ref.rsplit("/", 1)[-1], {}), defs, depth + 1)
+    for key in ("anyOf", "oneOf"):
+        options = node.get(key)
+        if isinstance(options, list) and options:
+            return max(_size(option, defs, depth + 1) for option in options)
+    kind = node.get("type")
+    if kind == "array":
+        return 2 + float(node.get("maxItems", _DEFAULT_MAX_ITEMS)) * (_size(node.get("items"), defs, depth + 1) + 1)
+    if kind == "string":
+        return 2 + float(node.get("maxLength", 40 if "enum" in node else _DEFAULT_MAX_LENGTH))
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        return 2 + sum(len(key) + 4 + _size(value, defs, depth + 1) for key, value in properties.items())
+    return 12
+
+
 def json_mode_system(system: str, schema: type[BaseModel]) -> str:
     """Append the JSON schema to a system prompt, because json_object mode does not send it."""
-    text = json.dumps(schema.model_json_schema(), ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(bounded_schema(schema), ensure_ascii=False, separators=(",", ":"))
     return system + JSON_MODE_INSTRUCTIONS.format(name=schema.__name__, schema=text)
 
 
@@ -49,8 +115,17 @@ def response_format_schema(schema: type[BaseModel]) -> dict[str, object]:
     return {
         "name": schema.__name__,
         "description": (schema.__doc__ or schema.__name__).strip().splitlines()[0],
-        "schema": schema.model_json_schema(),
+        "schema": bounded_schema(schema),
         "strict": False,
+    }
+
+
+def tool_schema(schema: type[BaseModel]) -> dict[str, object]:
+    """Return the function-calling tool for a pydantic model, with its bounded parameters."""
+    return {
+        "name": schema.__name__,
+        "description": (schema.__doc__ or schema.__name__).strip().splitlines()[0],
+        "parameters": bounded_schema(schema),
     }
 
 

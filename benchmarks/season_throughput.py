@@ -208,7 +208,10 @@ def measure_plan(
     behaviour = behaviour or default_behaviour()
     concurrency = showrunner.PLAN_CONCURRENCY
     with SimulatedEndpoint(behaviour, seed=seed) as server:
-        spec = ModelSpec(model=MODEL, base_url=server.base_url, api_key=SecretStr(BENCH_KEY))
+        # As many calls in flight as the server takes: the overlap is what this measures.
+        spec = ModelSpec(
+            model=MODEL, base_url=server.base_url, api_key=SecretStr(BENCH_KEY), concurrency=behaviour.max_concurrency
+        )
         model = endpoint_model(spec)
         bible = StoryBible(workdir / "plan-bible")  # plan_series never opens it
         ctx = RoomContext(

@@ -58,6 +58,12 @@ class ModelsSection(_Section):
     max_retries: int = Field(default=2, ge=0, le=10)
     max_reasks: int = Field(default=2, ge=0, le=5)
     temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(
+        default=8192, ge=256, le=131072, description="Most output tokens of one call; each is capped by its schema."
+    )
+    concurrency: int = Field(
+        default=0, ge=0, le=64, description="Calls in flight per endpoint; 0: 1 for a local server, 8 for OpenAI."
+    )
     roles: dict[Literal["showrunner", "screenwriter", "continuity", "ethics", "director"], str] = Field(
         default_factory=dict, description="Per-role model names."
     )

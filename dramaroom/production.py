@@ -75,6 +75,8 @@ def build_models(settings: Settings, ws: Workspace, bible: StoryBible | None = N
                     max_retries=cfg.models.max_retries,
                     max_reasks=cfg.models.max_reasks,
                     temperature=cfg.models.temperature,
+                    max_tokens=cfg.models.max_tokens,
+                    concurrency=cfg.models.concurrency,
                 )
             )
         models[role] = shared[name]

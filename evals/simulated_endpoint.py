@@ -54,6 +54,12 @@ class EndpointBehaviour:
     supports_tools: bool = True
     api_key: str | None = None
     slip_rate: float = 0.25
+    # Like llama.cpp: a prompt over this many tokens is refused with its HTTP 400 (0: no limit).
+    context_tokens: int = 0
+    # Like a weak model under a JSON grammar: the answer never ends; it is cut at the request's max_tokens
+    # (finish_reason "length"), and without one the server keeps generating for runaway_s first.
+    runaway: bool = False
+    runaway_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class EndpointStats:
     prompt_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
+    peak_in_flight: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class SimulatedEndpoint:
         self._stats = EndpointStats()
         self._slots = threading.BoundedSemaphore(max(1, self.behaviour.max_concurrency))
         self._ids = itertools.count(1)
+        self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -184,7 +192,11 @@ class SimulatedEndpoint:
             return
         try:
             with self._slots:
-                self._complete(handler, request)
+                self._enter()
+                try:
+                    self._complete(handler, request)
+                finally:
+                    self._leave()
         except _ApiError as exc:
             _send(handler, exc.reply)
         except Exception as exc:  # a server must answer: an unanswered request looks like a network fault
@@ -229,6 +241,15 @@ class SimulatedEndpoint:
             raise _ApiError(400, "tools and tool_choice are not supported by this model", param="tools")
         messages = [to_message(m) for m in raw_messages if isinstance(m, dict)]
         prompt_tokens = estimate_tokens("\n".join(m.text for m in messages))
+        limit = self.behaviour.context_tokens
+        if limit and prompt_tokens > limit:
+            message = (
+                f"request ({prompt_tokens} tokens) exceeds the available context size ({limit} tokens), "
+                "try increasing it"
+            )
+            raise _ApiError(400, message, code="exceed_context_size_error")
+        if self.behaviour.runaway:
+            return self._runaway(request, prompt_tokens)
         writer = OfflineWriter(seed=self._seed, slip_rate=self.behaviour.slip_rate)
         if (read_context_block(messages) or {}).get("task") == "chat":
             # The showrunner's conversation: the offline showrunner picks a tool or replies, as a chat model would.
@@ -254,6 +275,24 @@ class SimulatedEndpoint:
                 raise _ApiError(400, "json_object needs a context block whose task names a schema", "response_format")
             return {"role": "assistant", "content": _structured(writer, name, messages)}, "stop", prompt_tokens
         return {"role": "assistant", "content": writer.invoke(messages).text}, "stop", prompt_tokens
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._stats = replace(self._stats, peak_in_flight=max(self._stats.peak_in_flight, self._in_flight))
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def _runaway(self, request: JsonObject, prompt_tokens: int) -> tuple[JsonObject, str, int]:
+        """An answer that never closes: cut at max_tokens, or after runaway_s when the request set none."""
+        cap = request.get("max_completion_tokens") or request.get("max_tokens")
+        if not isinstance(cap, int):
+            time.sleep(self.behaviour.runaway_s * self.behaviour.time_scale)
+            cap = 20000
+        text = '{"title": "' + "and then " * (cap // 2)
+        return {"role": "assistant", "content": text}, "length", prompt_tokens
 
     def _count(self, prompt_tokens: int, output_tokens: int, latency: float) -> None:
         with self._lock:

@@ -1,0 +1,126 @@
+"""Structured calls that any server can bound: bounded schemas, an output cap on every call, a cut-off answer
+said as such, a context overflow said as such, and one call at a time on a one-slot local server.
+
+Against the simulated endpoint set to behave like llama.cpp's server in each of these ways.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from pydantic import BaseModel, Field, SecretStr
+
+from agents.llm import LlmError, ModelSpec, RoleModel, StructuredMethod, endpoint_model
+from agents.structured import bounded_schema, output_cap
+from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint
+from memory.schema import Script, SeriesBible
+from tests.test_llm_seam import SYSTEM, USER
+
+
+def _model(server: SimulatedEndpoint, method: StructuredMethod = "json_schema", **limits: int) -> RoleModel:
+    spec = ModelSpec(
+        model="smollm2", base_url=server.base_url, method=method, max_retries=0, max_reasks=1, timeout_s=10, **limits
+    )
+    return endpoint_model(spec)
+
+
+def _open_nodes(node: object, path: str = "") -> Iterator[str]:
+    """Yield the path of every array without maxItems and every free string without maxLength."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _open_nodes(item, f"{path}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "array" and "maxItems" not in node:
+        yield path
+    if node.get("type") == "string" and not {"maxLength", "enum", "const"} & set(node):
+        yield path
+    for key, value in node.items():
+        yield from _open_nodes(value, f"{path}.{key}")
+
+
+def test_every_list_and_string_of_the_schemas_the_model_fills_is_bounded() -> None:
+    for schema in (SeriesBible, Script):
+        raw = list(_open_nodes(schema.model_json_schema()))
+        assert raw, "pydantic leaves most of them open: the bound is ours"
+        assert list(_open_nodes(bounded_schema(schema))) == []
+    scenes = bounded_schema(Script)["properties"]["scenes"]  # type: ignore[index]
+    assert scenes["maxItems"] == Script.model_fields["scenes"].metadata[-1].max_length, "a bound of ours is kept"
+
+
+class Word(BaseModel):
+    """A one-field answer."""
+
+    word: str = Field(max_length=20)
+
+
+def test_the_output_cap_is_sized_from_the_schema_within_the_ceiling() -> None:
+    assert output_cap(SeriesBible, 10**8) > output_cap(Script, 10**8) > output_cap(Word, 10**8)
+    assert output_cap(SeriesBible, 4096) == 4096
+    assert output_cap(Word, 4096) == 512, "a tiny answer still gets room for its keys"
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
+async def test_each_method_sends_bounded_schemas_and_an_output_cap(method: StructuredMethod) -> None:
+    with SimulatedEndpoint(seed=3) as server:
+        bible = await _model(server, method, max_tokens=6000).structured(SeriesBible, system=SYSTEM, user=USER)
+        (request,) = server.requests
+    assert isinstance(bible, SeriesBible)
+    assert request["max_completion_tokens"] == output_cap(SeriesBible, 6000) == 6000
+    if method == "json_schema":
+        sent = request["response_format"]["json_schema"]["schema"]  # type: ignore[index]
+    elif method == "function_calling":
+        sent = request["tools"][0]["function"]["parameters"]  # type: ignore[index]
+    else:
+        system = request["messages"][0]["content"]  # type: ignore[index]
+        sent = json.loads(system.split("JSON schema for SeriesBible:\n", 1)[1].split("\n</output_format>")[0])
+    assert list(_open_nodes(sent)) == []
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
+async def test_an_answer_that_never_ends_is_cut_at_the_cap_and_said_so(method: StructuredMethod) -> None:
+    with SimulatedEndpoint(EndpointBehaviour(runaway=True, runaway_s=60)) as server:
+        started = time.monotonic()
+        with pytest.raises(LlmError) as caught:
+            await _model(server, method, max_tokens=1024).structured(Script, system=SYSTEM, user=USER)
+        elapsed = time.monotonic() - started
+        requests = server.requests
+    assert elapsed < 10, "capped: no request waited out the server's endless generation"
+    assert [r["max_completion_tokens"] for r in requests] == [1024, 1024]
+    reask = requests[1]["messages"][-1]["content"]  # type: ignore[index]
+    assert "cut off at the output cap (1024 tokens)" in reask
+    assert requests[1]["messages"][-2]["role"] != "assistant", "the cut-off answer is not sent back"
+    assert caught.value.kind == "invalid_output"
+    assert "raise [models] max_tokens" in str(caught.value)
+
+
+async def test_a_prompt_over_the_context_is_reported_as_such() -> None:
+    with SimulatedEndpoint(EndpointBehaviour(context_tokens=50)) as server, pytest.raises(LlmError) as caught:
+        await _model(server).structured(Script, system=SYSTEM, user=USER)
+    assert caught.value.kind == "context"
+    message = str(caught.value)
+    assert "does not fit the model's context window" in message and "exceeds the available context size" in message
+    assert "llama-server -c" in message and "check the model name" not in message
+
+
+@pytest.mark.parametrize(("concurrency", "peak"), [(0, 1), (3, 3)])
+async def test_a_local_server_gets_one_call_at_a_time_unless_told_otherwise(concurrency: int, peak: int) -> None:
+    behaviour = EndpointBehaviour(base_latency_s=0.15, max_concurrency=8)
+    with SimulatedEndpoint(behaviour, seed=3) as server:
+        model = _model(server, "function_calling", concurrency=concurrency)
+        other = _model(server, "function_calling", concurrency=concurrency)  # another role, same server
+        calls = [m.structured(SeriesBible, system=SYSTEM, user=USER) for m in (model, other, model, other)]
+        answers = await asyncio.gather(*calls)
+        seen = server.stats.peak_in_flight
+    assert all(isinstance(a, SeriesBible) for a in answers)
+    assert seen == peak, "the client queues; the server never holds more than the limit"
+
+
+def test_the_limit_defaults_to_several_for_openai() -> None:
+    spec = ModelSpec(model="gpt-x", api_key=SecretStr("sk-x"))
+    assert endpoint_model(spec).concurrency == 8
