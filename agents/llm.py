@@ -176,6 +176,13 @@ class RoleModel:
                         self._method = fallback
             except openai.OpenAIError as exc:
                 raise self._error(exc) from (None if isinstance(exc, openai.AuthenticationError) else exc)
+            except TimeoutError as exc:  # the stream went silent between tokens
+                where = f"the model endpoint at {self._base_url}"
+                raise LlmError(
+                    "timeout",
+                    f"{where} sent no token for {self._timeout_s:g}s in the middle of an answer; raise timeout_s, "
+                    "use a faster model, or check that the server is not busy with other work",
+                ) from exc
 
     async def _attempts(
         self, schema: type[T], method: Method, system: str, user: str, config: RunnableConfig | None
@@ -331,6 +338,11 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
         max_retries=spec.max_retries,
         temperature=spec.temperature,
         max_tokens=spec.max_tokens,  # a cap on every call (chat turns too); structured calls size their own
+        # Streamed, so the timeout is the longest silence between tokens, not the time a slow model needs for
+        # a whole answer; a silence ends the call (it is not retried from scratch).
+        streaming=True,
+        stream_usage=True,
+        stream_chunk_timeout=spec.timeout_s,
     )
     return RoleModel(
         chat,

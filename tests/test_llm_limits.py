@@ -124,3 +124,21 @@ async def test_a_local_server_gets_one_call_at_a_time_unless_told_otherwise(conc
 def test_the_limit_defaults_to_several_for_openai() -> None:
     spec = ModelSpec(model="gpt-x", api_key=SecretStr("sk-x"))
     assert endpoint_model(spec).concurrency == 8
+
+
+async def test_calls_stream_and_a_silence_between_tokens_ends_the_call_without_a_blind_retry() -> None:
+    with SimulatedEndpoint(EndpointBehaviour(per_token_latency_s=0.002), seed=3) as server:
+        bible = await _model(server, "function_calling").structured(SeriesBible, system=SYSTEM, user=USER)
+        (request,) = server.requests
+    assert isinstance(bible, SeriesBible)
+    assert request["stream"] is True and request["stream_options"] == {"include_usage": True}
+    # Each chunk of the answer takes a second: the answer as a whole would take minutes.
+    with SimulatedEndpoint(EndpointBehaviour(per_token_latency_s=1.0), seed=3) as server:
+        spec = ModelSpec(model="slow", base_url=server.base_url, method="json_schema", max_retries=2, timeout_s=0.5)
+        started = time.monotonic()
+        with pytest.raises(LlmError) as caught:
+            await endpoint_model(spec).structured(SeriesBible, system=SYSTEM, user=USER)
+        elapsed = time.monotonic() - started
+        calls = len(server.requests)
+    assert caught.value.kind == "timeout" and "sent no token for 0.5s" in str(caught.value)
+    assert calls == 1 and elapsed < 5, "the generation is not restarted from scratch"

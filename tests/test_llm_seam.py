@@ -349,7 +349,9 @@ async def test_stats_count_tokens_and_simulated_latency() -> None:
 
 async def test_requests_beyond_max_concurrency_wait() -> None:
     with SimulatedEndpoint(EndpointBehaviour(base_latency_s=0.2, max_concurrency=2)) as server:
-        model = model_for(server, "function_calling")
+        # Four in flight from the client (a local server gets one unless [models] concurrency says more).
+        spec = ModelSpec(model="sim-7b", base_url=server.base_url, method="function_calling", concurrency=4)
+        model = endpoint_model(spec)
         started = time.monotonic()
         answers = await asyncio.gather(*(model.structured(SeriesBible, system=SYSTEM, user=USER) for _ in range(4)))
         elapsed = time.monotonic() - started
