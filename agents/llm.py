@@ -160,12 +160,25 @@ class RoleModel:
         """Translate an openai SDK error from a direct call into one actionable line."""
         return self._error(exc)
 
-    async def structured(self, schema: type[T], *, system: str, user: str, config: RunnableConfig | None = None) -> T:
-        """Ask for one `schema` object, degrading the method and re-asking as needed."""
+    async def structured(
+        self,
+        schema: type[T],
+        *,
+        system: str,
+        user: str,
+        config: RunnableConfig | None = None,
+        check: Callable[[T], str | None] | None = None,
+    ) -> T:
+        """Ask for one `schema` object, degrading the method and re-asking as needed.
+
+        Args:
+            check: A rule the schema cannot state (ids that must exist in canon): it returns what is wrong,
+                or None, and an answer it faults is re-asked with that error like a validation failure.
+        """
         while True:
             method = self._method
             try:
-                return await self._attempts(schema, method, system, user, config)
+                return await self._attempts(schema, method, system, user, config, check)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 fallback = self._fallback(method, exc)
                 if fallback is None:
@@ -185,7 +198,13 @@ class RoleModel:
                 ) from exc
 
     async def _attempts(
-        self, schema: type[T], method: Method, system: str, user: str, config: RunnableConfig | None
+        self,
+        schema: type[T],
+        method: Method,
+        system: str,
+        user: str,
+        config: RunnableConfig | None,
+        check: Callable[[T], str | None] | None,
     ) -> T:
         runnable = self._runnable(schema, method)
         prompt = json_mode_system(system, schema) if method == "json_mode" else system
@@ -208,9 +227,10 @@ class RoleModel:
                 messages = [*messages, *reask_messages(None, error)[1:]]
                 continue
             answer = validate_answer(schema, result.get("parsed"), reply, method)
-            if isinstance(answer, schema):
+            fault = check(answer) if check is not None and isinstance(answer, schema) else None
+            if isinstance(answer, schema) and fault is None:
                 return answer
-            error = str(answer)
+            error = fault or str(answer)
             messages = [*messages, *reask_messages(reply, error)]
         attempts = self._max_reasks + 1
         advice = (

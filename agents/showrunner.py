@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from agents.llm import LlmError
 from agents.prompting import context_block
 from agents.room import RoomContext, call_config
 from memory.premise import PremiseFacts
-from memory.schema import BriefBatch, EpisodeBrief, Finding, Language, SeriesBible
+from memory.schema import BriefBatch, Canon, EpisodeBrief, Finding, Language, SeriesBible
 
 PLAN_SYSTEM = """\
 You are the showrunner of a vertical micro-drama series (9:16, {target_seconds}-second episodes).
@@ -100,7 +101,11 @@ async def plan_series(
         context=context_block("plan_season", {**base, "brief_range": [1, last]}),
     )
     series = await model.structured(
-        SeriesBible, system=system, user=user, config=call_config("showrunner", None, "plan_season")
+        SeriesBible,
+        system=system,
+        user=user,
+        config=call_config("showrunner", None, "plan_season"),
+        check=lambda s: unknown_ids(s.canon, s.plan.episodes[:last]),
     )
     briefs = list(series.plan.episodes)[:last]
     # Later ranges need only the opening call's canon and arcs, so they are asked for concurrently.
@@ -125,7 +130,11 @@ async def plan_series(
         )
         async with gate:
             batch = await model.structured(
-                BriefBatch, system=system, user=user, config=call_config("showrunner", None, "plan_briefs")
+                BriefBatch,
+                system=system,
+                user=user,
+                config=call_config("showrunner", None, "plan_briefs"),
+                check=lambda b: unknown_ids(series.canon, b.episodes),
             )
         # Renumbering keeps a model that restarts its count at 1 from scrambling the season.
         return [b.model_copy(update={"number": first + i}) for i, b in enumerate(batch.episodes[: last - first + 1])]
@@ -146,11 +155,33 @@ async def plan_series(
             if len(batch) < last - first + 1:
                 break  # a short range leaves a gap: the ranges after it are asked for again
     plan = series.plan.model_copy(update={"episodes": briefs})
-    return normalise_plan(series.model_copy(update={"plan": plan}), episodes=episodes, paywall_episode=paywall_episode)
+    try:
+        return normalise_plan(
+            series.model_copy(update={"plan": plan}), episodes=episodes, paywall_episode=paywall_episode
+        )
+    except PlanError as exc:
+        raise LlmError(
+            "invalid_output", f"{model.label}'s season plan cannot be used: {exc}; try a stronger model"
+        ) from exc
 
 
 class PlanError(ValueError):
     """The model's plan cannot be used as it is."""
+
+
+def unknown_ids(canon: Canon, briefs: list[EpisodeBrief]) -> str | None:
+    """Say which briefs name character or location ids canon lacks (the model is re-asked with it), or None."""
+    characters = {c.id for c in canon.characters}
+    locations = {loc.id for loc in canon.locations}
+    faults = []
+    for brief in briefs:
+        unknown = (set(brief.character_ids) - characters) | (set(brief.location_ids) - locations)
+        if unknown:
+            faults.append(f"episode {brief.number}'s brief names ids not in canon: {', '.join(sorted(unknown))}")
+    if not faults:
+        return None
+    ids = ", ".join(sorted(characters | locations))
+    return "; ".join(faults) + f" (use canon ids only: {ids})"
 
 
 def normalise_plan(series: SeriesBible, *, episodes: int, paywall_episode: int) -> SeriesBible:

@@ -15,8 +15,9 @@ import pytest
 from pydantic import BaseModel, Field, SecretStr
 
 from agents.llm import LlmError, ModelSpec, RoleModel, StructuredMethod, endpoint_model
+from agents.showrunner import unknown_ids
 from agents.structured import bounded_schema, output_cap
-from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint
+from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint, chat_completion
 from memory.schema import Script, SeriesBible
 from tests.test_llm_seam import SYSTEM, USER
 
@@ -142,3 +143,19 @@ async def test_calls_stream_and_a_silence_between_tokens_ends_the_call_without_a
         calls = len(server.requests)
     assert caught.value.kind == "timeout" and "sent no token for 0.5s" in str(caught.value)
     assert calls == 1 and elapsed < 5, "the generation is not restarted from scratch"
+
+
+async def test_a_plan_naming_ids_canon_lacks_is_re_asked_with_the_ids_to_use() -> None:
+    with SimulatedEndpoint(seed=3) as server:
+        model = _model(server)
+        good = await model.structured(SeriesBible, system=SYSTEM, user=USER)
+        lead = good.canon.characters[0]
+        first = good.plan.episodes[0].model_copy(update={"character_ids": [lead.name]})  # a name, not the id
+        bad = good.model_copy(update={"plan": good.plan.model_copy(update={"episodes": [first]})})
+        server.enqueue(200, chat_completion(content=bad.model_dump_json()))
+        plan = await model.structured(
+            SeriesBible, system=SYSTEM, user=USER, check=lambda s: unknown_ids(s.canon, s.plan.episodes)
+        )
+        reask = server.requests[-1]["messages"][-1]["content"]  # type: ignore[index]
+    assert unknown_ids(plan.canon, plan.plan.episodes) is None
+    assert f"episode 1's brief names ids not in canon: {lead.name}" in reask and lead.id in reask
