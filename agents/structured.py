@@ -29,6 +29,8 @@ The object must validate against this JSON schema for {name}:
 REASK_PROMPT = "Your answer did not validate: {error}. Answer again with valid JSON for the schema."
 
 _MAX_ERRORS_SHOWN = 8
+# Longest answer a re-ask quotes back whole; a longer one is represented by its failing fields only.
+_MAX_QUOTED_ANSWER = 2000
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
@@ -145,7 +147,14 @@ def describe_error(error: ValidationError) -> str:
     parts = []
     for item in error.errors(include_url=False)[:_MAX_ERRORS_SHOWN]:
         where = ".".join(str(p) for p in item["loc"]) or "<root>"
-        parts.append(f"{where}: {item['msg']}")
+        given = item.get("input")
+        # The failing value is quoted (short), so a re-ask need not carry the whole answer back.
+        quoted = (
+            ""
+            if given is None or isinstance(given, dict)
+            else f" (got {_clip(json.dumps(given, ensure_ascii=False, default=str))})"
+        )
+        parts.append(f"{where}: {item['msg']}{quoted}")
     hidden = error.error_count() - _MAX_ERRORS_SHOWN
     if hidden > 0:
         parts.append(f"and {hidden} more")
@@ -183,9 +192,17 @@ def validate_answer(schema: type[T], parsed: object, raw: BaseMessage | None, me
 
 
 def reask_messages(raw: BaseMessage | None, error: str) -> list[BaseMessage]:
-    """Return the messages that show the model its answer and the validation error.
+    """Return the messages that show the model its answer (when short) and the validation error.
 
     The answer goes back as plain assistant text, never as a tool call: an
     assistant tool call without a tool reply is rejected by OpenAI-style servers.
+    A long answer is not sent back: the error names each failing field and quotes
+    its value, and a whole season bible quoted again would crowd a small model's context.
     """
-    return [AIMessage(content=answer_text(raw)), HumanMessage(content=REASK_PROMPT.format(error=error))]
+    text = answer_text(raw)
+    ask = HumanMessage(content=REASK_PROMPT.format(error=error))
+    return [AIMessage(content=text), ask] if len(text) <= _MAX_QUOTED_ANSWER else [ask]
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -159,3 +159,17 @@ async def test_a_plan_naming_ids_canon_lacks_is_re_asked_with_the_ids_to_use() -
         reask = server.requests[-1]["messages"][-1]["content"]  # type: ignore[index]
     assert unknown_ids(plan.canon, plan.plan.episodes) is None
     assert f"episode 1's brief names ids not in canon: {lead.name}" in reask and lead.id in reask
+
+
+async def test_a_long_invalid_answer_is_re_asked_by_its_failing_fields_not_quoted_whole() -> None:
+    with SimulatedEndpoint(seed=3) as server:
+        model = _model(server)
+        good = await model.structured(SeriesBible, system=SYSTEM, user=USER)
+        broken = json.loads(good.model_dump_json())
+        broken["plan"]["episodes"][0]["emotional_curve"] = "rising"
+        server.enqueue(200, chat_completion(content=json.dumps(broken)))
+        await model.structured(SeriesBible, system=SYSTEM, user=USER)
+        messages = server.requests[-1]["messages"]
+    assert len(json.dumps(broken)) > 2000
+    assert [m["role"] for m in messages] == ["system", "user", "user"], "the long answer is not sent back"  # type: ignore[index]
+    assert 'plan.episodes.0.emotional_curve: Input should be a valid list (got "rising")' in messages[-1]["content"]  # type: ignore[index]
