@@ -122,8 +122,10 @@ class RoleModel:
         secret: SecretStr | None = None,
         max_tokens: int = 8192,
         concurrency: int = 0,
+        name: str = "",
     ) -> None:
         self.label = label
+        self.name = name or label
         self.offline = offline
         self._chat = chat
         self._auto = method == "auto"
@@ -376,6 +378,7 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
         secret=spec.api_key,
         max_tokens=spec.max_tokens,
         concurrency=spec.concurrency,
+        name=spec.model,
     )
 
 

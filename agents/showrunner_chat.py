@@ -12,7 +12,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -220,6 +220,54 @@ def read_result(text: str) -> ToolResult:
         return ToolResult.model_validate_json(text)
     except ValidationError:
         return ToolResult(ok=True, summary=text)
+
+
+class ToolPick(BaseModel):
+    """The showrunner's next step, answered as JSON when the server does not honour tools."""
+
+    tool: str = Field(description="The name of one tool from the list, or 'reply' to answer the user now.")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="The tool's arguments, as its schema says.")
+    reply: str = Field(default="", description="The answer to the user, when tool is 'reply'.")
+
+
+TOOLS_BY_JSON = """
+
+<tools>
+The server takes no tool calls, so pick one step as JSON: `tool` is one of the names below (with `arguments`
+as its schema says), or "reply" with the answer to the user in `reply`. After a tool's result arrives in the
+conversation, pick again.
+{tools}
+</tools>"""
+
+
+def pick_problem(pick: ToolPick) -> str | None:
+    """Say what is wrong with a JSON tool pick (an unknown tool, arguments its schema refuses), or None."""
+    if pick.tool == "reply":
+        return None if pick.reply.strip() else "tool is 'reply' but `reply` is empty"
+    if pick.tool not in TOOL_NAMES:
+        return f"there is no tool {pick.tool!r}; use one of {', '.join(sorted(TOOL_NAMES))} or 'reply'"
+    try:
+        tool_spec(pick.tool).args.model_validate(pick.arguments)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        return f"{pick.tool}: argument `{'.'.join(map(str, first['loc']))}` {first['msg'].lower()}"
+    return None
+
+
+def tools_by_json_prompt(system: str) -> str:
+    """Return the chat system prompt with the tool list as a compact field guide, for servers without tools."""
+    guide = "\n".join(
+        f"- {spec.name}: {spec.description} Arguments: "
+        + json.dumps(
+            {
+                k: v.get("description", v.get("type", ""))
+                for k, v in spec.args.model_json_schema().get("properties", {}).items()
+            },
+            ensure_ascii=False,
+        )
+        for spec in TOOL_SPECS
+    )
+    return system + TOOLS_BY_JSON.format(tools=guide)
 
 
 def chat_system_prompt(snapshot: dict[str, object]) -> str:

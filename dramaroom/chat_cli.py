@@ -22,7 +22,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from agents.llm import LlmError
+from agents.messages import say
 from agents.showrunner_chat import dump_args, read_result
+from agents.tool_support import ToolSupport, tool_support
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.errors import UserError
 from dramaroom.production import build_models, pending_question
@@ -133,7 +135,13 @@ async def _turn(graph: object, value: object, config: RunnableConfig, ctx: ChatC
 async def _session(ws: Workspace, settings: Settings, thread: str, traces: TraceStore) -> None:
     model = build_models(settings, ws)["showrunner"]
     tools = ShowrunnerTools(ws, settings, say=lambda text: out.print(f"[dim]    {text}[/]", soft_wrap=True))
-    ctx = ChatContext(model=model, tools=tools.tools(), snapshot=tools.snapshot, language=ws.config.series.language)
+    lang = ws.config.series.language
+    support = ToolSupport(True, "offline") if model.offline else tool_support(settings.openai_base_url, model.name)
+    if not support.native:
+        out.print(f"[dim]{escape(say(lang, 'chat.tools_by_json', source=support.source))}[/]", soft_wrap=True)
+    ctx = ChatContext(
+        model=model, tools=tools.tools(), snapshot=tools.snapshot, language=lang, native_tools=support.native
+    )
     run_id = traces.start_run(thread, "chat", {"showrunner": model.label})
     status = "done"
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from agents.tool_support import tool_support
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.production import build_models, build_room
 from dramaroom.settings import Settings
@@ -52,11 +53,13 @@ async def converse(state: ChatState, runtime: Runtime[ServeContext]) -> dict[str
     ws = Workspace.open(Path(runtime.context.workspace))
     settings = Settings()
     tools = ShowrunnerTools(ws, settings, say=lambda text: None)
+    model = build_models(settings, ws)["showrunner"]
     ctx = ChatContext(
-        model=build_models(settings, ws)["showrunner"],
+        model=model,
         tools=tools.tools(),
         snapshot=tools.snapshot,
         language=ws.config.series.language,
+        native_tools=model.offline or tool_support(settings.openai_base_url, model.name).native,
     )
     return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
 

@@ -23,8 +23,10 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
 from agents.notes import NoteAnswer
+from agents.offline.chat import understand
 from agents.offline.writer import OfflineWriter, estimate_tokens
 from agents.prompting import read_context_block
+from agents.showrunner_chat import read_result, summarise_results
 from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message, wire_message
 from memory import schema as domain
 
@@ -60,6 +62,9 @@ class EndpointBehaviour:
     # (finish_reason "length"), and without one the server keeps generating for runaway_s first.
     runaway: bool = False
     runaway_s: float = 30.0
+    # Like llama.cpp with a chat template that has no tool support: `tools` are silently dropped, and
+    # /props says so (chat_template_caps.supports_tools false).
+    drops_tools: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,11 @@ class SimulatedEndpoint:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0].rstrip("/")
+        if handler.command == "GET" and path == "/props":
+            caps = {"supports_tools": not self.behaviour.drops_tools, "supports_system_role": True}
+            settings = {"n_ctx": self.behaviour.context_tokens or 8192}
+            _send(handler, _Reply(200, {"default_generation_settings": settings, "chat_template_caps": caps}, {}))
+            return
         if handler.command == "GET" and path == "/v1/models":
             model = {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "dramaroom"}
             _send(handler, _Reply(200, {"object": "list", "data": [model]}, {}))
@@ -239,6 +249,9 @@ class SimulatedEndpoint:
             raise _ApiError(400, "response_format json_schema is not supported", param="response_format")
         if (tools or request.get("tool_choice")) and not self.behaviour.supports_tools:
             raise _ApiError(400, "tools and tool_choice are not supported by this model", param="tools")
+        if self.behaviour.drops_tools:
+            tools = None
+            request = {k: v for k, v in request.items() if k not in ("tools", "tool_choice")}
         messages = [to_message(m) for m in raw_messages if isinstance(m, dict)]
         prompt_tokens = estimate_tokens("\n".join(m.text for m in messages))
         limit = self.behaviour.context_tokens
@@ -251,6 +264,9 @@ class SimulatedEndpoint:
         if self.behaviour.runaway:
             return self._runaway(request, prompt_tokens)
         writer = OfflineWriter(seed=self._seed, slip_rate=self.behaviour.slip_rate)
+        spec = fmt.get("json_schema") if isinstance(fmt, dict) else None
+        if isinstance(spec, dict) and spec.get("name") == "ToolPick":  # the chat's step, picked as JSON
+            return {"role": "assistant", "content": _tool_pick(messages)}, "stop", prompt_tokens
         if (read_context_block(messages) or {}).get("task") == "chat":
             # The showrunner's conversation: the offline showrunner picks a tool or replies, as a chat model would.
             answer = writer.invoke(messages, tools=tools if isinstance(tools, list) else [])
@@ -347,6 +363,20 @@ def _structured(writer: OfflineWriter, name: str, messages: list[BaseMessage]) -
     if isinstance(raw, AIMessage) and raw.tool_calls:
         return json.dumps(raw.tool_calls[0]["args"], ensure_ascii=False)
     return raw.text if isinstance(raw, BaseMessage) else ""
+
+
+def _tool_pick(messages: list[BaseMessage]) -> str:
+    """Pick the next chat step as JSON, as a model does when the server drops tools: the offline showrunner
+    reads the user's last line; once a tool's result follows it, the reply sums the results up."""
+    transcript = messages[-1].text.splitlines()
+    asked = max((i for i, line in enumerate(transcript) if line.startswith("user: ")), default=-1)
+    results = [line.split(": ", 1)[1] for line in transcript[asked + 1 :] if line.startswith("tool result (")]
+    if results:
+        return json.dumps({"tool": "reply", "reply": summarise_results([read_result(r) for r in results])})
+    intent = understand(transcript[asked].removeprefix("user: ") if asked >= 0 else "")
+    if isinstance(intent, str):
+        return json.dumps({"tool": "reply", "reply": intent}, ensure_ascii=False)
+    return json.dumps({"tool": intent[0], "arguments": intent[1]}, ensure_ascii=False)
 
 
 def _tool_name(tools: list[object], choice: object) -> str:

@@ -12,6 +12,7 @@ and only after the user said yes at the interrupt.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,11 +37,14 @@ from agents.showrunner_chat import (
     APPLY_CANON_CHANGE,
     TOOL_NAMES,
     TOOL_SPECS,
+    ToolPick,
     ToolResult,
     chat_system_prompt,
     parse_slash,
+    pick_problem,
     read_result,
     summarise_results,
+    tools_by_json_prompt,
 )
 from graphs.state import ChatQuestion
 
@@ -64,6 +68,7 @@ class ChatContext:
     max_steps: int = 6
     window: int = 40
     language: str = "en"  # the series' language: what the graph itself says (help, confirmations) is in it
+    native_tools: bool = True  # False: the server drops tools, so the model picks each step as JSON
 
     def tool(self, name: str) -> BaseTool | None:
         """Return a tool by name."""
@@ -111,13 +116,45 @@ async def slash(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
 async def showrunner(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
     """Ask the showrunner's model for a reply or tool calls."""
     ctx = runtime.context
-    prompt = [SystemMessage(content=chat_system_prompt(ctx.snapshot())), *_window(state["messages"], ctx.window)]
+    system = chat_system_prompt(ctx.snapshot())
+    recent = _window(state["messages"], ctx.window)
+    if not ctx.native_tools:
+        return {"messages": [await _pick_by_json(ctx, system, recent)]}
     bound = ctx.model.chat_model.bind_tools(openai_tools())
     try:
-        reply = await bound.ainvoke(prompt, config=call_config("showrunner", None, "chat"))
+        reply = await bound.ainvoke(
+            [SystemMessage(content=system), *recent], config=call_config("showrunner", None, "chat")
+        )
     except openai.OpenAIError as exc:
         raise ctx.model.explain(exc) from exc
     return {"messages": [reply]}
+
+
+async def _pick_by_json(ctx: ChatContext, system: str, recent: list[BaseMessage]) -> AIMessage:
+    """Ask for the next step as a structured ToolPick (the server drops tools) and make it a tool call or reply."""
+    lines = []
+    for message in recent:
+        if isinstance(message, ToolMessage):
+            lines.append(f"tool result ({message.name}): {message.text}")
+        elif isinstance(message, AIMessage) and message.tool_calls:
+            lines += [
+                f"showrunner called {c['name']} with {json.dumps(c['args'], ensure_ascii=False)}"
+                for c in message.tool_calls
+            ]
+        elif isinstance(message, AIMessage):
+            lines.append(f"showrunner: {message.text}")
+        else:
+            lines.append(f"user: {message.text}")
+    pick = await ctx.model.structured(
+        ToolPick,
+        system=tools_by_json_prompt(system),
+        user="The conversation so far:\n" + "\n".join(lines) + "\nPick the next step.",
+        config=call_config("showrunner", None, "chat"),
+        check=pick_problem,
+    )
+    if pick.tool == "reply":
+        return AIMessage(content=pick.reply)
+    return AIMessage(content="", tool_calls=[{"name": pick.tool, "args": pick.arguments, "id": f"json-{uuid.uuid4()}"}])
 
 
 async def act(state: ChatState, runtime: Runtime[ChatContext]) -> Update:

@@ -58,7 +58,9 @@ def copy_series(source: Path, target: Path) -> Workspace:
 class ChatHarness:
     """The chat graph over a workspace, compiled with an in-memory checkpointer, driven turn by turn."""
 
-    def __init__(self, ws: Workspace, model: RoleModel | None = None, *, max_steps: int = 6) -> None:
+    def __init__(
+        self, ws: Workspace, model: RoleModel | None = None, *, max_steps: int = 6, native_tools: bool = True
+    ) -> None:
         settings = offline_settings()
         self.tools = ShowrunnerTools(ws, settings, say=lambda text: None)
         self.ctx = ChatContext(
@@ -67,6 +69,7 @@ class ChatHarness:
             snapshot=self.tools.snapshot,
             max_steps=max_steps,
             language=ws.config.series.language,
+            native_tools=native_tools,
         )
         self.graph = build_chat_graph().compile(checkpointer=InMemorySaver())
         self.config = RunnableConfig(configurable={"thread_id": "t"})

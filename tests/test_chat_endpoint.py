@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from agents.llm import ModelSpec, endpoint_model
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_NAMES
-from evals.simulated_endpoint import SimulatedEndpoint, chat_completion
+from agents.tool_support import ToolSupport, tool_support
+from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint, chat_completion
 from tests.fixtures_chat import ChatHarness, copy_series, paused_series, reply_text
 
 SECRET = "sk-chat-SECRET-0a1b2c3d4e5f"
@@ -29,12 +30,12 @@ def endpoint() -> Iterator[SimulatedEndpoint]:
         yield server
 
 
-def _room(prepared: Path, tmp_path: Path, endpoint: SimulatedEndpoint) -> ChatHarness:
+def _room(prepared: Path, tmp_path: Path, endpoint: SimulatedEndpoint, native_tools: bool = True) -> ChatHarness:
     ws = copy_series(prepared, tmp_path / "series")
     model = endpoint_model(
         ModelSpec(model="sim-showrunner", base_url=endpoint.base_url, api_key=SecretStr(SECRET), max_retries=0)
     )
-    return ChatHarness(ws, model)
+    return ChatHarness(ws, model, native_tools=native_tools)
 
 
 def test_the_server_picks_tools_and_the_graph_runs_them(
@@ -96,3 +97,26 @@ def test_a_scripted_tool_call_approves_the_pending_episode_and_replies_stream(
     assert "".join(pieces) == "Episode 2 is approved and committed."
     review = json.loads((room.tools.ws.episode_dir(2) / "review.json").read_text())
     assert review["outcome"]["status"] == "committed"
+
+
+def test_a_server_that_drops_tools_is_detected_and_the_showrunner_picks_tools_by_json(
+    prepared: Path, tmp_path: Path
+) -> None:
+    with SimulatedEndpoint(EndpointBehaviour(drops_tools=True), seed=7) as server:
+        root = server.base_url.removesuffix("/v1")
+        support = tool_support(server.base_url, "sim-showrunner")
+        assert support == ToolSupport(native=False, source=f"{root}/props")
+        room = _room(prepared, tmp_path, server, native_tools=support.native)
+        prop = room.tools.ws.canon().props[0]
+        answer = reply_text(room.say(f"who holds the {prop.name}?"))
+        requests = server.requests
+    assert prop.name in answer and "holds" in answer
+    assert all("tools" not in r for r in requests), "no tool list is sent to a server that would drop it"
+    assert [r["response_format"]["json_schema"]["name"] for r in requests] == ["ToolPick", "ToolPick"]
+    guide = requests[0]["messages"][0]["content"]
+    assert "- prop_holder: Who holds a prop" in guide and "pick one step as JSON" in guide
+
+
+def test_a_server_with_tools_says_so(endpoint: SimulatedEndpoint) -> None:
+    assert tool_support(endpoint.base_url, "sim").native is True
+    assert tool_support(None, "gpt-x") == ToolSupport(True, "api.openai.com")
