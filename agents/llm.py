@@ -28,6 +28,7 @@ from agents.structured import (
     Method,
     json_mode_system,
     output_cap,
+    prompt_tokens,
     reask_messages,
     response_format_schema,
     tool_schema,
@@ -75,6 +76,9 @@ _NEXT_METHOD: dict[Method, Method | None] = {
 _LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
+# A prompt's tokens are estimated (a template adds a few per message); an answer needs at least this much room.
+_PROMPT_MARGIN = 64
+_MIN_ROOM = 256
 CUT_OFF = "the answer was cut off at the output cap ({cap} tokens) before it was complete; answer more briefly"
 
 
@@ -92,6 +96,7 @@ class ModelSpec:
     temperature: float = 0.7
     max_tokens: int = 8192
     concurrency: int = 0
+    context: int = 0  # the model's context window in tokens; 0: unknown (the server's own limit applies)
 
 
 class LlmError(Exception):
@@ -123,6 +128,7 @@ class RoleModel:
         max_tokens: int = 8192,
         concurrency: int = 0,
         name: str = "",
+        context: int = 0,
     ) -> None:
         self.label = label
         self.name = name or label
@@ -136,9 +142,10 @@ class RoleModel:
         self._max_retries = max_retries
         self._secret = secret
         self._max_tokens = max_tokens
+        self._context = context
         self._concurrency = concurrency or (8 if self._base_url == DEFAULT_BASE_URL else 1)
         self._lock = threading.Lock()
-        self._runnables: dict[tuple[type[BaseModel], Method], _Structured] = {}
+        self._runnables: dict[tuple[type[BaseModel], Method, int], _Structured] = {}
 
     @property
     def concurrency(self) -> int:
@@ -208,12 +215,13 @@ class RoleModel:
         config: RunnableConfig | None,
         check: Callable[[T], str | None] | None,
     ) -> T:
-        runnable = self._runnable(schema, method)
         prompt = json_mode_system(system, schema) if method == "json_mode" else system
         messages: list[BaseMessage] = [SystemMessage(content=prompt), HumanMessage(content=user)]
         error = ""
         cut = False
         for _ in range(self._max_reasks + 1):
+            cap = self._fit(schema, messages)  # again each time: a re-ask makes the prompt longer
+            runnable = self._runnable(schema, method, cap)
             try:
                 async with self._limit():
                     result = await runnable.ainvoke(messages, config=config)
@@ -225,7 +233,7 @@ class RoleModel:
                 reply is not None and reply.response_metadata.get("finish_reason") == "length"
             )
             if cut:  # the answer is not quoted back: it is as long as the cap, and what is wrong is its length
-                error = CUT_OFF.format(cap=output_cap(schema, self._max_tokens))
+                error = CUT_OFF.format(cap=cap)
                 messages = [*messages, *reask_messages(None, error)[1:]]
                 continue
             answer = validate_answer(schema, result.get("parsed"), reply, method)
@@ -248,6 +256,27 @@ class RoleModel:
             ),
         )
 
+    def _fit(self, schema: type[BaseModel], messages: list[BaseMessage]) -> int:
+        """Return the output cap for this call: the schema's, shrunk to what the context leaves after the prompt.
+
+        Raises:
+            LlmError: The prompt alone leaves no room for an answer in the model's context.
+        """
+        cap = output_cap(schema, self._max_tokens)
+        if not self._context:
+            return cap
+        prompt = prompt_tokens(messages) + _PROMPT_MARGIN
+        room = self._context - prompt
+        if room < _MIN_ROOM:
+            raise LlmError(
+                "context",
+                f"the prompt for {schema.__name__} (about {prompt} tokens) leaves no room for an answer in "
+                f"{self.label}'s {self._context}-token context; start the server with a larger context "
+                "(llama-server -c 16384, Ollama num_ctx) or set [models] context to what it has",
+            )
+        # Rounded down to 256 so the runnables cached per cap stay few.
+        return max(_MIN_ROOM, min(cap, room) // 256 * 256)
+
     def _limit(self) -> asyncio.Semaphore:
         """Return this endpoint's limit on calls in flight, shared by every role model on the same server."""
         loop = asyncio.get_running_loop()
@@ -257,9 +286,9 @@ class RoleModel:
             found = limits[self._base_url] = asyncio.Semaphore(self._concurrency)
         return found
 
-    def _runnable(self, schema: type[BaseModel], method: Method) -> _Structured:
+    def _runnable(self, schema: type[BaseModel], method: Method, cap: int) -> _Structured:
         # Cached because building the JSON schema of a SeriesBible on every call is wasted work.
-        found = self._runnables.get((schema, method))
+        found = self._runnables.get((schema, method, cap))
         if found is None:
             # Every list and string bounded, so a server's JSON grammar cannot let a weak model loop.
             target: type[BaseModel] | dict[str, object] = schema
@@ -269,9 +298,9 @@ class RoleModel:
                 target = tool_schema(schema)
             chat = self._chat
             if isinstance(chat, ChatOpenAI):  # the output cap this schema needs, within [models] max_tokens
-                chat = chat.model_copy(update={"max_tokens": output_cap(schema, self._max_tokens)})
+                chat = chat.model_copy(update={"max_tokens": cap})
             runnable = chat.with_structured_output(target, method=method, include_raw=True)
-            found = self._runnables[(schema, method)] = cast(_Structured, runnable)
+            found = self._runnables[(schema, method, cap)] = cast(_Structured, runnable)
         return found
 
     def _fallback(self, method: Method, exc: openai.APIStatusError) -> Method | None:
@@ -379,6 +408,7 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
         max_tokens=spec.max_tokens,
         concurrency=spec.concurrency,
         name=spec.model,
+        context=spec.context,
     )
 
 

@@ -23,8 +23,8 @@ from rich.markup import escape
 
 from agents.llm import LlmError
 from agents.messages import say
+from agents.server_report import ToolSupport, tool_support
 from agents.showrunner_chat import dump_args, read_result
-from agents.tool_support import ToolSupport, tool_support
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.errors import UserError
 from dramaroom.production import build_models, pending_question

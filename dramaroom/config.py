@@ -64,6 +64,9 @@ class ModelsSection(_Section):
     concurrency: int = Field(
         default=0, ge=0, le=64, description="Calls in flight per endpoint; 0: 1 for a local server, 8 for OpenAI."
     )
+    context: int = Field(
+        default=0, ge=0, le=10_000_000, description="The model's context window in tokens; 0: ask the server."
+    )
     roles: dict[Literal["showrunner", "screenwriter", "continuity", "ethics", "director"], str] = Field(
         default_factory=dict, description="Per-role model names."
     )

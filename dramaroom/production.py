@@ -14,6 +14,7 @@ from langgraph.types import Command
 
 from agents.llm import LlmError, ModelSpec, RoleModel, endpoint_model, offline_model
 from agents.room import ROLES, ApprovalMode, Role, RoomContext, RoomEvent, RoomLimits
+from agents.server_report import context_window
 from agents.showrunner import paywall_for
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
@@ -77,6 +78,7 @@ def build_models(settings: Settings, ws: Workspace, bible: StoryBible | None = N
                     temperature=cfg.models.temperature,
                     max_tokens=cfg.models.max_tokens,
                     concurrency=cfg.models.concurrency,
+                    context=cfg.models.context or context_window(settings.openai_base_url, name),
                 )
             )
         models[role] = shared[name]

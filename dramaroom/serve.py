@@ -8,7 +8,7 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.tool_support import tool_support
+from agents.server_report import tool_support
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.production import build_models, build_room
 from dramaroom.settings import Settings

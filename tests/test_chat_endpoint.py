@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from pydantic import SecretStr
 
 from agents.llm import ModelSpec, endpoint_model
+from agents.server_report import ToolSupport, tool_support
 from agents.showrunner_chat import APPLY_CANON_CHANGE, TOOL_NAMES
-from agents.tool_support import ToolSupport, tool_support
 from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint, chat_completion
 from tests.fixtures_chat import ChatHarness, copy_series, paused_series, reply_text
 

@@ -15,6 +15,7 @@ import pytest
 from pydantic import BaseModel, Field, SecretStr
 
 from agents.llm import LlmError, ModelSpec, RoleModel, StructuredMethod, endpoint_model
+from agents.server_report import context_window
 from agents.showrunner import unknown_ids
 from agents.structured import bounded_schema, output_cap
 from evals.simulated_endpoint import EndpointBehaviour, SimulatedEndpoint, chat_completion
@@ -173,3 +174,18 @@ async def test_a_long_invalid_answer_is_re_asked_by_its_failing_fields_not_quote
     assert len(json.dumps(broken)) > 2000
     assert [m["role"] for m in messages] == ["system", "user", "user"], "the long answer is not sent back"  # type: ignore[index]
     assert 'plan.episodes.0.emotional_curve: Input should be a valid list (got "rising")' in messages[-1]["content"]  # type: ignore[index]
+
+
+async def test_the_cap_fits_what_the_context_leaves_and_a_prompt_too_long_stops_before_it_is_sent() -> None:
+    with SimulatedEndpoint(EndpointBehaviour(context_tokens=4096), seed=3) as server:
+        window = context_window(server.base_url, "smollm2")
+        model = _model(server, "function_calling", context=window)
+        await model.structured(SeriesBible, system=SYSTEM, user=USER)
+        (request,) = server.requests
+        assert window == 4096
+        assert request["max_completion_tokens"] < 4096 - 100, "the prompt's share of the window is left to it"
+        with pytest.raises(LlmError) as caught:
+            await model.structured(SeriesBible, system=SYSTEM, user=USER + " " + "premise " * 12000)
+        assert len(server.requests) == 1, "a prompt that cannot fit is never sent"
+    assert caught.value.kind == "context" and "leaves no room for an answer" in str(caught.value)
+    assert "4096-token context" in str(caught.value)

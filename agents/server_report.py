@@ -1,4 +1,4 @@
-"""Find out whether an endpoint will honour tools in a chat, before a chat relies on them.
+"""Ask an endpoint about itself before relying on it: will it honour tools in a chat, how long is its context.
 
 llama.cpp's server silently drops `tools` when the model's chat template has no tool support, and so do
 servers built on it; a chat that assumed tools would then improvise with none. The server's own report is
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["ToolSupport", "tool_support"]
+__all__ = ["ToolSupport", "context_window", "tool_support"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,41 @@ def tool_support(base_url: str | None, model: str, timeout_s: float = 3.0) -> To
     except (httpx.HTTPError, ValueError, AttributeError):
         pass
     return ToolSupport(True, "no capability report")
+
+
+def context_window(base_url: str | None, model: str, timeout_s: float = 3.0) -> int:
+    """Return the model's context window in tokens as the server reports it, or 0 when it does not say.
+
+    llama.cpp: `/props` `default_generation_settings.n_ctx`; Ollama: `/api/show` `model_info.*.context_length`;
+    vLLM: `/v1/models` `max_model_len`.
+    """
+    if not base_url:
+        return 0
+    root = _root(base_url)
+    try:
+        with httpx.Client(timeout=timeout_s) as client:
+            props = client.get(f"{root}/props")
+            if props.status_code == 200:
+                settings = props.json().get("default_generation_settings")
+                if isinstance(settings, dict) and isinstance(settings.get("n_ctx"), int):
+                    return int(settings["n_ctx"])
+            show = client.post(f"{root}/api/show", json={"model": model})
+            if show.status_code == 200:
+                info = show.json().get("model_info")
+                lengths = (
+                    [v for k, v in info.items() if k.endswith(".context_length")] if isinstance(info, dict) else []
+                )
+                if lengths and isinstance(lengths[0], int):
+                    return int(lengths[0])
+            models = client.get(f"{root}/v1/models")
+            if models.status_code == 200:
+                for item in models.json().get("data") or []:
+                    if (
+                        isinstance(item, dict)
+                        and item.get("id") == model
+                        and isinstance(item.get("max_model_len"), int)
+                    ):
+                        return int(item["max_model_len"])
+    except (httpx.HTTPError, ValueError, AttributeError):
+        pass
+    return 0
