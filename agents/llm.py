@@ -26,6 +26,7 @@ from pydantic import BaseModel, SecretStr
 
 from agents.structured import (
     Method,
+    field_guide,
     json_mode_system,
     output_cap,
     prompt_tokens,
@@ -216,6 +217,9 @@ class RoleModel:
         check: Callable[[T], str | None] | None,
     ) -> T:
         prompt = json_mode_system(system, schema) if method == "json_mode" else system
+        if method == "json_schema" and self._base_url != DEFAULT_BASE_URL:
+            # A local server makes the schema a grammar: valid JSON, but the model never reads what fields mean.
+            prompt += field_guide(schema)
         messages: list[BaseMessage] = [SystemMessage(content=prompt), HumanMessage(content=user)]
         error = ""
         cut = False

@@ -100,6 +100,32 @@ def _size(node: object, defs: dict[str, Any], depth: int) -> float:
     return 12
 
 
+FIELD_GUIDE = """
+
+<fields>
+The answer is one {name} object. What its fields mean:
+{fields}
+</fields>"""
+
+
+def field_guide(schema: type[BaseModel]) -> str:
+    """Return a compact guide to a schema's fields, for servers that turn the schema into a grammar the model
+    never reads (the descriptions would otherwise be lost): one line per described field."""
+    full = bounded_schema(schema)
+    defs = full.get("$defs")
+    models: dict[str, object] = {schema.__name__: full, **(defs if isinstance(defs, dict) else {})}
+    lines = []
+    for model, node in models.items():
+        properties = node.get("properties") if isinstance(node, dict) else None
+        for field, spec in (properties or {}).items() if isinstance(properties, dict) else []:
+            if not isinstance(spec, dict):
+                continue
+            about = _clip(str(spec.get("description", "")), 90)
+            if about:  # the grammar already holds types, limits and enums: only meanings need saying
+                lines.append(f"- {model}.{field}: {about}")
+    return FIELD_GUIDE.format(name=schema.__name__, fields="\n".join(lines))
+
+
 def prompt_tokens(messages: list[BaseMessage]) -> int:
     """Estimate a prompt's tokens on the safe side: ~3 ASCII characters a token, one token per other character."""
     text = "".join(m.text for m in messages)

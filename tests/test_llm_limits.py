@@ -189,3 +189,12 @@ async def test_the_cap_fits_what_the_context_leaves_and_a_prompt_too_long_stops_
         assert len(server.requests) == 1, "a prompt that cannot fit is never sent"
     assert caught.value.kind == "context" and "leaves no room for an answer" in str(caught.value)
     assert "4096-token context" in str(caught.value)
+
+
+async def test_a_local_server_s_grammar_hides_the_descriptions_so_the_prompt_carries_a_field_guide() -> None:
+    with SimulatedEndpoint(seed=3) as server:
+        await _model(server, "json_schema").structured(SeriesBible, system=SYSTEM, user=USER)
+        await _model(server, "function_calling").structured(SeriesBible, system=SYSTEM, user=USER)
+        by_schema, by_tool = (r["messages"][0]["content"] for r in server.requests)  # type: ignore[index]
+    assert "<fields>" in by_schema and "- Character.id: Stable ascii id, lower_snake_case" in by_schema
+    assert "<fields>" not in by_tool, "a tool's parameters carry their descriptions to the model"
