@@ -189,13 +189,12 @@ def normalise_plan(series: SeriesBible, *, episodes: int, paywall_episode: int) 
     briefs = sorted(series.plan.episodes, key=lambda b: b.number)[:episodes]
     if len(briefs) < episodes:
         raise PlanError(f"the plan has {len(briefs)} episode briefs, {episodes} were asked for")
-    character_ids = {c.id for c in series.canon.characters}
-    location_ids = {loc.id for loc in series.canon.locations}
-    fixed: list[EpisodeBrief] = []
-    for number, brief in enumerate(briefs, start=1):
-        unknown = (set(brief.character_ids) - character_ids) | (set(brief.location_ids) - location_ids)
-        if unknown:
-            raise PlanError(f"episode {number}'s brief names ids not in canon: {', '.join(sorted(unknown))}")
-        fixed.append(brief.model_copy(update={"number": number, "is_paywall": number == paywall_episode}))
+    fixed = [
+        brief.model_copy(update={"number": number, "is_paywall": number == paywall_episode})
+        for number, brief in enumerate(briefs, start=1)
+    ]
+    fault = unknown_ids(series.canon, fixed)
+    if fault is not None:
+        raise PlanError(fault)
     plan = series.plan.model_copy(update={"episodes": fixed, "paywall_episode": paywall_episode})
     return series.model_copy(update={"plan": plan})
