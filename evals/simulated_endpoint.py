@@ -198,7 +198,7 @@ class SimulatedEndpoint:
             return
         if scripted is not None:
             self._count(0, 0, 0.0)
-            _send_scripted(handler, scripted, bool(request.get("stream")), self.behaviour)
+            _send_scripted(handler, scripted, request, self.behaviour)
             return
         try:
             with self._slots:
@@ -391,8 +391,14 @@ def _tool_name(tools: list[object], choice: object) -> str:
     return str(function["name"])
 
 
-def _send_scripted(handler: BaseHTTPRequestHandler, reply: _Reply, stream: bool, behaviour: EndpointBehaviour) -> None:
-    """Send a scripted reply; a successful completion asked for as a stream goes out as one."""
+def _send_scripted(
+    handler: BaseHTTPRequestHandler, reply: _Reply, request: JsonObject, behaviour: EndpointBehaviour
+) -> None:
+    """Send a scripted reply; a successful completion asked for as a stream goes out as one (with its usage
+    last, when the request asked for it, as real servers do)."""
+    stream = bool(request.get("stream"))
+    options = request.get("stream_options")
+    with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
     body = reply.body
     choices = body.get("choices") if isinstance(body, dict) else None
     if not (stream and reply.status == 200 and isinstance(body, dict) and isinstance(choices, list) and choices):
@@ -402,7 +408,9 @@ def _send_scripted(handler: BaseHTTPRequestHandler, reply: _Reply, stream: bool,
     raw = choice.get("message")
     message: JsonObject = raw if isinstance(raw, dict) else {}
     head: JsonObject = {k: body[k] for k in ("id", "created", "model") if k in body}
-    _send_stream(handler, stream_chunks(head, message, str(choice.get("finish_reason") or "stop"), None), behaviour)
+    usage = body.get("usage") if with_usage and isinstance(body.get("usage"), dict) else None
+    finish = str(choice.get("finish_reason") or "stop")
+    _send_stream(handler, stream_chunks(head, message, finish, cast(JsonObject | None, usage)), behaviour)
 
 
 def _send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[JsonObject], behaviour: EndpointBehaviour) -> None:
