@@ -169,7 +169,7 @@ class SimulatedEndpoint:
         path = handler.path.split("?", 1)[0].rstrip("/")
         if handler.command == "GET" and path == "/props":
             caps = {"supports_tools": not self.behaviour.drops_tools, "supports_system_role": True}
-            settings = {"n_ctx": self.behaviour.context_tokens or 8192}
+            settings = {"n_ctx": self.behaviour.context_tokens or 131072}  # no limit set: a long-context model
             _send(handler, _Reply(200, {"default_generation_settings": settings, "chat_template_caps": caps}, {}))
             return
         if handler.command == "GET" and path == "/v1/models":
