@@ -68,7 +68,7 @@ class Report:
     steps: list[Step] = field(default_factory=list)
     calls: int = 0
     reasks: int = 0
-    output_tokens: int = 0
+    output_tokens: float = 0.0
     model_seconds: float = 0.0
     artifacts: int = 0
     invalid: list[str] = field(default_factory=list)
@@ -114,7 +114,7 @@ def start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes
     """Start llama-server on 127.0.0.1 with one slot and an 8192-token context; wait until it is healthy."""
     args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-c", "8192"]
     log = open(CACHE / "llama-server.log", "wb")  # noqa: SIM115 - the server writes it for its whole life
-    server = subprocess.Popen([*args, "--jinja", "-np", "1"], stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([*args, "--jinja", "-np", "1", "--metrics"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -125,6 +125,23 @@ def start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes
         time.sleep(0.5)
     server.kill()
     raise SystemExit(f"real-server: llama-server did not become healthy in 120 s; see {CACHE / 'llama-server.log'}")
+
+
+def server_tokens(port: int) -> tuple[float, float]:
+    """Return (tokens generated, seconds generating) from the server's own counters (`--metrics`).
+
+    The server's figures, not the traces': a call cut off at its cap or stopped by a timeout ends in an
+    error, and the client never learns how many tokens it made.
+    """
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    found = dict.fromkeys(("tokens_predicted_total", "tokens_predicted_seconds_total"), 0.0)
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        key = name.removeprefix("llamacpp:")
+        if key in found:
+            found[key] = float(value)
+    return found["tokens_predicted_total"], found["tokens_predicted_seconds_total"]
 
 
 def run(name: str, args: list[str], env: dict[str, str], limit_s: float, stdin: str = "") -> Step:
@@ -160,15 +177,13 @@ def run(name: str, args: list[str], env: dict[str, str], limit_s: float, stdin: 
 
 
 def measure(series: Path, report: Report) -> None:
-    """Count calls, re-asks and tokens from the trace store, and validate every artifact left."""
+    """Count calls and re-asks from the trace store, and validate every artifact left."""
     db_path = series / "state" / "traces.sqlite"
     if db_path.exists():
         with sqlite3.connect(db_path) as db:
-            rows = db.execute("SELECT prompt, output_tokens, latency_ms FROM events WHERE kind='llm'").fetchall()
+            rows = db.execute("SELECT prompt FROM events WHERE kind='llm'").fetchall()
         report.calls = len(rows)
-        report.reasks = sum(1 for prompt, _, _ in rows if "did not validate" in str(prompt))
-        report.output_tokens = sum(int(t or 0) for _, t, _ in rows)
-        report.model_seconds = sum(float(ms or 0) for _, _, ms in rows) / 1000
+        report.reasks = sum(1 for (prompt,) in rows if "did not validate" in str(prompt))
     for path in sorted(series.rglob("*.json")):
         schema = ARTIFACTS.get(path.name)
         if schema is None or "drafts" in path.parts:
@@ -196,7 +211,8 @@ def table(report: Report) -> str:
         lines.append(f"| `{step.name}` | exit {step.code} in {step.seconds:.0f} s: {step.last_line[:160]} |")
     lines += [
         f"| model calls | {report.calls} ({report.reasks} re-asks) |",
-        f"| output tokens | {report.output_tokens} in {report.model_seconds:.0f} s of calls: {rate:.1f} tokens/s |",
+        f"| tokens generated (the server's counters) | {report.output_tokens:.0f} in {report.model_seconds:.0f} s "
+        f"of generation: {rate:.1f} tokens/s |",
         f"| artifacts | {report.artifacts} valid, {len(report.invalid)} invalid |",
     ]
     return "\n".join(lines)
@@ -242,6 +258,7 @@ def main() -> None:
         report.steps.append(run("chat", ["chat", str(series)], env, 180, stdin="who is Ada Stone?\n"))
         report.steps.append(run("eval", ["eval", str(series)], env, 300))
         measure(series, report)
+        report.output_tokens, report.model_seconds = server_tokens(port)
     finally:
         server.terminate()
         server.wait(timeout=30)
