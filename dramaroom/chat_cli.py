@@ -99,6 +99,8 @@ async def _stream(graph: object, value: object, config: RunnableConfig, ctx: Cha
             message, meta = chunk
             node = meta.get("langgraph_node") if isinstance(meta, dict) else None
             spoken = node in _SPOKEN and isinstance(message, AIMessageChunk | AIMessage)
+            if not ctx.native_tools and isinstance(message, AIMessageChunk):
+                spoken = False  # the tokens are the JSON of a tool pick; the reply arrives as one message
             if spoken and isinstance(message.content, str) and message.content:
                 printer.token(message.content)
         elif isinstance(chunk, dict):
