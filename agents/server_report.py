@@ -28,6 +28,16 @@ def _root(base_url: str) -> str:
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
+def _report(client: httpx.Client, url: str, model: str) -> dict[str, object]:
+    """Return one of the server's self-reports as JSON (GET, or POST with the model for Ollama), {} if none."""
+    try:
+        answer = client.post(url, json={"model": model}) if url.endswith("/api/show") else client.get(url)
+        data = answer.json() if answer.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def tool_support(base_url: str | None, model: str, timeout_s: float = 3.0) -> ToolSupport:
     """Ask the server at `base_url` whether `model`'s chat honours tools.
 
@@ -39,20 +49,13 @@ def tool_support(base_url: str | None, model: str, timeout_s: float = 3.0) -> To
     if not base_url:
         return ToolSupport(True, "api.openai.com")
     root = _root(base_url)
-    try:
-        with httpx.Client(timeout=timeout_s) as client:
-            props = client.get(f"{root}/props")
-            if props.status_code == 200:
-                caps = props.json().get("chat_template_caps")
-                if isinstance(caps, dict) and "supports_tools" in caps:
-                    return ToolSupport(bool(caps["supports_tools"]), f"{root}/props")
-            show = client.post(f"{root}/api/show", json={"model": model})
-            if show.status_code == 200:
-                capabilities = show.json().get("capabilities")
-                if isinstance(capabilities, list):
-                    return ToolSupport("tools" in capabilities, f"{root}/api/show")
-    except (httpx.HTTPError, ValueError, AttributeError):
-        pass
+    with httpx.Client(timeout=timeout_s) as client:
+        caps = _report(client, f"{root}/props", model).get("chat_template_caps")
+        if isinstance(caps, dict) and "supports_tools" in caps:
+            return ToolSupport(bool(caps["supports_tools"]), f"{root}/props")
+        capabilities = _report(client, f"{root}/api/show", model).get("capabilities")
+        if isinstance(capabilities, list):
+            return ToolSupport("tools" in capabilities, f"{root}/api/show")
     return ToolSupport(True, "no capability report")
 
 
@@ -65,30 +68,16 @@ def context_window(base_url: str | None, model: str, timeout_s: float = 3.0) -> 
     if not base_url:
         return 0
     root = _root(base_url)
-    try:
-        with httpx.Client(timeout=timeout_s) as client:
-            props = client.get(f"{root}/props")
-            if props.status_code == 200:
-                settings = props.json().get("default_generation_settings")
-                if isinstance(settings, dict) and isinstance(settings.get("n_ctx"), int):
-                    return int(settings["n_ctx"])
-            show = client.post(f"{root}/api/show", json={"model": model})
-            if show.status_code == 200:
-                info = show.json().get("model_info")
-                lengths = (
-                    [v for k, v in info.items() if k.endswith(".context_length")] if isinstance(info, dict) else []
-                )
-                if lengths and isinstance(lengths[0], int):
-                    return int(lengths[0])
-            models = client.get(f"{root}/v1/models")
-            if models.status_code == 200:
-                for item in models.json().get("data") or []:
-                    if (
-                        isinstance(item, dict)
-                        and item.get("id") == model
-                        and isinstance(item.get("max_model_len"), int)
-                    ):
-                        return int(item["max_model_len"])
-    except (httpx.HTTPError, ValueError, AttributeError):
-        pass
+    with httpx.Client(timeout=timeout_s) as client:
+        settings = _report(client, f"{root}/props", model).get("default_generation_settings")
+        if isinstance(settings, dict) and isinstance(settings.get("n_ctx"), int):
+            return int(settings["n_ctx"])
+        info = _report(client, f"{root}/api/show", model).get("model_info")
+        lengths = [v for k, v in info.items() if k.endswith(".context_length")] if isinstance(info, dict) else []
+        if lengths and isinstance(lengths[0], int):
+            return int(lengths[0])
+        listed = _report(client, f"{root}/v1/models", model).get("data")
+        for item in listed if isinstance(listed, list) else []:
+            if isinstance(item, dict) and item.get("id") == model and isinstance(item.get("max_model_len"), int):
+                return int(item["max_model_len"])
     return 0
