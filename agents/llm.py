@@ -24,6 +24,9 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr
 
+from agents.llm_errors import ErrorKind as ErrorKind
+from agents.llm_errors import LlmError as LlmError  # re-exported: callers catch it from the seam
+from agents.llm_errors import one_line, translate
 from agents.structured import (
     Method,
     field_guide,
@@ -42,17 +45,6 @@ T = TypeVar("T", bound=BaseModel)
 _Structured = Runnable[list[BaseMessage], Mapping[str, object]]
 
 StructuredMethod = Literal["auto", "json_schema", "function_calling", "json_mode"]
-ErrorKind = Literal[
-    "unreachable", "auth", "rate_limit", "server", "invalid_output", "bad_request", "timeout", "context"
-]
-# How servers say a prompt is longer than the model's context: llama.cpp, OpenAI / vLLM, Ollama.
-_CONTEXT_HINTS = (
-    "exceeds the available context size",
-    "maximum context length",
-    "context_length_exceeded",
-    "context window",
-)
-
 OFFLINE_LABEL = "dramaroom-offline-writer (offline)"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK refuses to start without one.
@@ -98,17 +90,6 @@ class ModelSpec:
     max_tokens: int = 8192
     concurrency: int = 0
     context: int = 0  # the model's context window in tokens; 0: unknown (the server's own limit applies)
-
-
-class LlmError(Exception):
-    """A model call failed; the message is one line saying what, why and what to do."""
-
-    def __init__(self, kind: ErrorKind, message: str) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-
-    def __repr__(self) -> str:
-        return f"LlmError(kind={self.kind!r}, message={str(self)!r})"
 
 
 class RoleModel:
@@ -256,7 +237,7 @@ class RoleModel:
             "invalid_output",
             self._redact(
                 f"{self.label} gave no valid {schema.__name__} in {attempts} attempts via {method} "
-                f"(last error: {_one_line(error)}); {advice}"
+                f"(last error: {one_line(error)}); {advice}"
             ),
         )
 
@@ -316,46 +297,11 @@ class RoleModel:
         return None
 
     def _error(self, exc: openai.OpenAIError) -> LlmError:
-        """Translate an openai SDK error into one actionable line."""
-        where = f"the model endpoint at {self._base_url}"
-        tries = f"after {self._max_retries} retries" if self._max_retries else "with retries off"
-        detail = _one_line(exc.message if isinstance(exc, openai.APIError) else str(exc))
-        status = exc.status_code if isinstance(exc, openai.APIStatusError) else 0
-        kind: ErrorKind
-        if isinstance(exc, openai.APITimeoutError):  # a subclass of APIConnectionError: test it first
-            kind = "timeout"
-            text = f"{where} did not answer within {self._timeout_s:g}s; raise timeout_s or use a faster model"
-        elif isinstance(exc, openai.APIConnectionError):
-            reason = _one_line(str(exc.__cause__)) if exc.__cause__ else detail
-            kind = "unreachable"
-            text = f"cannot reach {where}: {reason}; check OPENAI_BASE_URL or unset it to use the offline writer"
-        elif isinstance(exc, openai.AuthenticationError):
-            kind, text = "auth", f"{where} rejected the API key (401); check OPENAI_API_KEY"
-        elif isinstance(exc, openai.PermissionDeniedError):
-            kind, text = "auth", f"{where} refused access (403): {detail}; check the key's access to this model"
-        elif isinstance(exc, openai.RateLimitError):
-            kind = "rate_limit"
-            text = f"{where} is rate limiting (429) {tries}: {detail}; wait, lower concurrency, or raise max_retries"
-        elif status >= 500:
-            kind = "server"
-            text = f"{where} failed (HTTP {status}) {tries}: {detail}; try again later or check the server's logs"
-        elif status == 400 and any(hint in detail.lower() for hint in _CONTEXT_HINTS):
-            kind = "context"
-            text = (
-                f"{where} says the prompt does not fit the model's context window: {detail}; start the server "
-                "with a larger context (llama-server -c 16384, Ollama num_ctx), or use a model with a longer one"
-            )
-        elif status == 404:
-            kind = "bad_request"
-            text = f"{where} does not know this model or path (404): {detail}; check the model name and base URL"
-        elif status:
-            kind = "bad_request"
-            text = f"{where} rejected the request (HTTP {status}): {detail}; check the model name, or set method"
-        elif isinstance(exc, openai.LengthFinishReasonError | openai.ContentFilterFinishReasonError):
-            kind, text = "invalid_output", f"{self.label} stopped before finishing its answer: {detail}"
-        else:
-            kind, text = "bad_request", f"{self.label} failed: {detail}"
-        return LlmError(kind, self._redact(text))
+        """Translate an openai SDK error into one actionable line, the key redacted."""
+        found = translate(
+            exc, base_url=self._base_url, label=self.label, timeout_s=self._timeout_s, retries=self._max_retries
+        )
+        return LlmError(found.kind, self._redact(str(found)))
 
     def _redact(self, text: str) -> str:
         secret = self._secret.get_secret_value() if self._secret else ""
@@ -418,8 +364,3 @@ def endpoint_model(spec: ModelSpec) -> RoleModel:
 
 def _rank(method: Method) -> int:
     return ("json_schema", "function_calling", "json_mode").index(method)
-
-
-def _one_line(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
