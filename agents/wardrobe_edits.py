@@ -23,7 +23,7 @@ def _slug(text: str, taken: set[str]) -> str:
     """Name a new set from its description's head words: "a red winter coat over scrubs" -> red_winter_coat."""
     head = re.split(r"\b(?:over|with|and|under|on|plus)\b|[,;(]", text.lower())[0]
     words = [w for w in re.findall(r"[a-z0-9]+", head) if w not in _ARTICLES][:3]
-    base = "_".join(words) or "set"
+    base = "_".join(words) or f"costume_{len(taken) + 1}"  # a description with no Latin words (中文)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}_{n}", n + 1

@@ -166,3 +166,9 @@ def test_reprompt_rebuilds_only_the_shots_a_change_alters() -> None:
     assert reprompt(shots, old, old) == (shots, 0)
     refreshed, count = refresh_prompts(shots, new)
     assert count == 1 and refreshed == fixed
+
+
+def test_a_chinese_costume_gets_a_numbered_set_id() -> None:
+    lin = canon_en().characters[0]
+    _, added, new = dress(lin, "红色旗袍")
+    assert new and added.id == "costume_3" and added.description == "红色旗袍"
