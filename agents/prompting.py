@@ -16,6 +16,9 @@ from pydantic import BaseModel
 
 Task = Literal[
     "plan_season",
+    "plan_cast",
+    "plan_setting",
+    "plan_world",
     "plan_briefs",
     "write_script",
     "review_continuity",

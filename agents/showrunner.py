@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from agents.llm import LlmError
-from agents.prompting import context_block
+from agents.prompting import Task, context_block
 from agents.room import RoomContext, call_config
+from memory.plan_parts import CastPart, SettingPart, WorldPart, assemble
 from memory.premise import PremiseFacts
 from memory.schema import BriefBatch, Canon, EpisodeBrief, Finding, Language, SeriesBible
 
@@ -37,16 +42,27 @@ or secret that recurs; the first episode's hook uses the device. Invent only wha
 {notes}
 </notes>"""
 
-PLAN_USER = """\
-Create the series bible (canon) and the season plan for a season of {episodes} episodes with the
-paywall at episode {paywall_episode}. Write the arcs for the whole season, and exactly
-{count} episode briefs: episodes {first} to {last}.
+CAST_USER = """\
+Plan a season of {episodes} episodes with the paywall at episode {paywall_episode}, part 1 of 4: the series
+title, logline, genre and tone, and its characters: every named person of the premise first, then only the few
+the story needs.
+{context}"""
+
+SETTING_USER = """\
+Part 2 of 4 of the season plan: the locations the season uses, the props that matter (each with its holder),
+and the secrets it reveals. Holders, the people secrets concern and those who know them are character ids
+from the cast below.
+{context}"""
+
+WORLD_USER = """\
+Part 3 of 4 of the season plan: the world's rules (era, technology level, laws the story respects, words that
+would break the world) and the season's escalating arcs, one line each, for the cast and setting below.
 {context}"""
 
 BRIEFS_USER = """\
-Continue the season plan: write exactly {count} episode briefs, episodes {first} to {last} of
+Part 4 of 4 of the season plan: write exactly {count} episode briefs, episodes {first} to {last} of
 {episodes}, following the arcs and escalating towards the finale, with the paywall at
-episode {paywall_episode}. Other ranges are being written at the same time; previous_briefs are
+episode {paywall_episode}. Other ranges may be written at the same time; previous_briefs are
 the latest briefs already written. Use only ids from the canon below.
 {context}"""
 
@@ -54,6 +70,8 @@ the latest briefs already written. Use only ids from the canon below.
 PLAN_CHUNK = 12
 # Brief ranges in flight at once: an 80-episode plan's six ranges overlap in two rounds.
 PLAN_CONCURRENCY = 4
+P = TypeVar("P", bound=BaseModel)
+Check = Callable[[P], str | None]
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "zh": "Simplified Chinese"}
 
 
@@ -91,24 +109,25 @@ async def plan_series(
         "premise_facts": facts,
     }
     model = ctx.model("showrunner")
-    last = min(episodes, PLAN_CHUNK)
-    user = PLAN_USER.format(
-        episodes=episodes,
-        paywall_episode=paywall_episode,
-        count=last,
-        first=1,
-        last=last,
-        context=context_block("plan_season", {**base, "brief_range": [1, last]}),
-    )
-    series = await model.structured(
-        SeriesBible,
-        system=system,
-        user=user,
-        config=call_config("showrunner", None, "plan_season"),
-        check=lambda s: unknown_ids(s.canon, s.plan.episodes[:last]),
-    )
-    briefs = list(series.plan.episodes)[:last]
-    # Later ranges need only the opening call's canon and arcs, so they are asked for concurrently.
+
+    async def part(schema: type[P], task: Task, user: str, payload: dict[str, object], check: Check[P]) -> P:
+        return await model.structured(
+            schema,
+            system=system,
+            user=user.format(
+                episodes=episodes, paywall_episode=paywall_episode, context=context_block(task, {**base, **payload})
+            ),
+            config=call_config("showrunner", None, task),
+            check=check,
+        )
+
+    # Each part sees the parts before it, so no call carries the whole bible's schema.
+    cast = await part(CastPart, "plan_cast", CAST_USER, {}, cast_faults)
+    setting = await part(SettingPart, "plan_setting", SETTING_USER, {"cast": cast}, lambda s: setting_faults(cast, s))
+    world = await part(WorldPart, "plan_world", WORLD_USER, {"cast": cast, "setting": setting}, lambda _: None)
+    series = assemble(cast, setting, world, [], language=ctx.language, paywall_episode=paywall_episode)
+    briefs: list[EpisodeBrief] = []
+    # Ranges after the first need only canon and arcs, so they are asked for concurrently.
     gate = asyncio.Semaphore(max(1, PLAN_CONCURRENCY))
 
     async def brief_range(first: int, last: int, previous: list[EpisodeBrief]) -> list[EpisodeBrief]:
@@ -142,6 +161,8 @@ async def plan_series(
     while len(briefs) < episodes:
         starts = range(len(briefs) + 1, episodes + 1, PLAN_CHUNK)
         ranges = [(first, min(episodes, first + PLAN_CHUNK - 1)) for first in starts]
+        if not briefs:
+            ranges = ranges[:1]  # the opening range first: the others continue from its last briefs
         tasks = [asyncio.ensure_future(brief_range(first, last, briefs[-3:])) for first, last in ranges]
         try:
             batches = await asyncio.gather(*tasks)
@@ -163,6 +184,37 @@ async def plan_series(
         raise LlmError(
             "invalid_output", f"{model.label}'s season plan cannot be used: {exc}; try a stronger model"
         ) from exc
+
+
+def cast_faults(cast: CastPart) -> str | None:
+    """Say what in the cast cannot be planned on (repeated ids, relations to nobody), or None."""
+    ids = [c.id for c in cast.characters]
+    faults = [f"character id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    faults += [
+        f"{c.id}'s relationship names {r.other_id!r}, who is not in the cast"
+        for c in cast.characters
+        for r in c.relationships
+        if r.other_id not in ids
+    ]
+    return _faults(faults, "character ids", ids)
+
+
+def setting_faults(cast: CastPart, setting: SettingPart) -> str | None:
+    """Say which holders, subjects or knowers are not in the cast and which ids repeat, or None."""
+    people = [c.id for c in cast.characters]
+    faults = [
+        f"{kind} id {i!r} is used twice"
+        for kind, ids in (("location", [x.id for x in setting.locations]), ("prop", [x.id for x in setting.props]))
+        for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+    faults += [f"prop {p.id} is held by {p.holder_id!r}" for p in setting.props if p.holder_id not in (None, *people)]
+    faults += [f"secret {s.id} concerns {s.about_id!r}" for s in setting.secrets if s.about_id not in (None, *people)]
+    faults += [f"secret {s.id} is known by {k!r}" for s in setting.secrets for k in s.known_by if k not in people]
+    return _faults(faults, "cast ids", people)
+
+
+def _faults(faults: list[str], what: str, ids: list[str]) -> str | None:
+    return "; ".join(faults) + f" (use {what} only: {', '.join(ids)})" if faults else None
 
 
 class PlanError(ValueError):

@@ -29,10 +29,15 @@ from agents.prompting import read_context_block
 from agents.showrunner_chat import read_result, summarise_results
 from evals.openai_wire import MODEL_ID, JsonObject, chat_completion, error_body, stream_chunks, to_message, wire_message
 from memory import schema as domain
+from memory.plan_parts import CastPart, SettingPart, WorldPart
 
 # json_object requests carry no schema name, so the context block's task picks one.
 TASK_SCHEMAS: dict[str, str] = {
     "plan_season": "SeriesBible",
+    "plan_cast": "CastPart",
+    "plan_setting": "SettingPart",
+    "plan_world": "WorldPart",
+    "plan_briefs": "BriefBatch",
     "write_script": "Script",
     "shot_list": "ShotList",
     "review_continuity": "LlmFindings",
@@ -40,7 +45,12 @@ TASK_SCHEMAS: dict[str, str] = {
     "interpret_note": "NoteAnswer",
 }
 # Agent-level answer schemas the endpoint also knows, beside memory.schema's domain models.
-_AGENT_SCHEMAS: dict[str, type[BaseModel]] = {"NoteAnswer": NoteAnswer}
+_AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
+    "NoteAnswer": NoteAnswer,
+    "CastPart": CastPart,
+    "SettingPart": SettingPart,
+    "WorldPart": WorldPart,
+}
 
 
 @dataclass

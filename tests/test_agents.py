@@ -51,7 +51,7 @@ async def test_showrunner_plans_long_seasons_in_ranges(bible: StoryBible, monkey
     model = ScriptedModel(fallback=OfflineWriter(seed=7, slip_rate=0))
     ctx = make_context(bible, models={"showrunner": scripted_role(model)})
     chunked = await showrunner.plan_series(ctx, premise=PREMISE, episodes=30, paywall_episode=4, genre=None, notes=[])
-    assert model.calls == ["SeriesBible", "BriefBatch", "BriefBatch"]
+    assert model.calls == ["CastPart", "SettingPart", "WorldPart", "BriefBatch", "BriefBatch", "BriefBatch"]
     assert [b.number for b in chunked.plan.episodes] == list(range(1, 31))
     assert [b.number for b in chunked.plan.episodes if b.is_paywall] == [4]
     monkeypatch.setattr(showrunner, "PLAN_CHUNK", 100)

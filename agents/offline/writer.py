@@ -29,6 +29,7 @@ from agents.offline.compose_shots import compose_shots, revise_shots
 from agents.offline.compose_slips import plant_slip
 from agents.prompting import read_context_block
 from memory.edits import EditRequest
+from memory.plan_parts import split
 from memory.schema import (
     BriefBatch,
     Canon,
@@ -49,7 +50,11 @@ DEFAULT_SLIP_RATE = 0.25
 ScriptHistory = Callable[[int], Sequence[Script]]
 # Payload keys that shape a season plan. A range request (brief_range, previous_briefs, ...) is a slice of the same
 # season, so it must draw the same per-call seed as the opening call.
+# The planning parts in the order plan_series asks for them (memory.plan_parts.split returns them so).
+_PLAN_PARTS = ("plan_cast", "plan_setting", "plan_world")
 _PLAN_KEYS = ("premise", "language", "episodes", "target_seconds", "paywall_episode", "genre", "tone")
+# The blocks agents.structured appends to a system prompt to describe the answer's schema.
+_SCHEMA_NOTES = re.compile(r"\s*<(fields|output_format)>.*?</\1>", re.DOTALL)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -184,9 +189,11 @@ class OfflineWriter(BaseChatModel):
         after notes is a different plan.
         """
         task = payload.get("task")
-        if task in ("plan_season", "plan_briefs"):
+        if task in ("plan_season", "plan_briefs", *_PLAN_PARTS):
             inputs = {k: payload.get(k) for k in _PLAN_KEYS}
-            return self._plan(payload, str(task), call_seed(self.seed, "plan", [inputs, system]))
+            # What the method appends about the answer's schema differs part by part; the plan's inputs do not.
+            room = _SCHEMA_NOTES.sub("", system)
+            return self._plan(payload, str(task), call_seed(self.seed, "plan", [inputs, room]))
         if task == "write_script":
             brief = payload.get("brief")
             number = brief.get("number") if isinstance(brief, dict) else None
@@ -212,6 +219,8 @@ class OfflineWriter(BaseChatModel):
         bounds = payload.get("brief_range")
         first, last = (bounds[0], bounds[1]) if isinstance(bounds, list) and len(bounds) == 2 else (1, 10**6)
         briefs = [b for b in series.plan.episodes if _as_int(first, 1) <= b.number <= _as_int(last, 10**6)]
+        if task in _PLAN_PARTS:
+            return split(series)[_PLAN_PARTS.index(str(task))]
         if task == "plan_briefs":
             given = payload.get("canon")
             if isinstance(given, dict):  # canon exists: the briefs are cast from it, not from the composed season

@@ -1,0 +1,109 @@
+"""The season bible is planned in parts, so no single call carries the whole schema; a part that names people
+the cast lacks is re-asked with the ids to use, like any validation failure.
+
+Against the simulated endpoint behaving like llama.cpp's server (JSON-schema grammar, one slot).
+"""
+
+from __future__ import annotations
+
+import json
+
+from agents import showrunner
+from agents.llm import ModelSpec, endpoint_model
+from agents.structured import bounded_schema, output_cap
+from evals.simulated_endpoint import SimulatedEndpoint, chat_completion
+from memory.bible import StoryBible
+from memory.plan_parts import CastPart, SettingPart, WorldPart, assemble, split
+from memory.schema import BriefBatch, SeriesBible
+from tests.conftest import make_context
+
+PREMISE = "A night-shift pharmacist finds her late father's ledger in the shop's safe and the landlord wants it back"
+
+
+def _sent(request: dict[str, object]) -> tuple[str, dict[str, object]]:
+    form = request["response_format"]["json_schema"]  # type: ignore[index]
+    return form["name"], form["schema"]  # type: ignore[index]
+
+
+async def test_a_season_is_planned_cast_setting_world_then_briefs_each_call_a_part(bible: StoryBible) -> None:
+    with SimulatedEndpoint(seed=4) as server:
+        spec = ModelSpec(
+            model="smollm2", base_url=server.base_url, method="json_schema", max_retries=0, max_tokens=8192
+        )
+        ctx = make_context(bible, models={"showrunner": endpoint_model(spec)})
+        series = await showrunner.plan_series(ctx, premise=PREMISE, episodes=2, paywall_episode=2, genre=None, notes=[])
+        requests = list(server.requests)
+    names = [_sent(r)[0] for r in requests]
+    assert names == ["CastPart", "SettingPart", "WorldPart", "BriefBatch"]
+    whole = len(json.dumps(bounded_schema(SeriesBible)))
+    for request in requests:
+        name, schema = _sent(request)
+        assert len(json.dumps(schema)) < 0.7 * whole, f"{name} carries most of the whole bible's schema"
+        assert request["max_completion_tokens"] < output_cap(SeriesBible, 10**8)
+    # Each part sees the parts before it: the setting's prompt holds the cast the first call wrote.
+    lead = series.canon.characters[0]
+    assert lead.id in requests[1]["messages"][-1]["content"]  # type: ignore[index]
+    assert [b.number for b in series.plan.episodes] == [1, 2]
+    assert {c for b in series.plan.episodes for c in b.character_ids} <= {c.id for c in series.canon.characters}
+
+
+async def test_a_setting_naming_people_the_cast_lacks_is_re_asked_with_the_cast_ids(bible: StoryBible) -> None:
+    with SimulatedEndpoint(seed=4) as server:
+        spec = ModelSpec(model="smollm2", base_url=server.base_url, method="json_schema", max_retries=0, max_reasks=1)
+        ctx = make_context(bible, models={"showrunner": endpoint_model(spec)})
+        good = await showrunner.plan_series(ctx, premise=PREMISE, episodes=1, paywall_episode=1, genre=None, notes=[])
+        cast, setting, _ = split(good)
+        assert setting.props, "the premise's ledger is a prop"
+        stranger = setting.props[0].model_copy(update={"holder_id": "the landlord"})  # a name, not an id
+        bad = setting.model_copy(update={"props": [stranger, *setting.props[1:]]})
+        before = len(server.requests)
+        server.enqueue(200, chat_completion(content=cast.model_dump_json()))
+        server.enqueue(200, chat_completion(content=bad.model_dump_json()))
+        again = await showrunner.plan_series(ctx, premise=PREMISE, episodes=1, paywall_episode=1, genre=None, notes=[])
+        asked = server.requests[before:]
+        reask = asked[2]["messages"][-1]["content"]  # type: ignore[index]
+    assert [_sent(r)[0] for r in asked] == [
+        "CastPart",
+        "SettingPart",
+        "SettingPart",
+        "WorldPart",
+        "BriefBatch",
+    ]
+    assert f"prop {stranger.id} is held by 'the landlord'" in reask and cast.characters[0].id in reask
+    assert all(p.holder_id in (None, *(c.id for c in again.canon.characters)) for p in again.canon.props)
+
+
+def test_a_cast_repeating_an_id_or_relating_to_nobody_is_faulted() -> None:
+    cast, _, _ = split(_offline_bible())
+    first = cast.characters[0]
+    twin = cast.characters[1].model_copy(update={"id": first.id})
+    assert showrunner.cast_faults(cast) is None
+    fault = showrunner.cast_faults(cast.model_copy(update={"characters": [first, twin, *cast.characters[2:]]}))
+    assert fault is not None and f"character id {first.id!r} is used twice" in fault
+    lonely = first.model_copy(
+        update={"relationships": [first.relationships[0].model_copy(update={"other_id": "ghost"})]}
+    )
+    fault = showrunner.cast_faults(cast.model_copy(update={"characters": [lonely, *cast.characters[1:]]}))
+    assert fault is not None and "relationship names 'ghost', who is not in the cast" in fault
+
+
+def test_the_parts_join_back_into_the_bible_they_came_from() -> None:
+    whole = _offline_bible()
+    cast, setting, world = split(whole)
+    assert isinstance(setting, SettingPart) and isinstance(world, WorldPart) and isinstance(cast, CastPart)
+    joined = assemble(
+        cast,
+        setting,
+        world,
+        whole.plan.episodes,
+        language=whole.canon.language,
+        paywall_episode=whole.plan.paywall_episode,
+    )
+    assert joined == whole
+    assert BriefBatch(episodes=whole.plan.episodes).episodes == joined.plan.episodes
+
+
+def _offline_bible() -> SeriesBible:
+    from tests.fixtures_offline import plan_season
+
+    return plan_season(PREMISE, episodes=3, seed=5)
