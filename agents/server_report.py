@@ -3,7 +3,8 @@
 llama.cpp's server silently drops `tools` when the model's chat template has no tool support, and so do
 servers built on it; a chat that assumed tools would then improvise with none. The server's own report is
 asked first (llama.cpp `/props`: `chat_template_caps.supports_tools`; Ollama `/api/show`: `capabilities`);
-a server that says nothing is taken at its word that it follows the OpenAI API.
+a server that says nothing is asked one tiny probe call with a tool it must call (`tool_choice: "required"`,
+a few output tokens): an answer without the tool call means tools would be dropped.
 """
 
 from __future__ import annotations
@@ -38,13 +39,17 @@ def _report(client: httpx.Client, url: str, model: str) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def tool_support(base_url: str | None, model: str, timeout_s: float = 3.0) -> ToolSupport:
+def tool_support(
+    base_url: str | None, model: str, timeout_s: float = 3.0, *, api_key: str | None = None, probe_s: float = 60.0
+) -> ToolSupport:
     """Ask the server at `base_url` whether `model`'s chat honours tools.
 
     Args:
         base_url: The OpenAI-compatible base URL (None: api.openai.com, which does).
         model: The model name, for servers that report per model (Ollama).
         timeout_s: How long each report may take; an unanswered report counts as no report.
+        api_key: Sent with the probe call (the self-reports need none).
+        probe_s: How long the probe call may take (a local model may be loading); no answer counts as no tools.
     """
     if not base_url:
         return ToolSupport(True, "api.openai.com")
@@ -56,7 +61,41 @@ def tool_support(base_url: str | None, model: str, timeout_s: float = 3.0) -> To
         capabilities = _report(client, f"{root}/api/show", model).get("capabilities")
         if isinstance(capabilities, list):
             return ToolSupport("tools" in capabilities, f"{root}/api/show")
-    return ToolSupport(True, "no capability report")
+    return _probe(base_url.rstrip("/"), model, api_key, probe_s)
+
+
+PROBE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "ping",
+        "description": "Say that you are ready.",
+        "parameters": {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]},
+    },
+}
+
+
+def _probe(base_url: str, model: str, api_key: str | None, timeout_s: float) -> ToolSupport:
+    """Send one tiny chat completion that must call a tool; the server honours tools if the answer does."""
+    url = f"{base_url}/chat/completions"
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": "Call the ping tool with ready true."}],
+        "tools": [PROBE_TOOL],
+        "tool_choice": "required",
+        "max_tokens": 48,
+    }
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        with httpx.Client(timeout=timeout_s) as client:
+            answer = client.post(url, json=body, headers=headers)
+        choices = answer.json().get("choices") if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        choices = None
+    message = (
+        choices[0].get("message") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    )
+    called = isinstance(message, dict) and bool(message.get("tool_calls"))
+    return ToolSupport(called, f"a probe call to {url}")
 
 
 def context_window(base_url: str | None, model: str, timeout_s: float = 3.0) -> int:

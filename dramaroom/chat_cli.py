@@ -23,11 +23,10 @@ from rich.markup import escape
 
 from agents.llm import LlmError
 from agents.messages import say
-from agents.server_report import ToolSupport, tool_support
 from agents.showrunner_chat import dump_args, read_result
 from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.errors import UserError
-from dramaroom.production import build_models, pending_question
+from dramaroom.production import build_models, endpoint_tool_support, pending_question
 from dramaroom.settings import Settings
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace, write_atomic
@@ -138,7 +137,7 @@ async def _session(ws: Workspace, settings: Settings, thread: str, traces: Trace
     model = build_models(settings, ws)["showrunner"]
     tools = ShowrunnerTools(ws, settings, say=lambda text: out.print(f"[dim]    {text}[/]", soft_wrap=True))
     lang = ws.config.series.language
-    support = ToolSupport(True, "offline") if model.offline else tool_support(settings.openai_base_url, model.name)
+    support = endpoint_tool_support(settings, model)
     if not support.native:
         out.print(f"[dim]{escape(say(lang, 'chat.tools_by_json', source=support.source))}[/]", soft_wrap=True)
     ctx = ChatContext(

@@ -14,7 +14,7 @@ from langgraph.types import Command
 
 from agents.llm import LlmError, ModelSpec, RoleModel, endpoint_model, offline_model
 from agents.room import ROLES, ApprovalMode, Role, RoomContext, RoomEvent, RoomLimits
-from agents.server_report import context_window
+from agents.server_report import ToolSupport, context_window, tool_support
 from agents.showrunner import paywall_for
 from dramaroom.errors import UserError
 from dramaroom.settings import Settings
@@ -40,6 +40,14 @@ class RunResult:
     pending: GatePayload | None = None
     reason: str = ""
     run_id: str = ""
+
+
+def endpoint_tool_support(settings: Settings, model: RoleModel) -> ToolSupport:
+    """Return whether the showrunner's model takes tool calls: offline it does; an endpoint is asked."""
+    if model.offline:
+        return ToolSupport(True, "offline")
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return tool_support(settings.openai_base_url, model.name, api_key=key)
 
 
 def build_models(settings: Settings, ws: Workspace, bible: StoryBible | None = None) -> dict[Role, RoleModel]:

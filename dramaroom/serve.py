@@ -8,9 +8,8 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.server_report import tool_support
 from dramaroom.chat_tools import ShowrunnerTools
-from dramaroom.production import build_models, build_room
+from dramaroom.production import build_models, build_room, endpoint_tool_support
 from dramaroom.settings import Settings
 from dramaroom.workspace import Workspace
 from graphs.chat import ChatContext, ChatState, build_chat_graph
@@ -59,7 +58,7 @@ async def converse(state: ChatState, runtime: Runtime[ServeContext]) -> dict[str
         tools=tools.tools(),
         snapshot=tools.snapshot,
         language=ws.config.series.language,
-        native_tools=model.offline or tool_support(settings.openai_base_url, model.name).native,
+        native_tools=endpoint_tool_support(settings, model).native,
     )
     return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
 

@@ -75,6 +75,8 @@ class EndpointBehaviour:
     # Like llama.cpp with a chat template that has no tool support: `tools` are silently dropped, and
     # /props says so (chat_template_caps.supports_tools false).
     drops_tools: bool = False
+    # False: like a server that reports nothing about itself (no /props), so clients must probe.
+    self_reports: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class SimulatedEndpoint:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0].rstrip("/")
-        if handler.command == "GET" and path == "/props":
+        if handler.command == "GET" and path == "/props" and self.behaviour.self_reports:
             caps = {"supports_tools": not self.behaviour.drops_tools, "supports_system_role": True}
             settings = {"n_ctx": self.behaviour.context_tokens or 131072}  # no limit set: a long-context model
             _send(handler, _Reply(200, {"default_generation_settings": settings, "chat_template_caps": caps}, {}))
@@ -283,7 +285,8 @@ class SimulatedEndpoint:
             return wire_message(answer), "tool_calls" if answer.tool_calls else "stop", prompt_tokens
         if isinstance(tools, list) and tools:
             name = _tool_name(tools, request.get("tool_choice"))
-            arguments = _structured(writer, name, messages)
+            # A tool no room schema names (a client's probe) is called as a small model would: bare arguments.
+            arguments = _structured(writer, name, messages) if _known(name) else "{}"
             call = {
                 "id": f"call_sim_{next(self._ids)}",
                 "type": "function",
@@ -347,6 +350,11 @@ def _handler_for(endpoint: SimulatedEndpoint) -> type[BaseHTTPRequestHandler]:
             """Drop access logs: they would spill into test and CLI output."""
 
     return Handler
+
+
+def _known(name: str) -> bool:
+    found = getattr(domain, name, None)
+    return name in _AGENT_SCHEMAS or (isinstance(found, type) and issubclass(found, BaseModel))
 
 
 def _schema_class(name: str) -> type[BaseModel]:

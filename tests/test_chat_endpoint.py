@@ -120,3 +120,21 @@ def test_a_server_that_drops_tools_is_detected_and_the_showrunner_picks_tools_by
 def test_a_server_with_tools_says_so(endpoint: SimulatedEndpoint) -> None:
     assert tool_support(endpoint.base_url, "sim").native is True
     assert tool_support(None, "gpt-x") == ToolSupport(True, "api.openai.com")
+
+
+@pytest.mark.parametrize("drops", [True, False])
+def test_a_server_that_reports_nothing_is_probed_with_one_tiny_call(drops: bool) -> None:
+    behaviour = EndpointBehaviour(drops_tools=drops, self_reports=False, api_key=SECRET)
+    with SimulatedEndpoint(behaviour, seed=7) as server:
+        support = tool_support(server.base_url, "sim-showrunner", api_key=SECRET)
+        (probe,) = server.requests
+        url = f"{server.base_url}/chat/completions"
+    assert support == ToolSupport(native=not drops, source=f"a probe call to {url}")
+    assert probe["tool_choice"] == "required" and probe["max_tokens"] <= 64
+    assert [t["function"]["name"] for t in probe["tools"]] == ["ping"]  # type: ignore[index,union-attr]
+
+
+def test_a_probe_the_server_refuses_counts_as_no_tools() -> None:
+    with SimulatedEndpoint(EndpointBehaviour(self_reports=False, api_key=SECRET), seed=7) as server:
+        support = tool_support(server.base_url, "sim-showrunner", api_key="sk-wrong")
+    assert support.native is False, "no answer: the chat picks tools by JSON, which any server can do"
