@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
+from pydantic import ValidationError
 
 from agents import continuity, director, ethics, screenwriter
 from agents.canon_edits import recheck_after_rewrite
 from agents.findings import verdict_of
 from agents.room import RoomContext, RoomEvent
+from agents.structured import describe_error
 from graphs.episode_reject import rejection, reopen, start_at
 from graphs.episode_requests import (
     human_shot_note,
@@ -26,6 +29,7 @@ from graphs.episode_requests import (
 )
 from graphs.routing import after_continuity, after_ethics, after_gate, after_shot_review
 from graphs.state import (
+    DECISION_HELP,
     Decision,
     EpisodeInput,
     EpisodeOutcome,
@@ -214,13 +218,26 @@ async def gate(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:
             open_findings=_open_findings(state),
             unmet_requests=unmet,
         )
-        answer = interrupt(payload)
-        decision = Decision.model_validate(answer)
+        decision = _ask_producer(payload)
     update: Update = {"decisions": [decision]}
     if not decision.approved:
         update |= await rejection(ctx, state, decision)
     _save_review(ctx, state, update)
     return update
+
+
+def _ask_producer(payload: GatePayload) -> Decision:
+    """Interrupt for a Decision until one validates: a malformed resume is answered by the same gate again,
+    saying what was wrong, so the thread stays usable (each interrupt in a node is resumed by its own value)."""
+    problem = ""
+    while True:
+        answer = interrupt(payload.model_copy(update={"rejected_resume": problem}) if problem else payload)
+        try:
+            return Decision.model_validate(answer)
+        except ValidationError as exc:
+            given = json.dumps(answer, ensure_ascii=False, default=str)
+            given = given if len(given) <= 80 else given[:79] + "…"
+            problem = f"{DECISION_HELP} (the last resume, {given}, was not one: {describe_error(exc)})"
 
 
 async def commit(state: EpisodeState, runtime: Runtime[RoomContext]) -> Update:

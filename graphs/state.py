@@ -58,6 +58,13 @@ class GatePayload(BaseModel):
     summary: str = ""
     open_findings: list[str] = Field(default_factory=list, description="Findings still open, one line each.")
     unmet_requests: list[str] = Field(default_factory=list, description="Edit requests still unmet, one line each.")
+    rejected_resume: str = Field(
+        default="", description="Why the last resume could not be read as a Decision, and what to send instead."
+    )
+
+
+# What a client resuming the gate sends (README, "LangGraph Studio"); said again when a resume is malformed.
+DECISION_HELP = 'resume the gate with a Decision: {"approved": true} or {"approved": false, "note": "what to change"}'
 
 
 class ChatQuestion(BaseModel):

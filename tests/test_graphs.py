@@ -188,6 +188,23 @@ async def test_manual_gate_pauses_then_approve_and_reject_resume(bible: StoryBib
     assert [i.value.episode for t in state.tasks for i in t.interrupts] == [2]
 
 
+@pytest.mark.parametrize("malformed", ["approve", {"approved": "perhaps"}, 42])
+async def test_a_malformed_resume_is_answered_by_the_gate_again_and_the_thread_stays_usable(
+    bible: StoryBible, malformed: object
+) -> None:
+    ctx = make_context(bible)
+    graph, _ = await run(ctx, season_input(1, approval="manual"))
+    config = RunnableConfig(configurable={"thread_id": "t1"}, recursion_limit=500)
+    await graph.ainvoke(Command(resume=malformed), config, context=ctx, durability="sync")
+    state = await graph.aget_state(config, subgraphs=True)
+    (again,) = [i.value for t in state.tasks for i in t.interrupts]
+    assert isinstance(again, GatePayload) and again.episode == 1
+    assert again.rejected_resume.startswith('resume the gate with a Decision: {"approved": true}')
+    assert "was not one" in again.rejected_resume and bible.committed_episodes() == []
+    await graph.ainvoke(Command(resume={"approved": True}), config, context=ctx, durability="sync")
+    assert bible.committed_episodes() == [1], "a good resume after a bad one continues the same thread"
+
+
 async def test_rejection_limit_blocks(bible: StoryBible) -> None:
     ctx = make_context(bible, limits=RoomLimits(human_rejections=1))
     saver = InMemorySaver()
