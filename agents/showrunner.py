@@ -122,8 +122,13 @@ async def plan_series(
         )
 
     # Each part sees the parts before it, so no call carries the whole bible's schema.
-    cast = await part(CastPart, "plan_cast", CAST_USER, {}, cast_faults)
-    setting = await part(SettingPart, "plan_setting", SETTING_USER, {"cast": cast}, lambda s: setting_faults(cast, s))
+    # A repeated id is numbered apart by the room (nothing refers to it yet); a missing person is re-asked.
+    cast = (
+        await part(CastPart, "plan_cast", CAST_USER, {}, lambda c: cast_faults(c.numbered_apart()))
+    ).numbered_apart()
+    setting = (
+        await part(SettingPart, "plan_setting", SETTING_USER, {"cast": cast}, lambda s: setting_faults(cast, s))
+    ).numbered_apart()
     world = await part(WorldPart, "plan_world", WORLD_USER, {"cast": cast, "setting": setting}, lambda _: None)
     series = assemble(cast, setting, world, [], language=ctx.language, paywall_episode=paywall_episode)
     briefs: list[EpisodeBrief] = []
@@ -187,34 +192,28 @@ async def plan_series(
 
 
 def cast_faults(cast: CastPart) -> str | None:
-    """Say what in the cast cannot be planned on (repeated ids, relations to nobody), or None."""
+    """Say which relationships name someone the cast lacks, or None (repeated ids are numbered apart first)."""
     ids = [c.id for c in cast.characters]
-    faults = [f"character id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
-    faults += [
+    faults = [
         f"{c.id}'s relationship names {r.other_id!r}, who is not in the cast"
         for c in cast.characters
         for r in c.relationships
         if r.other_id not in ids
     ]
-    return _faults(faults, "character ids", ids)
+    return _faults(faults, ids)
 
 
 def setting_faults(cast: CastPart, setting: SettingPart) -> str | None:
-    """Say which holders, subjects or knowers are not in the cast and which ids repeat, or None."""
+    """Say which prop holders, secret subjects or knowers are not in the cast, or None."""
     people = [c.id for c in cast.characters]
-    faults = [
-        f"{kind} id {i!r} is used twice"
-        for kind, ids in (("location", [x.id for x in setting.locations]), ("prop", [x.id for x in setting.props]))
-        for i in sorted({i for i in ids if ids.count(i) > 1})
-    ]
-    faults += [f"prop {p.id} is held by {p.holder_id!r}" for p in setting.props if p.holder_id not in (None, *people)]
+    faults = [f"prop {p.id} is held by {p.holder_id!r}" for p in setting.props if p.holder_id not in (None, *people)]
     faults += [f"secret {s.id} concerns {s.about_id!r}" for s in setting.secrets if s.about_id not in (None, *people)]
     faults += [f"secret {s.id} is known by {k!r}" for s in setting.secrets for k in s.known_by if k not in people]
-    return _faults(faults, "cast ids", people)
+    return _faults(faults, people)
 
 
-def _faults(faults: list[str], what: str, ids: list[str]) -> str | None:
-    return "; ".join(faults) + f" (use {what} only: {', '.join(ids)})" if faults else None
+def _faults(faults: list[str], people: list[str]) -> str | None:
+    return "; ".join(faults) + f" (people are named by cast id only: {', '.join(people)})" if faults else None
 
 
 class PlanError(ValueError):

@@ -8,6 +8,9 @@ before it. `assemble` joins the parts into the one `SeriesBible` the rest of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol, Self, TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from memory.schema import (
@@ -28,6 +31,30 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Identified(Protocol):
+    id: str
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
+Item = TypeVar("Item", bound=_Identified)
+
+
+def distinct_ids(items: list[Item]) -> list[Item]:
+    """Return the items with a repeated id numbered apart ('dock', 'dock_2'): a small model often repeats an id
+    for two different places; every item is kept, and nothing has referred to these ids yet."""
+    seen: set[str] = set()
+    out: list[Item] = []
+    for item in items:
+        new, n = item.id, 1
+        while new in seen:
+            n += 1
+            new = f"{item.id}_{n}"
+        seen.add(new)
+        out.append(item if new == item.id else item.model_copy(update={"id": new}))
+    return out
+
+
 class CastPart(_Part):
     """The first planning call: the series' identity and its characters."""
 
@@ -41,6 +68,10 @@ class CastPart(_Part):
         min_length=1, max_length=10, description="Every named person of the premise, then the few the story needs."
     )
 
+    def numbered_apart(self) -> CastPart:
+        """Return the cast with repeated character ids numbered apart."""
+        return self.model_copy(update={"characters": distinct_ids(self.characters)})
+
 
 class SettingPart(_Part):
     """The second planning call: where the story happens, what is held, and what is hidden."""
@@ -48,6 +79,11 @@ class SettingPart(_Part):
     locations: list[Location] = Field(min_length=1, max_length=10, description="Places the season uses.")
     props: list[Prop] = Field(default_factory=list, max_length=10, description="Objects that matter, with holders.")
     secrets: list[Secret] = Field(default_factory=list, max_length=6, description="Hidden truths the season reveals.")
+
+    def numbered_apart(self) -> SettingPart:
+        """Return the setting with repeated location, prop and secret ids numbered apart."""
+        update = {"locations": distinct_ids(self.locations), "props": distinct_ids(self.props)}
+        return self.model_copy(update=update | {"secrets": distinct_ids(self.secrets)})
 
 
 class WorldPart(_Part):

@@ -62,29 +62,27 @@ async def test_a_setting_naming_people_the_cast_lacks_is_re_asked_with_the_cast_
         again = await showrunner.plan_series(ctx, premise=PREMISE, episodes=1, paywall_episode=1, genre=None, notes=[])
         asked = server.requests[before:]
         reask = asked[2]["messages"][-1]["content"]  # type: ignore[index]
-    assert [_sent(r)[0] for r in asked] == [
-        "CastPart",
-        "SettingPart",
-        "SettingPart",
-        "WorldPart",
-        "BriefBatch",
-    ]
+    assert [_sent(r)[0] for r in asked] == ["CastPart", "SettingPart", "SettingPart", "WorldPart", "BriefBatch"]
     assert f"prop {stranger.id} is held by 'the landlord'" in reask and cast.characters[0].id in reask
     assert all(p.holder_id in (None, *(c.id for c in again.canon.characters)) for p in again.canon.props)
 
 
-def test_a_cast_repeating_an_id_or_relating_to_nobody_is_faulted() -> None:
-    cast, _, _ = split(_offline_bible())
+def test_repeated_ids_are_numbered_apart_and_a_relation_to_nobody_is_faulted() -> None:
+    cast, setting, _ = split(_offline_bible())
     first = cast.characters[0]
     twin = cast.characters[1].model_copy(update={"id": first.id})
     assert showrunner.cast_faults(cast) is None
-    fault = showrunner.cast_faults(cast.model_copy(update={"characters": [first, twin, *cast.characters[2:]]}))
-    assert fault is not None and f"character id {first.id!r} is used twice" in fault
-    lonely = first.model_copy(
-        update={"relationships": [first.relationships[0].model_copy(update={"other_id": "ghost"})]}
-    )
+    apart = cast.model_copy(update={"characters": [first, twin, *cast.characters[2:]]}).numbered_apart()
+    assert [c.id for c in apart.characters[:2]] == [first.id, f"{first.id}_2"]
+    assert [c.name for c in apart.characters] == [c.name for c in cast.characters], "every character is kept"
+    place = setting.locations[0]
+    doubled = setting.model_copy(update={"locations": [place, place, place]}).numbered_apart()
+    assert [p.id for p in doubled.locations] == [place.id, f"{place.id}_2", f"{place.id}_3"]
+    ghost = first.relationships[0].model_copy(update={"other_id": "ghost"})
+    lonely = first.model_copy(update={"relationships": [ghost]})
     fault = showrunner.cast_faults(cast.model_copy(update={"characters": [lonely, *cast.characters[1:]]}))
     assert fault is not None and "relationship names 'ghost', who is not in the cast" in fault
+    assert f"people are named by cast id only: {first.id}" in fault
 
 
 def test_the_parts_join_back_into_the_bible_they_came_from() -> None:
