@@ -158,10 +158,11 @@ async def plan_series(
                 system=system,
                 user=user,
                 config=call_config("showrunner", None, "plan_briefs"),
-                check=lambda b: unknown_ids(series.canon, b.episodes),
+                check=lambda b: unknown_ids(series.canon, [named_by_id(series.canon, e) for e in b.episodes]),
             )
+        briefs = [named_by_id(series.canon, e) for e in batch.episodes[: last - first + 1]]
         # Renumbering keeps a model that restarts its count at 1 from scrambling the season.
-        return [b.model_copy(update={"number": first + i}) for i, b in enumerate(batch.episodes[: last - first + 1])]
+        return [b.model_copy(update={"number": first + i}) for i, b in enumerate(briefs)]
 
     while len(briefs) < episodes:
         starts = range(len(briefs) + 1, episodes + 1, PLAN_CHUNK)
@@ -218,6 +219,32 @@ def _faults(faults: list[str], people: list[str]) -> str | None:
 
 class PlanError(ValueError):
     """The model's plan cannot be used as it is."""
+
+
+def named_by_id(canon: Canon, brief: EpisodeBrief) -> EpisodeBrief:
+    """Return the brief with each character or location it names by name ('Ada Stone') named by id instead;
+    an id canon has, or a name it lacks, is left as it is (and a lacking one is re-asked)."""
+    people = _by_name([(c.id, [c.name, *c.aliases]) for c in canon.characters])
+    places = _by_name([(loc.id, [loc.name, *loc.aliases]) for loc in canon.locations])
+    return brief.model_copy(
+        update={
+            "character_ids": list(dict.fromkeys(people.get(_key(i), i) for i in brief.character_ids)),
+            "location_ids": list(dict.fromkeys(places.get(_key(i), i) for i in brief.location_ids)),
+        }
+    )
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _by_name(entries: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """Map each id, name and alias (folded) to its id; a name two entries share maps to neither."""
+    found: dict[str, set[str]] = {}
+    for ident, names in entries:
+        for name in [ident, *names]:
+            found.setdefault(_key(name), set()).add(ident)
+    return {key: next(iter(ids)) for key, ids in found.items() if key and len(ids) == 1}
 
 
 def unknown_ids(canon: Canon, briefs: list[EpisodeBrief]) -> str | None:

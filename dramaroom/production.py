@@ -194,7 +194,7 @@ async def run_season(
                 start: SeasonInput | Command[object] | None = Command(resume=decision)
             else:
                 snapshot = await graph.aget_state(config)
-                start = None if snapshot.next else _season_input(ws, approval)
+                start = None if snapshot.next else season_input(ws, approval)
             # A gate already waiting is reported, not re-entered: only `approve` answers it.
             if decision is not None or pending is None:
                 await graph.ainvoke(start, config, context=ctx, durability="sync")
@@ -246,7 +246,8 @@ def _finish(
     return RunResult("done", outcomes, run_id=run_id)
 
 
-def _season_input(ws: Workspace, approval: ApprovalMode) -> SeasonInput:
+def season_input(ws: Workspace, approval: ApprovalMode) -> SeasonInput:
+    """Return the season graph's input from the workspace's dramaroom.toml."""
     series = ws.config.series
     paywall = series.paywall_episode or paywall_for(series.episodes, ws.config.room.paywall_fraction)
     return SeasonInput(

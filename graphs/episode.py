@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -15,6 +15,7 @@ from agents.canon_edits import recheck_after_rewrite
 from agents.findings import verdict_of
 from agents.room import RoomContext, RoomEvent
 from agents.structured import describe_error
+from graphs.bound import RoomSource, bound
 from graphs.episode_reject import rejection, reopen, start_at
 from graphs.episode_requests import (
     human_shot_note,
@@ -325,26 +326,38 @@ def _block_reason(state: EpisodeState) -> str:
     return "stopped by the room"
 
 
-def build_episode_graph() -> StateGraph[EpisodeState, RoomContext, EpisodeInput, EpisodeOutput]:
-    """Return the uncompiled episode graph; callers compile it with their checkpointer."""
-    graph = StateGraph(EpisodeState, context_schema=RoomContext, input_schema=EpisodeInput, output_schema=EpisodeOutput)
-    graph.add_node("draft", draft)
-    graph.add_node("review_continuity", review_continuity)
-    graph.add_node("review_ethics", review_ethics)
-    graph.add_node("shot_list", shot_list)
-    graph.add_node("review_shots", review_shots)
-    graph.add_node("gate", gate)
-    graph.add_node("commit", commit)
-    graph.add_node("block", block)
-    graph.add_node("reopen", reopen)
+def build_episode_graph(
+    room: RoomSource | None = None, context_schema: type[Any] = RoomContext
+) -> StateGraph[EpisodeState, Any, EpisodeInput, EpisodeOutput]:
+    """Return the uncompiled episode graph; callers compile it with their checkpointer.
+
+    Args:
+        room: For a served run, where each node gets the run's room (`graphs.bound`); None: the runtime context.
+        context_schema: What the runtime context is: the room, or what a server's client sends.
+    """
+    graph = StateGraph(
+        EpisodeState, context_schema=context_schema, input_schema=EpisodeInput, output_schema=EpisodeOutput
+    )
+    for name, node in (
+        ("draft", draft),
+        ("review_continuity", review_continuity),
+        ("review_ethics", review_ethics),
+        ("shot_list", shot_list),
+        ("review_shots", review_shots),
+        ("gate", gate),
+        ("commit", commit),
+        ("block", block),
+        ("reopen", reopen),
+    ):
+        graph.add_node(name, bound(node, room))
     graph.add_conditional_edges(START, start_at, ["reopen", "draft"])
     graph.add_edge("reopen", "draft")
     graph.add_edge("draft", "review_continuity")
-    graph.add_conditional_edges("review_continuity", after_continuity)
-    graph.add_conditional_edges("review_ethics", after_ethics)
+    graph.add_conditional_edges("review_continuity", bound(after_continuity, room))
+    graph.add_conditional_edges("review_ethics", bound(after_ethics, room))
     graph.add_edge("shot_list", "review_shots")
-    graph.add_conditional_edges("review_shots", after_shot_review)
-    graph.add_conditional_edges("gate", after_gate)
+    graph.add_conditional_edges("review_shots", bound(after_shot_review, room))
+    graph.add_conditional_edges("gate", bound(after_gate, room))
     graph.add_edge("commit", END)
     graph.add_edge("block", END)
     return graph

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
@@ -11,12 +14,14 @@ from agents.messages import say
 from agents.premise_coverage import PremiseCoverage, premise_coverage, series_texts
 from agents.premise_reader import read_premise
 from agents.room import RoomContext, RoomEvent
+from graphs.bound import RoomSource, bound
 from graphs.episode import build_episode_graph
 from graphs.routing import after_episode, after_plan_review, after_schedule
 from graphs.state import EpisodeOutcome, SeasonInput, SeasonOutput, SeasonState
 from memory.schema import Finding
 
 Update = dict[str, object]
+Node = Callable[..., Awaitable[Update]]
 
 
 async def plan(state: SeasonState, runtime: Runtime[RoomContext]) -> Update:
@@ -135,22 +140,44 @@ async def record(state: SeasonState) -> Update:
     return {"outcomes": [outcome], "blocked": outcome if outcome.status == "blocked" else None}
 
 
-def build_season_graph() -> StateGraph[SeasonState, RoomContext, SeasonInput, SeasonOutput]:
-    """Return the uncompiled season graph with the episode graph as a subgraph node."""
-    graph = StateGraph(SeasonState, context_schema=RoomContext, input_schema=SeasonInput, output_schema=SeasonOutput)
-    graph.add_node("plan", plan)
-    graph.add_node("review_plan", review_plan)
-    graph.add_node("commit_plan", commit_plan)
-    graph.add_node("block_plan", block_plan)
-    graph.add_node("schedule", schedule)
-    graph.add_node("episode", build_episode_graph().compile())
+def build_season_graph(
+    room: RoomSource | None = None,
+    context_schema: type[Any] = RoomContext,
+    intake: Node | None = None,
+    input_schema: type[Any] = SeasonInput,
+) -> StateGraph[SeasonState, Any, Any, SeasonOutput]:
+    """Return the uncompiled season graph with the episode graph as a subgraph node.
+
+    Args:
+        room: For a served run, where each node gets the run's room (`graphs.bound`); None: the runtime context.
+        context_schema: What the runtime context is: the room, or what a server's client sends.
+        intake: A first node that reads a served run's input against the workspace before planning.
+        input_schema: What a run's input is: the season's inputs, or a served form that defaults them.
+    """
+    graph = StateGraph(
+        SeasonState, context_schema=context_schema, input_schema=input_schema, output_schema=SeasonOutput
+    )
+    if intake is not None:
+        graph.add_node("intake", intake)
+        graph.add_edge(START, "intake")
+        graph.add_edge("intake", "plan")
+    else:
+        graph.add_edge(START, "plan")
+    for name, node in (
+        ("plan", plan),
+        ("review_plan", review_plan),
+        ("commit_plan", commit_plan),
+        ("block_plan", block_plan),
+        ("schedule", schedule),
+    ):
+        graph.add_node(name, bound(node, room))
+    graph.add_node("episode", build_episode_graph(room, context_schema).compile())
     graph.add_node("record", record)
-    graph.add_edge(START, "plan")
     graph.add_conditional_edges("plan", after_plan, ["schedule", "review_plan"])
-    graph.add_conditional_edges("review_plan", after_plan_review)
+    graph.add_conditional_edges("review_plan", bound(after_plan_review, room))
     graph.add_edge("commit_plan", "schedule")
     graph.add_edge("block_plan", END)
-    graph.add_conditional_edges("schedule", after_schedule)
+    graph.add_conditional_edges("schedule", bound(after_schedule, room))
     graph.add_edge("episode", "record")
     graph.add_conditional_edges("record", after_episode)
     return graph

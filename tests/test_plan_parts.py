@@ -105,3 +105,15 @@ def _offline_bible() -> SeriesBible:
     from tests.fixtures_offline import plan_season
 
     return plan_season(PREMISE, episodes=3, seed=5)
+
+
+def test_a_brief_naming_people_and_places_by_name_is_read_by_id() -> None:
+    bible = _offline_bible()
+    lead, place = bible.canon.characters[0], bible.canon.locations[0]
+    brief = bible.plan.episodes[0].model_copy(
+        update={"character_ids": [lead.name.upper(), lead.id, "nobody_here"], "location_ids": [f" {place.name} "]}
+    )
+    read = showrunner.named_by_id(bible.canon, brief)
+    assert read.character_ids == [lead.id, "nobody_here"], "a name becomes its id once; a stranger stays to be re-asked"
+    assert read.location_ids == [place.id]
+    assert showrunner.unknown_ids(bible.canon, [read]) is not None
