@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END, START, StateGraph
@@ -182,7 +183,9 @@ def _structure(config: SeriesConfig | None) -> CompiledStateGraph[Any, Any, Any,
 
 
 @asynccontextmanager
-async def season(runtime: ServerRuntime[ServeContext]) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
+async def season(
+    config: RunnableConfig, runtime: ServerRuntime[ServeContext]
+) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
     """The served season graph (a graph factory: langgraph.json names it)."""
     execution = runtime.execution_runtime
     if execution is None:  # schemas, drawing, reading state: the structure, with the form of the default workspace
@@ -194,7 +197,9 @@ async def season(runtime: ServerRuntime[ServeContext]) -> AsyncIterator[Compiled
     traces = open_traces(ws, settings)
     try:
         with _as_value_error(), ws.writing():  # one writer per workspace, server or CLI
-            run = _ServedRun(ws, traces, traces.start_run("server", "serve season", {}))
+            thread = str(config.get("configurable", {}).get("thread_id") or "server")
+            labels = {role: m.label for role, m in build_models(settings, ws).items()}
+            run = _ServedRun(ws, traces, traces.start_run(thread, "serve season", labels))
             ending = _Ending()
             graph = build_season_graph(run.room, ServeContext, intake, input_schema=season_form(ws.config))
             compiled = graph.compile(name="season").with_config(
@@ -231,16 +236,17 @@ async def converse(state: ChatState, runtime: Runtime[ServeContext]) -> dict[str
     """Run one chat turn over the workspace; a canon change to confirm surfaces as this run's interrupt."""
     ws = open_workspace(runtime.context)
     settings = Settings()
-    tools = ShowrunnerTools(ws, settings, say=lambda text: None)
-    model = build_models(settings, ws)["showrunner"]
-    ctx = ChatContext(
-        model=model,
-        tools=tools.tools(),
-        snapshot=tools.snapshot,
-        language=ws.config.series.language,
-        native_tools=endpoint_tool_support(settings, model).native,
-    )
-    return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
+    with _as_value_error():
+        tools = ShowrunnerTools(ws, settings, say=lambda text: None)
+        model = build_models(settings, ws)["showrunner"]
+        ctx = ChatContext(
+            model=model,
+            tools=tools.tools(),
+            snapshot=tools.snapshot,
+            language=ws.config.series.language,
+            native_tools=endpoint_tool_support(settings, model).native,
+        )
+        return dict(await build_chat_graph().compile().ainvoke(state, context=ctx))
 
 
 def _build_chat() -> StateGraph[ChatState, ServeContext, ChatState, ChatState]:
