@@ -265,7 +265,8 @@ def rows(t: Throughput) -> list[Row]:
 def plan_rows(p: PlanOverlap, behaviour: EndpointBehaviour) -> list[Row]:
     """Return the plan-overlap rows for the one results table."""
     name = (
-        f"season plan: {p.episodes} episodes, {p.calls} calls (cast, setting, world + ranges of {showrunner.PLAN_CHUNK} briefs), "
+        f"season plan: {p.episodes} episodes, {p.calls} calls "
+        f"(cast, setting, world + ranges of {showrunner.PLAN_CHUNK} briefs), "
         f"same simulated endpoint, sleeps × {behaviour.time_scale:g}"
     )
     same = "identical plans" if p.same_plan else "PLANS DIFFER"
