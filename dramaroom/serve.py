@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field, create_model
 from agents.llm import LlmError
 from agents.room import ApprovalMode, RoomContext, RoomEvent
 from dramaroom.chat_tools import ShowrunnerTools
-from dramaroom.config import SeriesConfig
+from dramaroom.config import MAX_EPISODES, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import build_models, build_room, endpoint_tool_support, season_input
 from dramaroom.settings import Settings
@@ -73,18 +73,27 @@ def open_workspace(context: object) -> Workspace:
 
 
 def season_form(config: SeriesConfig | None) -> type[BaseModel]:
-    """Return the season's input form, each field defaulting to the workspace's dramaroom.toml (when known)."""
-    series = config.series if config is not None else None
+    """Return the season's input form: a field left empty takes the workspace's dramaroom.toml value, which the
+    field's description shows when the server knows the workspace (`DRAMAROOM_WORKSPACE`)."""
+    stored = config.series.model_dump() if config is not None else {}
+
+    def about(name: str, what: str) -> str:
+        value = stored.get(name)
+        return f"{what} Empty: dramaroom.toml's" + (f" ({value!r})." if value not in (None, "", 0) else ".")
+
     fields: dict[str, Any] = {
-        "premise": (str, Field(default=series.premise if series else "", max_length=4000, description="The premise.")),
-        "episodes": (int, Field(default=series.episodes if series else 6, ge=1, le=120, description="Episodes.")),
-        "language": (Language, Field(default=series.language if series else "en")),
+        "premise": (str | None, Field(default=None, max_length=4000, description=about("premise", "The premise."))),
+        "episodes": (
+            int | None,
+            Field(default=None, ge=1, le=MAX_EPISODES, description=about("episodes", "Episodes.")),
+        ),
+        "language": (Language | None, Field(default=None, description=about("language", "en or zh."))),
         "approval": (ApprovalMode, Field(default="manual", description="manual: stop at each episode's gate.")),
-        "paywall_episode": (int | None, Field(default=(series.paywall_episode or None) if series else None, ge=1)),
-        "genre": (str | None, Field(default=(series.genre or None) if series else None)),
-        "tone": (str | None, Field(default=(series.tone or None) if series else None)),
+        "paywall_episode": (int | None, Field(default=None, ge=1, description=about("paywall_episode", "Paywall."))),
+        "genre": (str | None, Field(default=None, description=about("genre", "Genre."))),
+        "tone": (str | None, Field(default=None, description=about("tone", "Tone."))),
     }
-    doc = "Produce the season; every field defaults to the workspace's dramaroom.toml."
+    doc = "Produce the season; a field left empty takes the workspace's dramaroom.toml value."
     return create_model("SeasonForm", __doc__=doc, **fields)
 
 
@@ -92,28 +101,26 @@ _FORM_FIELDS = ("premise", "episodes", "language", "paywall_episode", "genre", "
 
 
 async def intake(state: Mapping[str, Any], runtime: Runtime[Any]) -> dict[str, object]:
-    """Read the form against dramaroom.toml: before planning, a changed field is saved there (said in a
-    progress event); once the season is planned, a change the form cannot make is refused with what to run."""
+    """Read the form against dramaroom.toml, the one record of the season's inputs: before planning, a field
+    the form changes is saved there (said in a progress event); once the season is planned, a change the form
+    cannot make is refused with what to run instead."""
     ws = open_workspace(runtime.context)
-    config = ws.config
-    current = {"paywall_episode": config.series.paywall_episode or None} | {
-        k: getattr(config.series, k) or None for k in _FORM_FIELDS if k != "paywall_episode"
-    }
-    given = {k: state.get(k) if state.get(k) not in ("", None) else current[k] for k in _FORM_FIELDS}
-    changed = [k for k in _FORM_FIELDS if given[k] != current[k]]
+    stored = ws.config.series.model_dump()
+    given = {k: state.get(k) or stored[k] for k in _FORM_FIELDS}
+    changed = [k for k in _FORM_FIELDS if given[k] != stored[k]]
     if changed and _planned(ws):
         raise ValueError(
-            f"this season is already planned, so {', '.join(changed)} cannot change from the form "
+            f"this season is already planned, so the form cannot change its {', '.join(changed)} "
             "(dramaroom.toml keeps what was planned): use `dramaroom extend` for more episodes, "
             "`dramaroom plan paywall` for the paywall, or a new workspace for a new premise"
         )
     if changed:
-        series = config.series.model_copy(update={k: given[k] or "" if k != "episodes" else given[k] for k in changed})
-        ws.save_config(config.model_copy(update={"series": series}))
+        series = SeriesSection.model_validate(stored | {k: given[k] for k in changed})
+        ws.save_config(ws.config.model_copy(update={"series": series}))
         _emit({"kind": "intake", "message": f"dramaroom.toml: {', '.join(changed)} set from the form"})
     if not given["premise"]:
         raise ValueError("no premise: write one in the form's premise field, or in the workspace's dramaroom.toml")
-    return dict(season_input(ws, "manual" if state.get("approval") == "manual" else "auto"))
+    return dict(season_input(Workspace.open(ws.root), "auto" if state.get("approval") == "auto" else "manual"))
 
 
 def _planned(ws: Workspace) -> bool:
@@ -198,7 +205,7 @@ async def season(
     try:
         with _as_value_error(), ws.writing():  # one writer per workspace, server or CLI
             thread = str(config.get("configurable", {}).get("thread_id") or "server")
-            labels = {role: m.label for role, m in build_models(settings, ws).items()}
+            labels: dict[str, str] = {role: m.label for role, m in build_models(settings, ws).items()}
             run = _ServedRun(ws, traces, traces.start_run(thread, "serve season", labels))
             ending = _Ending()
             graph = build_season_graph(run.room, ServeContext, intake, input_schema=season_form(ws.config))
