@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from agents.llm import LlmError
 from agents.prompting import Task, context_block
@@ -154,7 +155,7 @@ async def plan_series(
         )
         async with gate:
             batch = await model.structured(
-                BriefBatch,
+                briefs_of(last - first + 1),
                 system=system,
                 user=user,
                 config=call_config("showrunner", None, "plan_briefs"),
@@ -219,6 +220,14 @@ def _faults(faults: list[str], people: list[str]) -> str | None:
 
 class PlanError(ValueError):
     """The model's plan cannot be used as it is."""
+
+
+@functools.cache
+def briefs_of(count: int) -> type[BriefBatch]:
+    """Return BriefBatch holding at most `count` briefs, so a model under a server's grammar cannot run on
+    past the range it was asked for (and the call's output cap is sized for that many)."""
+    field = (list[EpisodeBrief], Field(min_length=1, max_length=count, description="Briefs for the range, in order."))
+    return create_model(BriefBatch.__name__, __base__=BriefBatch, __doc__=BriefBatch.__doc__, episodes=field)
 
 
 def named_by_id(canon: Canon, brief: EpisodeBrief) -> EpisodeBrief:

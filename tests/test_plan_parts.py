@@ -40,6 +40,8 @@ async def test_a_season_is_planned_cast_setting_world_then_briefs_each_call_a_pa
         name, schema = _sent(request)
         assert len(json.dumps(schema)) < 0.7 * whole, f"{name} carries most of the whole bible's schema"
         assert request["max_completion_tokens"] < output_cap(SeriesBible, 10**8)
+    _, briefs = _sent(requests[3])
+    assert briefs["properties"]["episodes"]["maxItems"] == 2, "a range's answer holds no more briefs than asked"  # type: ignore[index]
     # Each part sees the parts before it: the setting's prompt holds the cast the first call wrote.
     lead = series.canon.characters[0]
     assert lead.id in requests[1]["messages"][-1]["content"]  # type: ignore[index]
