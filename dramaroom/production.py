@@ -132,7 +132,10 @@ def describe_models(models: dict[Role, RoleModel]) -> str:
 
 def _thread_for(traces: TraceStore) -> str:
     # A season that ended blocked starts over on a fresh thread once the user has changed its input.
-    runs = [r for r in traces.runs() if r.command.startswith(("produce", "approve", "reopen", "reject"))]
+    # A served run's thread counts too: its checkpoints are in the same database (dramaroom/serve_checkpoints.py).
+    runs = [
+        r for r in traces.runs() if r.command.startswith(("produce", "approve", "reopen", "reject", "serve season"))
+    ]
     if not runs:
         return SEASON_THREAD
     last = runs[-1]

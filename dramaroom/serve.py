@@ -35,6 +35,7 @@ from dramaroom.chat_tools import ShowrunnerTools
 from dramaroom.config import MAX_EPISODES, SeriesConfig, SeriesSection
 from dramaroom.errors import UserError
 from dramaroom.production import build_models, build_room, endpoint_tool_support, season_input
+from dramaroom.serve_checkpoints import claim
 from dramaroom.settings import Settings
 from dramaroom.trace_history import open_traces
 from dramaroom.workspace import Workspace
@@ -205,6 +206,7 @@ async def season(
     try:
         with _as_value_error(), ws.writing():  # one writer per workspace, server or CLI
             thread = str(config.get("configurable", {}).get("thread_id") or "server")
+            claim(thread, ws.checkpoints_path)  # this thread's checkpoints live in the workspace, as the CLI's do
             labels: dict[str, str] = {role: m.label for role, m in build_models(settings, ws).items()}
             run = _ServedRun(ws, traces, traces.start_run(thread, "serve season", labels))
             ending = _Ending()

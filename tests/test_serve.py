@@ -151,6 +151,13 @@ def test_a_season_with_a_manual_gate_a_malformed_resume_the_lock_and_the_trace(s
     assert states == [(1, "committed"), (2, "awaiting approval")], "the CLI sees where the served season stands"
     runs = dramaroom("traces", str(series), "list").stdout
     assert runs.count("serve season") >= 3 and "paused" in runs
+    # The CLI reads the served thread's checkpoints (kept in the workspace), so it answers the same gate.
+    wrong = dramaroom("approve", str(series), "--episode", "1")
+    assert wrong.returncode != 0 and "episode 2 is" in wrong.stderr, wrong.stderr
+    approved = dramaroom("approve", str(series), "--episode", "2")
+    assert approved.returncode == 0, approved.stderr
+    status = json.loads(dramaroom("status", str(series), "--json").stdout)
+    assert [e["state"] for e in status["episodes"]] == ["committed", "committed"]
 
 
 def test_user_errors_reach_the_client_as_their_own_line(served: tuple[str, Path], tmp_path: Path) -> None:
