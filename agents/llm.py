@@ -197,11 +197,7 @@ class RoleModel:
         config: RunnableConfig | None,
         check: Callable[[T], str | None] | None,
     ) -> T:
-        prompt = json_mode_system(system, schema) if method == "json_mode" else system
-        if method == "json_schema" and self._base_url != DEFAULT_BASE_URL:
-            # A local server makes the schema a grammar: valid JSON, but the model never reads what fields mean.
-            prompt += field_guide(schema)
-        messages: list[BaseMessage] = [SystemMessage(content=prompt), HumanMessage(content=user)]
+        messages = self._messages(schema, method, system, user)
         error = ""
         cut = False
         for _ in range(self._max_reasks + 1):
@@ -240,6 +236,22 @@ class RoleModel:
                 f"(last error: {one_line(error)}); {advice}"
             ),
         )
+
+    def _messages(self, schema: type[BaseModel], method: Method, system: str, user: str) -> list[BaseMessage]:
+        prompt = json_mode_system(system, schema) if method == "json_mode" else system
+        if method == "json_schema" and self._base_url != DEFAULT_BASE_URL:
+            # A local server makes the schema a grammar: valid JSON, but the model never reads what fields mean.
+            prompt += field_guide(schema)
+        return [SystemMessage(content=prompt), HumanMessage(content=user)]
+
+    def leaves_room(self, schema: type[BaseModel], *, system: str, user: str) -> bool:
+        """Say whether this prompt leaves the answer its room in the model's context: its whole output cap, or
+        half the window when the cap is larger (always True when the window is unknown). Agents drop their
+        least needed context (recall first) until it does."""
+        if not self._context:
+            return True
+        prompt = prompt_tokens(self._messages(schema, self._method, system, user)) + _PROMPT_MARGIN
+        return prompt + min(output_cap(schema, self._max_tokens), self._context // 2) <= self._context
 
     def _fit(self, schema: type[BaseModel], messages: list[BaseMessage]) -> int:
         """Return the output cap for this call: the schema's, shrunk to what the context leaves after the prompt.

@@ -115,19 +115,26 @@ async def write_script(
         "canon": canon_slice(canon, brief, [*carryover.cliffhanger_ids, *requested_ids(notes)]),
         "carryover": carryover,
         "previous_summary": previous_summary,
-        "recall": [f"[{r.ref}] {r.text}" for r in recall],
         "target_seconds": ctx.target_seconds,
         "revision": revision,
         "previous_draft": previous_draft,
         "notes": notes,
     }
     system = DRAFT_SYSTEM.format(target_seconds=ctx.target_seconds, language_name=LANGUAGE_NAMES[ctx.language])
-    block = context_block("write_script", payload)
-    if revision and previous_draft is not None:
-        user = REVISE_USER.format(episode=brief.number, notes=format_notes(notes, canon), context=block)
-    else:
-        user = DRAFT_USER.format(episode=brief.number, title=brief.title, context=block)
-    script = await ctx.model("screenwriter").structured(
+    model = ctx.model("screenwriter")
+
+    def prompt(recalled: list[Recollection]) -> str:
+        block = context_block("write_script", {**payload, "recall": [f"[{r.ref}] {r.text}" for r in recalled]})
+        if revision and previous_draft is not None:
+            return REVISE_USER.format(episode=brief.number, notes=format_notes(notes, canon), context=block)
+        return DRAFT_USER.format(episode=brief.number, title=brief.title, context=block)
+
+    # Recall is the least needed context: on a small context window it goes first, least relevant first.
+    kept = list(recall)
+    while kept and not model.leaves_room(Script, system=system, user=prompt(kept)):
+        kept.pop()
+    user = prompt(kept)
+    script = await model.structured(
         Script, system=system, user=user, config=call_config("screenwriter", brief.number, "draft")
     )
     return script.model_copy(update={"episode": brief.number, "target_seconds": ctx.target_seconds})
