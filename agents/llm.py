@@ -143,6 +143,11 @@ class RoleModel:
         return f"RoleModel(label={self.label!r}, method={self._method!r}, offline={self.offline})"
 
     @property
+    def max_tokens(self) -> int:
+        """The output cap of every call to this model ([models] max_tokens)."""
+        return self._max_tokens
+
+    @property
     def chat_model(self) -> BaseChatModel:
         """The underlying chat model, for free-form conversation with tools."""
         return self._chat

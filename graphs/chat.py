@@ -127,6 +127,8 @@ async def showrunner(state: ChatState, runtime: Runtime[ChatContext]) -> Update:
         )
     except openai.OpenAIError as exc:
         raise ctx.model.explain(exc) from exc
+    if reply.response_metadata.get("finish_reason") == "length":  # a runaway turn: its half-made calls are dropped
+        return {"messages": [AIMessage(content=say(ctx.language, "chat.cut_off", cap=ctx.model.max_tokens))]}
     return {"messages": [reply]}
 
 

@@ -138,3 +138,16 @@ def test_a_probe_the_server_refuses_counts_as_no_tools() -> None:
     with SimulatedEndpoint(EndpointBehaviour(self_reports=False, api_key=SECRET), seed=7) as server:
         support = tool_support(server.base_url, "sim-showrunner", api_key="sk-wrong")
     assert support.native is False, "no answer: the chat picks tools by JSON, which any server can do"
+
+
+def test_a_turn_that_runs_past_its_output_cap_stops_with_a_message(prepared: Path, tmp_path: Path) -> None:
+    with SimulatedEndpoint(EndpointBehaviour(runaway=True), seed=7) as server:
+        ws = copy_series(prepared, tmp_path / "series")
+        spec = ModelSpec(
+            model="sim", base_url=server.base_url, api_key=SecretStr(SECRET), max_retries=0, max_tokens=300
+        )
+        room = ChatHarness(ws, endpoint_model(spec))
+        answer = reply_text(room.say("tell me everything about everyone"))
+        requests = server.requests
+    assert answer.startswith("the model's reply ran past its output cap (300 tokens) and was stopped")
+    assert len(requests) == 1 and requests[0]["max_completion_tokens"] == 300, "one capped call, no loop"

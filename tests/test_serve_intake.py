@@ -41,7 +41,7 @@ def test_after_planning_the_form_cannot_change_the_season(tmp_path: Path) -> Non
     bible.initialise(plan_season(PREMISE, episodes=4))
     bible.close()
     assert _intake(ws.root, {"premise": PREMISE})["episodes"] == 4, "the same values are no change"
-    with pytest.raises(ValueError, match="already planned, so the form cannot change its episodes .*dramaroom extend"):
+    with pytest.raises(ValueError, match=r"already planned, so the form cannot change its episodes .*dramaroom extend"):
         _intake(ws.root, {"episodes": 9})
     assert load_config(ws.root / "dramaroom.toml").series.episodes == 4
 
