@@ -37,9 +37,18 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 # Bounds given to every list and string a schema leaves open, so a weak model under a server's JSON grammar
 # cannot fill a list forever: a list field's name picks its bound (lines of a scene, shots of an episode),
 # anything else gets the default. Enums and ids are short by construction.
-_MAX_ITEMS = {"shots": 120, "lines": 40, "episodes": 120, "characters": 30, "locations": 30, "props": 30}
+_MAX_ITEMS = {
+    **{"shots": 120, "lines": 40, "episodes": 120, "characters": 30, "locations": 30, "props": 30},
+    # A character's own lists: a few of each is what a bible needs, and what keeps a cast answer short.
+    **{"aliases": 4, "traits": 6, "palette": 6, "colors": 6, "wardrobe": 4, "relationships": 8, "keywords": 8},
+}
 _DEFAULT_MAX_ITEMS = 16
-_MAX_LENGTH = {"text": 400, "description": 600, "summary": 600, "visual_prompt": 1200, "premise": 2000}
+_MAX_LENGTH = {
+    **{"text": 400, "description": 600, "summary": 600, "visual_prompt": 1200, "premise": 2000},
+    **{"name": 80, "title": 120, "kind": 60, "occupation": 80, "texture": 80, "era": 120, "genre": 40, "tone": 80},
+    **{"hair": 120, "eyes": 120, "build": 120, "features": 160, "role": 200},
+}
+_MAX_ID_LENGTH = 64  # `id` and every `…_id`
 _DEFAULT_MAX_LENGTH = 300
 # Rough tokens per JSON character, and the floor of any cap: small answers still need room for keys.
 _TOKENS_PER_CHAR = 0.3
@@ -66,7 +75,8 @@ def _bound(node: object, name: str) -> Any:
     if out.get("type") == "array" and "maxItems" not in out:
         out["maxItems"] = _MAX_ITEMS.get(name, _DEFAULT_MAX_ITEMS)
     if out.get("type") == "string" and "maxLength" not in out and "enum" not in out and "const" not in out:
-        out["maxLength"] = _MAX_LENGTH.get(name, _DEFAULT_MAX_LENGTH)
+        is_id = name == "id" or name.endswith("_id")
+        out["maxLength"] = _MAX_LENGTH.get(name, _MAX_ID_LENGTH if is_id else _DEFAULT_MAX_LENGTH)
     return out
 
 
