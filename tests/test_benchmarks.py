@@ -32,13 +32,13 @@ def test_every_benchmark_at_a_tiny_size(tmp_path: Path) -> None:
 
     t = results.throughput
     assert t.episodes == t.committed == 1
-    assert t.calls >= 1 + 4, "a plan call, then draft, continuity, ethics and shot list"
+    assert t.calls >= 4 + 4, "four planning calls (cast, setting, world, briefs), then draft, reviews, shot list"
     assert positive(t.wall_s, t.prompt_tokens, t.output_tokens, t.simulated_s, t.call_s, t.in_flight_s)
     assert math.isclose(t.slept_s, t.simulated_s * TINY.time_scale)
     assert t.in_flight_s <= t.call_s + 1e-6 and positive(t.wall_to_calls, t.overlap, t.projected_wall_s)
 
     p = results.plan
-    assert p.calls == 3 and p.same_plan, "one opening call and two brief ranges; the same plan either way"
+    assert p.calls == 3 + 3 and p.same_plan, "cast, setting, world, then three brief ranges; the same plan either way"
     assert positive(p.sequential_s, p.concurrent_s, p.speedup)
 
     growth = {(s.role, s.episode): s.tokens for s in results.growth}

@@ -15,7 +15,8 @@ from agents.scripted import ScriptedModel
 from graphs.season import build_season_graph
 from graphs.state import SeasonInput
 from memory.bible import StoryBible
-from memory.schema import Canon, CharacterStatus, Review, SeriesBible
+from memory.plan_parts import split
+from memory.schema import BriefBatch, Canon, CharacterStatus, Review, SeriesBible
 from tests.conftest import MemorySink, make_context
 
 LIGHTHOUSE = "A lighthouse keeper named Elias Crane hears his drowned brother's voice on the radio every night at 3:07"
@@ -104,8 +105,10 @@ def _dropping_plan() -> SeriesBible:
 
 async def _plan_review(bible: StoryBible, bad_plans: int, limit: int) -> tuple[MemorySink, ScriptedModel, object]:
     model = ScriptedModel(fallback=OfflineWriter(seed=3, slip_rate=0.0))
-    for _ in range(bad_plans):
-        model.enqueue(_dropping_plan())
+    for _ in range(bad_plans):  # the showrunner plans in parts: each part of the dropping plan is queued
+        bad = _dropping_plan()
+        for part in (*split(bad), BriefBatch(episodes=bad.plan.episodes)):
+            model.enqueue(part)
     sink = MemorySink()
     showrunner = RoleModel(model, label="scripted (test)", offline=True, method="function_calling")
     ctx = make_context(bible, models={"showrunner": showrunner}, sink=sink, limits=RoomLimits(plan_revisions=limit))
@@ -118,7 +121,7 @@ async def _plan_review(bible: StoryBible, bad_plans: int, limit: int) -> tuple[M
 
 async def test_a_plan_that_drops_premise_facts_is_replanned(bible: StoryBible) -> None:
     sink, model, _ = await _plan_review(bible, bad_plans=1, limit=1)
-    assert model.calls.count("SeriesBible") == 2  # the dropped plan, then the re-plan
+    assert model.calls.count("CastPart") == 2  # the dropped plan, then the re-plan
     canon = sink.series["canon"]
     assert isinstance(canon, Canon)
     assert canon.characters[0].name == "Elias Crane" and canon.prop("object_radio") is not None
@@ -129,7 +132,7 @@ async def test_a_plan_that_drops_premise_facts_is_replanned(bible: StoryBible) -
 
 async def test_the_replan_loop_stops_at_its_limit_and_says_what_is_missing(bible: StoryBible) -> None:
     sink, model, _ = await _plan_review(bible, bad_plans=3, limit=1)
-    assert model.calls.count("SeriesBible") == 2  # one plan plus exactly one re-plan
+    assert model.calls.count("CastPart") == 2  # one plan plus exactly one re-plan
     review = sink.series["plan_review"]
     assert isinstance(review, Review)
     finding = next(f for f in review.findings if f.check == "premise_coverage")
@@ -140,7 +143,7 @@ async def test_the_replan_loop_stops_at_its_limit_and_says_what_is_missing(bible
 
 async def test_no_replan_allowed_means_one_plan_and_a_plain_record(bible: StoryBible) -> None:
     sink, model, _ = await _plan_review(bible, bad_plans=1, limit=0)
-    assert model.calls.count("SeriesBible") == 1
+    assert model.calls.count("CastPart") == 1
     review = sink.series["plan_review"]
     assert isinstance(review, Review)
     assert any(f.check == "premise_coverage" and "after 0 re-plan(s)" in f.message for f in review.findings)
