@@ -12,12 +12,14 @@ and also gives the input form its defaults from that workspace's dramaroom.toml.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig
@@ -142,13 +144,20 @@ def _emit(payload: dict[str, object]) -> None:
 
 
 class _Ending(BaseCallbackHandler):
-    """Notes how a served run ended, for its trace: a node's error, a gate, a block."""
+    """Notes whether the served graph itself failed (an error a node handled, a re-ask's, is not a failure)."""
 
     def __init__(self) -> None:
         self.error = ""
+        self._root: UUID | None = None
 
-    def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
-        if not isinstance(error, GraphBubbleUp) and not self.error:  # an interrupt is a pause, not a failure
+    def on_chain_start(
+        self, serialized: dict[str, Any], inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kw: Any
+    ) -> None:
+        if parent_run_id is None and self._root is None:
+            self._root = run_id
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        if run_id == self._root and not isinstance(error, GraphBubbleUp):  # an interrupt is a pause
             self.error = f"{type(error).__name__}: {error}"
 
 
@@ -173,6 +182,10 @@ class _ServedRun:
         self.traces.add(self.run_id, "room", episode=event.episode, node=event.node, output=event.message)
         language = self.ws.config.series.language
         _emit({"kind": event.kind, "episode": event.episode, "node": event.node, "message": event.line(language)})
+
+    def close(self) -> None:
+        if self._room is not None:
+            self._room.bible.close()
 
     def status(self, ending: _Ending) -> tuple[str, str]:
         """Return the trace status of the run as it ended, as the CLI's runs say it."""
@@ -218,13 +231,13 @@ async def season(
             try:
                 yield compiled
             except BaseException as exc:
-                traces.end_run(run.run_id, "interrupted" if isinstance(exc, GeneratorExit) else "failed", str(exc))
+                stopped = isinstance(exc, GeneratorExit | asyncio.CancelledError)  # the client cancelled the run
+                traces.end_run(run.run_id, "interrupted" if stopped else "failed", str(exc))
                 raise
             else:
                 traces.end_run(run.run_id, *run.status(ending))
             finally:
-                if run._room is not None:
-                    run._room.bible.close()
+                run.close()
     finally:
         traces.close()
 
