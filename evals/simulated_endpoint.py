@@ -75,6 +75,8 @@ class EndpointBehaviour:
     # Like llama.cpp with a chat template that has no tool support: `tools` are silently dropped, and
     # /props says so (chat_template_caps.supports_tools false).
     drops_tools: bool = False
+    # Like llama.cpp: a tool_choice naming one function is ignored, and the model writes its JSON as content.
+    ignores_tool_choice: bool = False
     # False: like a server that reports nothing about itself (no /props), so clients must probe.
     self_reports: bool = True
 
@@ -285,6 +287,8 @@ class SimulatedEndpoint:
             return wire_message(answer), "tool_calls" if answer.tool_calls else "stop", prompt_tokens
         if isinstance(tools, list) and tools:
             name = _tool_name(tools, request.get("tool_choice"))
+            if self.behaviour.ignores_tool_choice and isinstance(request.get("tool_choice"), dict) and _known(name):
+                return {"role": "assistant", "content": _structured(writer, name, messages)}, "stop", prompt_tokens
             # A tool no room schema names (a client's probe) is called as a small model would: bare arguments.
             arguments = _structured(writer, name, messages) if _known(name) else "{}"
             call = {

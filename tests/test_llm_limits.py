@@ -198,3 +198,11 @@ async def test_a_local_server_s_grammar_hides_the_descriptions_so_the_prompt_car
         by_schema, by_tool = (r["messages"][0]["content"] for r in server.requests)  # type: ignore[index]
     assert "<fields>" in by_schema and "- Character.id: Stable ascii id, lower_snake_case" in by_schema
     assert "<fields>" not in by_tool, "a tool's parameters carry their descriptions to the model"
+
+
+async def test_a_server_that_ignores_a_named_tool_choice_still_gets_its_answer_read() -> None:
+    with SimulatedEndpoint(EndpointBehaviour(ignores_tool_choice=True, slip_rate=0.0), seed=3) as server:
+        bible = await _model(server, "function_calling").structured(SeriesBible, system=SYSTEM, user=USER)
+        (request,) = server.requests
+    assert isinstance(bible, SeriesBible), "the JSON written as content is read as the answer, not lost"
+    assert request["tool_choice"] == {"type": "function", "function": {"name": "SeriesBible"}}
