@@ -92,7 +92,8 @@ async def plan_series(
     tone: str | None = None,
     facts: PremiseFacts | None = None,
 ) -> SeriesBible:
-    """Ask the showrunner model for canon and a season plan, range by range, then make the plan well-formed."""
+    """Ask the showrunner model for the season in parts (cast, setting, world, then briefs range by range), then
+    make the plan well-formed."""
     system = PLAN_SYSTEM.format(
         target_seconds=ctx.target_seconds,
         language_name=LANGUAGE_NAMES[ctx.language],
