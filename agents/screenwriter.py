@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agents.edit_text import requirement_line
@@ -137,4 +138,36 @@ async def write_script(
     script = await model.structured(
         Script, system=system, user=user, config=call_config("screenwriter", brief.number, "draft")
     )
-    return script.model_copy(update={"episode": brief.number, "target_seconds": ctx.target_seconds})
+    script = script.model_copy(update={"episode": brief.number, "target_seconds": ctx.target_seconds})
+    return well_numbered(script)
+
+
+_SCENE_ID = re.compile(r"s\d{2}")
+_LINE_ID = re.compile(r"s\d{2}-l\d{2}")
+
+
+def well_numbered(script: Script) -> Script:
+    """Return the script as it is when its scene and line ids are the 'sNN' / 'sNN-lNN' the room reads (unique),
+    else with every scene and line numbered by position: nothing in a script refers to its own ids, and a
+    model's invented ids ('ad_stone_sentence_id') would not fit the notes and checks that quote them."""
+    scenes = [s.id for s in script.scenes]
+    lines = [line.id for s in script.scenes for line in s.lines]
+    if (
+        all(_SCENE_ID.fullmatch(i) for i in scenes)
+        and all(_LINE_ID.fullmatch(i) for i in lines)
+        and len(set(scenes)) == len(scenes)
+        and len(set(lines)) == len(lines)
+    ):
+        return script
+    renumbered = [
+        scene.model_copy(
+            update={
+                "id": f"s{n:02d}",
+                "lines": [
+                    line.model_copy(update={"id": f"s{n:02d}-l{k:02d}"}) for k, line in enumerate(scene.lines, 1)
+                ],
+            }
+        )
+        for n, scene in enumerate(script.scenes, 1)
+    ]
+    return script.model_copy(update={"scenes": renumbered})

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Annotated, Literal, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from typer._click import exceptions as click_errors
 
 from agents.messages import say
 from agents.premise_reader import language_mismatch, read_premise
+from agents.structured import describe_error
 from dramaroom import canon_cli, chat_cli, eval_cli, reports, rereview, season_cli, traces_cli
 from dramaroom.config import (
     GENRE_NAMES,
@@ -311,8 +313,10 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
+        said = describe_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        line = " ".join(said.split())  # one line, whatever the exception's text holds
         err.print(
-            f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))} (run again with --debug for the traceback)",
+            f"[red]error:[/] {type(exc).__name__}: {escape(line)} (run again with --debug for the traceback)",
             soft_wrap=True,
         )
         sys.exit(1)

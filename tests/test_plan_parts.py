@@ -119,3 +119,23 @@ def test_a_brief_naming_people_and_places_by_name_is_read_by_id() -> None:
     assert read.character_ids == [lead.id, "nobody_here"], "a name becomes its id once; a stranger stays to be re-asked"
     assert read.location_ids == [place.id]
     assert showrunner.unknown_ids(bible.canon, [read]) is not None
+
+
+def test_a_script_with_invented_ids_is_numbered_by_position_and_a_well_numbered_one_kept() -> None:
+    from agents.offline import OfflineWriter
+    from agents.screenwriter import well_numbered
+    from tests.fixtures_offline import season
+
+    script = next(season(_offline_bible(), OfflineWriter(seed=5), count=1))[3]
+    assert well_numbered(script) is script, "ids the room reads are kept as they are"
+    first = script.scenes[0]
+    odd = first.model_copy(
+        update={
+            "id": "opening",
+            "lines": [ln.model_copy(update={"id": f"ad_stone_{i}_sentence_id"}) for i, ln in enumerate(first.lines)],
+        }
+    )
+    fixed = well_numbered(script.model_copy(update={"scenes": [odd, *script.scenes[1:]]}))
+    assert [s.id for s in fixed.scenes] == [f"s{n:02d}" for n in range(1, len(script.scenes) + 1)]
+    assert [ln.id for ln in fixed.scenes[0].lines][:2] == ["s01-l01", "s01-l02"]
+    assert [ln.text for ln in fixed.scenes[0].lines] == [ln.text for ln in first.lines], "only the ids change"
