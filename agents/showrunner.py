@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
@@ -14,7 +14,7 @@ from agents.prompting import Task, context_block
 from agents.room import RoomContext, call_config
 from memory.plan_parts import CastPart, SettingPart, WorldPart, assemble
 from memory.premise import PremiseFacts
-from memory.schema import BriefBatch, Canon, EpisodeBrief, Finding, Language, SeriesBible
+from memory.schema import BriefBatch, Canon, Character, EpisodeBrief, Finding, Language, Location, SeriesBible
 
 PLAN_SYSTEM = """\
 You are the showrunner of a vertical micro-drama series (9:16, {target_seconds}-second episodes).
@@ -156,13 +156,14 @@ async def plan_series(
         )
         async with gate:
             batch = await model.structured(
-                briefs_of(last - first + 1),
+                briefs_of(last - first + 1, _ids(series.canon.characters), _ids(series.canon.locations)),
                 system=system,
                 user=user,
                 config=call_config("showrunner", None, "plan_briefs"),
-                check=lambda b: unknown_ids(series.canon, [named_by_id(series.canon, e) for e in b.episodes]),
+                check=lambda b: unknown_ids(series.canon, b.episodes),
             )
-        briefs = [named_by_id(series.canon, e) for e in batch.episodes[: last - first + 1]]
+        # Back to the plain brief: the narrowed class exists only to tell the model (and its grammar) the ids.
+        briefs = [EpisodeBrief.model_validate(e.model_dump()) for e in batch.episodes[: last - first + 1]]
         # Renumbering keeps a model that restarts its count at 1 from scrambling the season.
         return [b.model_copy(update={"number": first + i}) for i, b in enumerate(briefs)]
 
@@ -223,38 +224,22 @@ class PlanError(ValueError):
     """The model's plan cannot be used as it is."""
 
 
+def _ids(items: Sequence[Character] | Sequence[Location]) -> tuple[str, ...]:
+    return tuple(item.id for item in items)
+
+
 @functools.cache
-def briefs_of(count: int) -> type[BriefBatch]:
-    """Return BriefBatch holding at most `count` briefs, so a model under a server's grammar cannot run on
-    past the range it was asked for (and the call's output cap is sized for that many)."""
-    field = (list[EpisodeBrief], Field(min_length=1, max_length=count, description="Briefs for the range, in order."))
+def briefs_of(count: int, people: tuple[str, ...] = (), places: tuple[str, ...] = ()) -> type[BriefBatch]:
+    """Return BriefBatch holding at most `count` briefs whose character and location ids are canon's own (as
+    enums), so a model under a server's grammar can neither run past the range nor name an id canon lacks."""
+    narrowed: dict[str, Any] = {}
+    for name, ids in (("character_ids", people), ("location_ids", places)):
+        if ids:
+            about = EpisodeBrief.model_fields[name].description
+            narrowed[name] = (list[Literal[ids]], Field(min_length=1, description=about))  # type: ignore[valid-type]
+    brief = create_model(EpisodeBrief.__name__, __base__=EpisodeBrief, __doc__=EpisodeBrief.__doc__, **narrowed)
+    field = (list[brief], Field(min_length=1, max_length=count, description="Briefs for the range, in order."))
     return create_model(BriefBatch.__name__, __base__=BriefBatch, __doc__=BriefBatch.__doc__, episodes=field)
-
-
-def named_by_id(canon: Canon, brief: EpisodeBrief) -> EpisodeBrief:
-    """Return the brief with each character or location it names by name ('Ada Stone') named by id instead;
-    an id canon has, or a name it lacks, is left as it is (and a lacking one is re-asked)."""
-    people = _by_name([(c.id, [c.name, *c.aliases]) for c in canon.characters])
-    places = _by_name([(loc.id, [loc.name, *loc.aliases]) for loc in canon.locations])
-    return brief.model_copy(
-        update={
-            "character_ids": list(dict.fromkeys(people.get(_key(i), i) for i in brief.character_ids)),
-            "location_ids": list(dict.fromkeys(places.get(_key(i), i) for i in brief.location_ids)),
-        }
-    )
-
-
-def _key(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def _by_name(entries: list[tuple[str, list[str]]]) -> dict[str, str]:
-    """Map each id, name and alias (folded) to its id; a name two entries share maps to neither."""
-    found: dict[str, set[str]] = {}
-    for ident, names in entries:
-        for name in [ident, *names]:
-            found.setdefault(_key(name), set()).add(ident)
-    return {key: next(iter(ids)) for key, ids in found.items() if key and len(ids) == 1}
 
 
 def unknown_ids(canon: Canon, briefs: list[EpisodeBrief]) -> str | None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from agents import showrunner
 from agents.llm import ModelSpec, endpoint_model
 from agents.structured import bounded_schema, output_cap
@@ -109,16 +112,17 @@ def _offline_bible() -> SeriesBible:
     return plan_season(PREMISE, episodes=3, seed=5)
 
 
-def test_a_brief_naming_people_and_places_by_name_is_read_by_id() -> None:
+def test_a_brief_range_offers_only_canon_ids_so_a_grammar_cannot_name_others() -> None:
     bible = _offline_bible()
-    lead, place = bible.canon.characters[0], bible.canon.locations[0]
-    brief = bible.plan.episodes[0].model_copy(
-        update={"character_ids": [lead.name.upper(), lead.id, "nobody_here"], "location_ids": [f" {place.name} "]}
-    )
-    read = showrunner.named_by_id(bible.canon, brief)
-    assert read.character_ids == [lead.id, "nobody_here"], "a name becomes its id once; a stranger stays to be re-asked"
-    assert read.location_ids == [place.id]
-    assert showrunner.unknown_ids(bible.canon, [read]) is not None
+    people = tuple(c.id for c in bible.canon.characters)
+    places = tuple(loc.id for loc in bible.canon.locations)
+    schema = bounded_schema(showrunner.briefs_of(2, people, places))
+    brief = schema["$defs"]["EpisodeBrief"]["properties"]  # type: ignore[index]
+    assert brief["character_ids"]["items"]["enum"] == list(people)
+    assert brief["location_ids"]["items"]["enum"] == list(places)
+    stranger = bible.plan.episodes[0].model_dump() | {"character_ids": [bible.canon.characters[0].name]}
+    with pytest.raises(ValidationError, match=r"character_ids\.0"):
+        showrunner.briefs_of(2, people, places).model_validate({"episodes": [stranger]})
 
 
 def test_a_script_with_invented_ids_is_numbered_by_position_and_a_well_numbered_one_kept() -> None:
