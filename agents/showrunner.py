@@ -14,7 +14,18 @@ from agents.prompting import Task, context_block
 from agents.room import RoomContext, call_config
 from memory.plan_parts import CastPart, SettingPart, WorldPart, assemble
 from memory.premise import PremiseFacts
-from memory.schema import BriefBatch, Canon, Character, EpisodeBrief, Finding, Language, Location, SeriesBible
+from memory.schema import (
+    BriefBatch,
+    Canon,
+    Character,
+    EpisodeBrief,
+    Finding,
+    Language,
+    Location,
+    Prop,
+    Secret,
+    SeriesBible,
+)
 
 PLAN_SYSTEM = """\
 You are the showrunner of a vertical micro-drama series (9:16, {target_seconds}-second episodes).
@@ -128,9 +139,14 @@ async def plan_series(
     cast = (
         await part(CastPart, "plan_cast", CAST_USER, {}, lambda c: cast_faults(c.numbered_apart()))
     ).numbered_apart()
-    setting = (
-        await part(SettingPart, "plan_setting", SETTING_USER, {"cast": cast}, lambda s: setting_faults(cast, s))
-    ).numbered_apart()
+    answer = await part(
+        setting_of(_ids(cast.characters)),
+        "plan_setting",
+        SETTING_USER,
+        {"cast": cast},
+        lambda s: setting_faults(cast, s),
+    )
+    setting = SettingPart.model_validate(answer.model_dump()).numbered_apart()
     world = await part(WorldPart, "plan_world", WORLD_USER, {"cast": cast, "setting": setting}, lambda _: None)
     series = assemble(cast, setting, world, [], language=ctx.language, paywall_episode=paywall_episode)
     briefs: list[EpisodeBrief] = []
@@ -226,6 +242,27 @@ class PlanError(ValueError):
 
 def _ids(items: Sequence[Character] | Sequence[Location]) -> tuple[str, ...]:
     return tuple(item.id for item in items)
+
+
+@functools.cache
+def setting_of(people: tuple[str, ...]) -> type[SettingPart]:
+    """Return SettingPart whose prop holders and secret subjects and knowers are the cast's ids (as enums)."""
+    if not people:
+        return SettingPart
+    who = Literal[people]  # type: ignore[valid-type]
+    holder = (who | None, Field(default=None, description=Prop.model_fields["holder_id"].description))
+    prop = create_model(Prop.__name__, __base__=Prop, __doc__=Prop.__doc__, holder_id=holder)
+    about = (who | None, Field(default=None, description=Secret.model_fields["about_id"].description))
+    knowers: tuple[Any, Any] = (
+        list[who],
+        Field(default_factory=list, description=Secret.model_fields["known_by"].description),
+    )
+    secret = create_model(Secret.__name__, __base__=Secret, __doc__=Secret.__doc__, about_id=about, known_by=knowers)
+    fields: dict[str, Any] = {
+        "props": (list[prop], Field(default_factory=list, max_length=10, description="Objects that matter.")),
+        "secrets": (list[secret], Field(default_factory=list, max_length=6, description="Hidden truths.")),
+    }
+    return create_model(SettingPart.__name__, __base__=SettingPart, __doc__=SettingPart.__doc__, **fields)
 
 
 @functools.cache

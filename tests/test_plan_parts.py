@@ -68,7 +68,8 @@ async def test_a_setting_naming_people_the_cast_lacks_is_re_asked_with_the_cast_
         asked = server.requests[before:]
         reask = asked[2]["messages"][-1]["content"]  # type: ignore[index]
     assert [_sent(r)[0] for r in asked] == ["CastPart", "SettingPart", "SettingPart", "WorldPart", "BriefBatch"]
-    assert f"prop {stranger.id} is held by 'the landlord'" in reask and cast.characters[0].id in reask
+    # The cast's ids are the schema's enum, so the answer fails validation and the re-ask names the ids to use.
+    assert "props.0.holder_id" in reask and '(got "the landlord")' in reask and cast.characters[0].id in reask
     assert all(p.holder_id in (None, *(c.id for c in again.canon.characters)) for p in again.canon.props)
 
 
@@ -143,3 +144,16 @@ def test_a_script_with_invented_ids_is_numbered_by_position_and_a_well_numbered_
     assert [s.id for s in fixed.scenes] == [f"s{n:02d}" for n in range(1, len(script.scenes) + 1)]
     assert [ln.id for ln in fixed.scenes[0].lines][:2] == ["s01-l01", "s01-l02"]
     assert [ln.text for ln in fixed.scenes[0].lines] == [ln.text for ln in first.lines], "only the ids change"
+
+
+def test_a_setting_offers_only_cast_ids_for_holders_subjects_and_knowers() -> None:
+    cast, setting, _ = split(_offline_bible())
+    people = tuple(c.id for c in cast.characters)
+    defs = bounded_schema(showrunner.setting_of(people))["$defs"]
+    holder = defs["Prop"]["properties"]["holder_id"]  # type: ignore[index]
+    assert {"enum": list(people), "type": "string"} in holder["anyOf"] or any(
+        o.get("enum") == list(people) for o in holder["anyOf"]
+    )
+    assert defs["Secret"]["properties"]["known_by"]["items"]["enum"] == list(people)  # type: ignore[index]
+    read = showrunner.setting_of(people).model_validate(setting.model_dump())
+    assert read.model_dump() == setting.model_dump(), "a setting naming only cast ids passes as it is"
