@@ -111,8 +111,9 @@ def _get(url: str) -> dict[str, object]:
 
 
 def start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start llama-server on 127.0.0.1 with one slot and an 8192-token context; wait until it is healthy."""
-    args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-c", "8192"]
+    """Start llama-server on 127.0.0.1 with one slot and a 16384-token context (a whole script's answer fits
+    beside its prompt); wait until it is healthy."""
+    args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-c", "16384"]
     log = open(CACHE / "llama-server.log", "wb")  # noqa: SIM115 - the server writes it for its whole life
     server = subprocess.Popen([*args, "--jinja", "-np", "1", "--metrics"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
@@ -250,9 +251,8 @@ def main() -> None:
         series = Path(tempfile.mkdtemp(prefix="real-server-")) / "series"
         new = ["new", str(series), "--premise", PREMISE, "--episodes", str(options.episodes), "--seed", "3"]
         report.steps.append(run("new", new, env, 60))
-        config = series / "dramaroom.toml"  # one re-ask and a 4096-token cap keep a 135M model's season short
-        text = config.read_text(encoding="utf-8").replace("max_reasks = 2", "max_reasks = 1")
-        config.write_text(text.replace("max_tokens = 8192", "max_tokens = 4096"), encoding="utf-8")
+        config = series / "dramaroom.toml"  # one re-ask keeps a 135M model's season short
+        config.write_text(config.read_text(encoding="utf-8").replace("max_reasks = 2", "max_reasks = 1"), "utf-8")
         produce = run("produce", ["produce", str(series)], env, options.limit_s)
         report.steps.append(produce)
         report.steps.append(run("chat", ["chat", str(series)], env, 180, stdin="who is Ada Stone?\n"))
