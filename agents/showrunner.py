@@ -123,7 +123,9 @@ async def plan_series(
     }
     model = ctx.model("showrunner")
 
-    async def part(schema: type[P], task: Task, user: str, payload: dict[str, object], check: Check[P]) -> P:
+    async def part(
+        schema: type[P], task: Task, user: str, payload: dict[str, object], check: Check[P] | None = None
+    ) -> P:
         return await model.structured(
             schema,
             system=system,
@@ -135,10 +137,9 @@ async def plan_series(
         )
 
     # Each part sees the parts before it, so no call carries the whole bible's schema.
-    # A repeated id is numbered apart by the room (nothing refers to it yet); a missing person is re-asked.
-    cast = (
-        await part(CastPart, "plan_cast", CAST_USER, {}, lambda c: cast_faults(c.numbered_apart()))
-    ).numbered_apart()
+    # A repeated id is numbered apart and a relation to nobody dropped by the room (nothing refers to them yet);
+    # a holder, subject or knower the cast lacks is re-asked.
+    cast = (await part(CastPart, "plan_cast", CAST_USER, {})).numbered_apart()
     answer = await part(
         setting_of(_ids(cast.characters)),
         "plan_setting",
@@ -147,7 +148,7 @@ async def plan_series(
         lambda s: setting_faults(cast, s),
     )
     setting = SettingPart.model_validate(answer.model_dump()).numbered_apart()
-    world = await part(WorldPart, "plan_world", WORLD_USER, {"cast": cast, "setting": setting}, lambda _: None)
+    world = await part(WorldPart, "plan_world", WORLD_USER, {"cast": cast, "setting": setting})
     series = assemble(cast, setting, world, [], language=ctx.language, paywall_episode=paywall_episode)
     briefs: list[EpisodeBrief] = []
     # Ranges after the first need only canon and arcs, so they are asked for concurrently.
@@ -209,18 +210,6 @@ async def plan_series(
         raise LlmError(
             "invalid_output", f"{model.label}'s season plan cannot be used: {exc}; try a stronger model"
         ) from exc
-
-
-def cast_faults(cast: CastPart) -> str | None:
-    """Say which relationships name someone the cast lacks, or None (repeated ids are numbered apart first)."""
-    ids = [c.id for c in cast.characters]
-    faults = [
-        f"{c.id}'s relationship names {r.other_id!r}, who is not in the cast"
-        for c in cast.characters
-        for r in c.relationships
-        if r.other_id not in ids
-    ]
-    return _faults(faults, ids)
 
 
 def setting_faults(cast: CastPart, setting: SettingPart) -> str | None:

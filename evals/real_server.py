@@ -111,9 +111,9 @@ def _get(url: str) -> dict[str, object]:
 
 
 def start_server(binary: Path, model: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start llama-server on 127.0.0.1 with one slot and a 16384-token context (a whole script's answer fits
-    beside its prompt); wait until it is healthy."""
-    args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-c", "16384"]
+    """Start llama-server on 127.0.0.1 with one slot and SmolLM2's whole 8192-token context; wait until it is
+    healthy."""
+    args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-c", "8192"]
     log = open(CACHE / "llama-server.log", "wb")  # noqa: SIM115 - the server writes it for its whole life
     server = subprocess.Popen([*args, "--jinja", "-np", "1", "--metrics"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120

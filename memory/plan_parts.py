@@ -69,8 +69,15 @@ class CastPart(_Part):
     )
 
     def numbered_apart(self) -> CastPart:
-        """Return the cast with repeated character ids numbered apart."""
-        return self.model_copy(update={"characters": distinct_ids(self.characters)})
+        """Return the cast with repeated character ids numbered apart, and only relationships between its own
+        people (a small model relates people to ids it never made: '.001-1'; nothing else refers to those)."""
+        people = distinct_ids(self.characters)
+        ids = {c.id for c in people}
+        kept = [
+            c.model_copy(update={"relationships": [r for r in c.relationships if r.other_id in ids - {c.id}]})
+            for c in people
+        ]
+        return self.model_copy(update={"characters": kept})
 
 
 class SettingPart(_Part):
