@@ -35,6 +35,6 @@ def test_a_chat_with_a_server_that_drops_tools_says_so_and_shows_no_json(tmp_pat
         root = server.base_url.removesuffix("/v1")
     assert done.returncode == 0, done.stderr
     shown = done.stdout
-    assert f"the server does not take tool calls for this model (it says so at {root}/props)" in shown
+    assert f"the server does not take tool calls for this model (found via {root}/props)" in shown
     assert "→ character_status(" in shown and "showrunner> Yes — Ada Stone is alive" in shown
     assert '{"tool"' not in shown, "the JSON pick stays off the terminal"
