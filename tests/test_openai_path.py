@@ -126,7 +126,7 @@ def test_transient_errors_are_retried_and_recorded(tmp_path: Path, endpoint: Sim
     [
         (429, {"error": {"message": "quota", "type": "rate_limit"}}, "rate limiting (429)"),
         (500, {"error": {"message": "boom", "type": "server_error"}}, "failed (HTTP 500)"),
-        (200, "this is not json at all", "gave no valid SeriesBible"),
+        (200, "this is not json at all", "gave no valid CastPart"),
     ],
 )
 def test_persistent_errors_end_with_one_clear_line(

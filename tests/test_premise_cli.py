@@ -112,6 +112,8 @@ def _run(args: list[str], endpoint: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_an_endpoint_plan_that_drops_the_premise_is_replanned(tmp_path: Path) -> None:
     from agents.offline.compose_plan import plan_season
+    from memory.plan_parts import split
+    from memory.schema import BriefBatch
 
     path = tmp_path / "s"
     created = _run(["new", str(path), "--premise", LIGHTHOUSE, "--episodes", "1", "--seed", "3"], "http://127.0.0.1:9")
@@ -125,13 +127,16 @@ def test_an_endpoint_plan_that_drops_the_premise_is_replanned(tmp_path: Path) ->
             "paywall_episode": 1,
         }
     )
-    call = {
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": "SeriesBible", "arguments": other.model_dump_json()},
-    }
+    # The showrunner plans in parts: the plan for another story answers each part of the first plan.
+    parts = (*split(other), BriefBatch(episodes=other.plan.episodes))
     with SimulatedEndpoint(EndpointBehaviour(), seed=3) as endpoint:
-        endpoint.enqueue(200, chat_completion(tool_calls=[call]))
+        for n, part in enumerate(parts, 1):
+            call = {
+                "id": f"call_{n}",
+                "type": "function",
+                "function": {"name": type(part).__name__, "arguments": part.model_dump_json()},
+            }
+            endpoint.enqueue(200, chat_completion(tool_calls=[call]))
         result = _run(["produce", str(path)], endpoint.base_url)
         prompts = [json.dumps(r) for r in endpoint.requests]
     assert result.returncode == 0, result.stderr
