@@ -139,7 +139,37 @@ async def write_script(
         Script, system=system, user=user, config=call_config("screenwriter", brief.number, "draft")
     )
     script = script.model_copy(update={"episode": brief.number, "target_seconds": ctx.target_seconds})
-    return well_numbered(script)
+    return well_numbered(short_ids(script))
+
+
+_ID_MAX = 64  # the longest id the room's edit requests and files take
+
+
+def short_ids(script: Script) -> Script:
+    """Return the script with any id over 64 characters cut to 64: a small model can run an id on for hundreds
+    of characters ('adadad…'); the checks still find it unknown and say so, with an id the notes can carry."""
+
+    def cut(value: str) -> str:
+        return value[:_ID_MAX]
+
+    scenes = []
+    for scene in script.scenes:
+        lines = [
+            ln.model_copy(update={"speaker_id": cut(ln.speaker_id) if ln.speaker_id else None}) for ln in scene.lines
+        ]
+        props = [
+            p.model_copy(update={"prop_id": cut(p.prop_id), "holder_id": p.holder_id and cut(p.holder_id)})
+            for p in scene.props
+        ]
+        update = {
+            "location_id": cut(scene.location_id),
+            "character_ids": [cut(c) for c in scene.character_ids],
+            "wardrobe": {cut(k): cut(v) for k, v in scene.wardrobe.items()},
+            "lines": lines,
+            "props": props,
+        }
+        scenes.append(scene.model_copy(update=update))
+    return script.model_copy(update={"scenes": scenes})
 
 
 _SCENE_ID = re.compile(r"s\d{2}")

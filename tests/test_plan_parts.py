@@ -157,3 +157,21 @@ def test_a_setting_offers_only_cast_ids_for_holders_subjects_and_knowers() -> No
     assert defs["Secret"]["properties"]["known_by"]["items"]["enum"] == list(people)  # type: ignore[index]
     read = showrunner.setting_of(people).model_validate(setting.model_dump())
     assert read.model_dump() == setting.model_dump(), "a setting naming only cast ids passes as it is"
+
+
+def test_a_runaway_id_in_a_script_is_cut_so_the_checks_can_still_name_it() -> None:
+    from agents.continuity_checks import check_script
+    from agents.offline import OfflineWriter
+    from agents.screenwriter import short_ids
+    from memory.schema import Carryover
+    from tests.fixtures_offline import season
+
+    bible = _offline_bible()
+    script = next(season(bible, OfflineWriter(seed=5), count=1))[3]
+    scene = script.scenes[0]
+    runaway = "ad" * 300
+    odd = scene.model_copy(update={"character_ids": [*scene.character_ids, runaway]})
+    cut = short_ids(script.model_copy(update={"scenes": [odd, *script.scenes[1:]]}))
+    assert cut.scenes[0].character_ids[-1] == runaway[:64]
+    findings = check_script(cut, bible.canon, Carryover())
+    assert any(runaway[:64] in str(f.model_dump()) for f in findings), "the unknown id is still found and named"
