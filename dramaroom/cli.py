@@ -268,8 +268,13 @@ _TERMINATED: list[int] = []
 
 
 def _on_sigterm(signum: int, _frame: object) -> None:
-    """Stop on SIGTERM the way Ctrl-C stops: the run is cancelled cleanly, then the exit status says which."""
+    """Stop on SIGTERM the way Ctrl-C stops: the run is cancelled cleanly, then the exit status says which.
+
+    A process started with SIGINT ignored (a background job, `nohup`) would ignore the raised SIGINT too, so
+    SIGTERM then stops it directly with KeyboardInterrupt."""
     _TERMINATED.append(signum)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        raise KeyboardInterrupt
     signal.raise_signal(signal.SIGINT)
 
 

@@ -46,6 +46,8 @@ def test_a_signal_mid_season_stops_cleanly_and_the_next_run_resumes(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As a terminal starts it: Ctrl-C not ignored, whatever an earlier test left this process ignoring.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert run.stderr is not None
     seen = []
@@ -69,3 +71,26 @@ def test_a_signal_mid_season_stops_cleanly_and_the_next_run_resumes(
     assert [status for status, _ in _runs(series)] == ["interrupted", "done"]
     assert len(slow_endpoint.requests) > planned
     assert (series / "episodes" / "ep002" / "script.json").exists()
+
+
+def test_sigterm_stops_a_run_started_with_ctrl_c_ignored(tmp_path: Path, slow_endpoint: SimulatedEndpoint) -> None:
+    series = make_series(tmp_path, episodes=2)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAMAROOM_"))}
+    env.update(OPENAI_BASE_URL=slow_endpoint.base_url, OPENAI_API_KEY=SECRET, DRAMAROOM_MODEL="sim-writer-1")
+    env["PYTHONUNBUFFERED"] = "1"
+    run = subprocess.Popen(  # as `nohup dramaroom produce … &` starts it: SIGINT ignored
+        [sys.executable, "-m", "dramaroom", "produce", str(series)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert run.stderr is not None
+    for text in run.stderr:
+        if "season planned" in text:
+            break
+    run.send_signal(signal.SIGTERM)
+    _, rest = run.communicate(timeout=120)
+    assert run.returncode == 143, rest
+    assert "stopped (SIGTERM): progress is saved; run the same command again to continue" in rest
+    assert [status for status, _ in _runs(series)] == ["interrupted"]
