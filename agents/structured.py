@@ -118,6 +118,16 @@ The answer is one {name} object. What its fields mean:
 </fields>"""
 
 
+# The blocks json_mode_system and field_guide append to a system prompt; what a prompt says apart from them is
+# the same whichever method carries the schema.
+_SCHEMA_NOTES = re.compile(r"\s*<(fields|output_format)>.*?</\1>", re.DOTALL)
+
+
+def without_schema_notes(system: str) -> str:
+    """Return a system prompt without the blocks that describe the answer's schema (added per method)."""
+    return _SCHEMA_NOTES.sub("", system)
+
+
 def field_guide(schema: type[BaseModel]) -> str:
     """Return a compact guide to a schema's fields, for servers that turn the schema into a grammar the model
     never reads (the descriptions would otherwise be lost): one line per described field."""

@@ -28,6 +28,7 @@ from agents.offline.compose_script import DraftInput, draft_script
 from agents.offline.compose_shots import compose_shots, revise_shots
 from agents.offline.compose_slips import plant_slip
 from agents.prompting import read_context_block
+from agents.structured import without_schema_notes
 from memory.edits import EditRequest
 from memory.plan_parts import split
 from memory.schema import (
@@ -53,8 +54,6 @@ ScriptHistory = Callable[[int], Sequence[Script]]
 # The planning parts in the order plan_series asks for them (memory.plan_parts.split returns them so).
 _PLAN_PARTS = ("plan_cast", "plan_setting", "plan_world")
 _PLAN_KEYS = ("premise", "language", "episodes", "target_seconds", "paywall_episode", "genre", "tone")
-# The blocks agents.structured appends to a system prompt to describe the answer's schema.
-_SCHEMA_NOTES = re.compile(r"\s*<(fields|output_format)>.*?</\1>", re.DOTALL)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -192,7 +191,7 @@ class OfflineWriter(BaseChatModel):
         if task in ("plan_season", "plan_briefs", *_PLAN_PARTS):
             inputs = {k: payload.get(k) for k in _PLAN_KEYS}
             # What the method appends about the answer's schema differs part by part; the plan's inputs do not.
-            room = _SCHEMA_NOTES.sub("", system)
+            room = without_schema_notes(system)
             return self._plan(payload, str(task), call_seed(self.seed, "plan", [inputs, room]))
         if task == "write_script":
             brief = payload.get("brief")
